@@ -1,0 +1,212 @@
+// Shared machinery for running the extension in real VS Code (code-server) and driving it with
+// Chromium: used by the end-to-end suite, the extension-host suite and the activation benchmark.
+// Everything binds 127.0.0.1, lives in temporary folders, and is stopped by the caller.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const extensionVsix = join(repoRoot, 'flux-oci.vsix');
+export const extensionId = 'flux-oci.flux-oci';
+
+export interface CodeServerInstall {
+  /** Node 24 binary code-server runs on. */
+  node: string;
+  /** code-server's entry script. */
+  entry: string;
+}
+
+/** Where scripts/install-code-server.sh puts things (honours FLUX_OCI_CACHE). */
+export function findCodeServer(): CodeServerInstall | undefined {
+  const cache = process.env.FLUX_OCI_CACHE ?? join(repoRoot, '.cache', 'code-server');
+  const node = join(cache, 'node24', 'node_modules', 'node', 'bin', 'node');
+  const entry = join(cache, 'cs', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  return existsSync(node) && existsSync(entry) ? { node, entry } : undefined;
+}
+
+/**
+ * Explains how to proceed when code-server is missing: a failure in CI (where setup must have
+ * installed it), a skip reason elsewhere.
+ */
+export function missingCodeServerReason(): string {
+  const message = 'code-server is not installed; run `bash scripts/install-code-server.sh` (or scripts/setup.sh)';
+  if (process.env.CI) throw new Error(`${message} — required when CI is set`);
+  return message;
+}
+
+export const chromiumPath = process.env.FLUX_OCI_CHROMIUM ?? '/usr/bin/chromium';
+
+function codeServerEnv(install: CodeServerInstall, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: `${dirname(install.node)}:${process.env.PATH ?? ''}`, ...extra };
+}
+
+export interface Profile {
+  root: string;
+  userDataDir: string;
+  extensionsDir: string;
+  configFile: string;
+}
+
+/** A fresh user-data-dir and extensions-dir with settings that keep the workbench quiet and trusted. */
+export function createProfile(userSettings: Record<string, unknown> = {}, prefix = 'flux-oci-vscode-'): Profile {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const userDataDir = join(root, 'user-data');
+  const extensionsDir = join(root, 'extensions');
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  mkdirSync(extensionsDir, { recursive: true });
+  writeUserSettings({ root, userDataDir, extensionsDir, configFile: join(root, 'config.yaml') }, userSettings);
+  // code-server writes a default config to ~/.config unless it is given one of its own.
+  const configFile = join(root, 'config.yaml');
+  writeFileSync(configFile, 'auth: none\ncert: false\n');
+  return { root, userDataDir, extensionsDir, configFile };
+}
+
+export const baseUserSettings: Record<string, unknown> = {
+  // Without this the folder opens in Restricted Mode and extensions stay disabled.
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'editor.minimap.enabled': false,
+  'window.restoreWindows': 'none',
+  'files.hotExit': 'off',
+  // Keep our own diagnostics the only ones in the Problems panel.
+  'yaml.validate': false,
+};
+
+export function writeUserSettings(profile: Pick<Profile, 'userDataDir'>, settings: Record<string, unknown>): void {
+  writeFileSync(join(profile.userDataDir, 'User', 'settings.json'), JSON.stringify({ ...baseUserSettings, ...settings }, null, 2));
+}
+
+/** Installs VSIX files into the profile (one code-server invocation for all of them). */
+export function installExtensions(install: CodeServerInstall, profile: Profile, vsixFiles: string[]): void {
+  for (const f of vsixFiles) if (!existsSync(f)) throw new Error(`VSIX not found: ${f} (run node scripts/package-vsix.mjs)`);
+  const args = [install.entry, '--config', profile.configFile, '--user-data-dir', profile.userDataDir,
+    '--extensions-dir', profile.extensionsDir, ...vsixFiles.flatMap((f) => ['--install-extension', f])];
+  const r = spawnSync(install.node, args, { env: codeServerEnv(install), encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0 || !/successfully installed/.test(r.stdout)) {
+    throw new Error(`installing ${vsixFiles.join(', ')} failed (status ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+export interface RunningCodeServer {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** Everything code-server printed so far. */
+  output(): string;
+  /** URL that opens the workbench on a folder. */
+  folderUrl(folder: string): string;
+  stop(): Promise<void>;
+}
+
+/** Starts code-server on a free loopback port and resolves once it answers HTTP. */
+export async function startCodeServer(install: CodeServerInstall, profile: Profile, options: {
+  folder?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal;
+} = {}): Promise<RunningCodeServer> {
+  const args = [install.entry, '--config', profile.configFile, '--auth', 'none', '--bind-addr', '127.0.0.1:0',
+    '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'];
+  if (options.folder) args.push(options.folder);
+  const child = spawn(install.node, args, { env: codeServerEnv(install, options.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    // The extension host and language server are children of code-server: end the whole group.
+    try { process.kill(-(child.pid ?? 0), 'SIGTERM'); } catch { child.kill('SIGTERM'); }
+    const timer = setTimeout(() => { try { process.kill(-(child.pid ?? 0), 'SIGKILL'); } catch { /* gone */ } }, 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let port = 0;
+  while (Date.now() < deadline) {
+    if (options.signal?.aborted) break;
+    if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}:\n${output}`);
+    const m = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+    if (m) {
+      port = Number(m[1]);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) break;
+      } catch { /* not ready yet */ }
+    }
+    await sleep(100);
+  }
+  if (!port) { await stop(); throw new Error(`code-server did not start in time:\n${output}`); }
+  const url = `http://127.0.0.1:${port}/`;
+  return {
+    url, port, process: child, output: () => output, stop,
+    folderUrl: (folder) => `${url}?folder=${encodeURIComponent(folder)}`,
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** Opens the workbench on a folder and waits until it is laid out. */
+export async function openWorkbench(browser: Browser, server: RunningCodeServer, folder: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(server.folderUrl(folder), { waitUntil: 'domcontentloaded' });
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  // The explorer shows the folder's files once the remote file system is connected.
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  return page;
+}
+
+/** Copies code-server's logs (extension host output, language server channel) somewhere kept. */
+export function copyLogs(profile: Profile, dest: string): void {
+  const logs = join(profile.userDataDir, 'logs');
+  if (!existsSync(logs)) return;
+  mkdirSync(dest, { recursive: true });
+  cpSync(logs, dest, { recursive: true });
+}
+
+/** Lists log files (relative paths) under the profile, newest session last. */
+export function listLogFiles(profile: Profile): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p); else out.push(p);
+    }
+  };
+  const logs = join(profile.userDataDir, 'logs');
+  if (existsSync(logs)) walk(logs);
+  return out;
+}
+
+/** Copies a folder to a fresh temporary folder (so tests can edit files freely). */
+export function copyToTemp(src: string, prefix = 'flux-oci-ws-'): string {
+  const dest = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(src, dest, { recursive: true });
+  return dest;
+}
+
+export function removeDir(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

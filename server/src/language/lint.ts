@@ -1,0 +1,95 @@
+// Lints the documents of one YAML file: syntax, Flux identity, schema.
+// Findings of a document depend only on its text and the settings, so they are cached on it.
+import type { ParsedDocument, PlacedDocument, YamlFile } from './documents';
+import { isFluxGroup, looksLikeFlux } from './fluxObjects';
+import { defaultCatalog, type SchemaCatalog } from './schemas';
+import { schemaFindings } from './diagnostics/schema';
+import { removedApiVersion } from './apiVersions';
+import { nodeAtPath } from './yamlPath';
+import type { Finding, LintSettings } from './types';
+import { DEFAULT_LINT_SETTINGS } from './types';
+
+const settingsKey = (s: LintSettings) => s.unknownFields;
+
+export interface LintContext {
+  catalog: SchemaCatalog;
+  settings: LintSettings;
+}
+
+export function defaultLintContext(settings: Partial<LintSettings> = {}): LintContext {
+  return { catalog: defaultCatalog(), settings: { ...DEFAULT_LINT_SETTINGS, ...settings } };
+}
+
+/** Findings of one document, positions relative to the document's first line. */
+export function lintDocument(parsed: ParsedDocument, context: LintContext): Finding[] {
+  const key = settingsKey(context.settings);
+  let findings = parsed.localFindings.get(key);
+  if (!findings) {
+    findings = computeDocumentFindings(parsed, context);
+    parsed.localFindings.set(key, findings);
+  }
+  return findings;
+}
+
+function computeDocumentFindings(parsed: ParsedDocument, { catalog, settings }: LintContext): Finding[] {
+  const { yaml, identity } = parsed;
+  if (yaml.errors.length > 0) {
+    // Only speak up for documents that are recognisably Flux: Helm templates and other
+    // non-YAML-ish files must stay silent.
+    if (!(identity ? isFluxGroup(identity.group) : looksLikeFlux(parsed.text))) return [];
+    return yaml.errors.map((e) => ({
+      range: parsed.lines.rangeOf(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)),
+      severity: 'error' as const,
+      code: 'yaml/syntax',
+      message: `YAML syntax error: ${e.message.split('\n')[0]}`,
+    }));
+  }
+  if (!identity || !isFluxGroup(identity.group) || !catalog.knowsGroup(identity.group)) return [];
+  const entry = catalog.find(identity.group, identity.version, identity.kind);
+  const rangeOf = (path: string[]) => {
+    const r = nodeAtPath(yaml, path).value?.range;
+    return parsed.lines.rangeOf(r?.[0] ?? 0, r?.[1] ?? 0);
+  };
+  if (!catalog.kindsOf(identity.group).includes(identity.kind)) {
+    const kinds = catalog.kindsOf(identity.group).join(', ');
+    return [{ range: rangeOf(['kind']), severity: 'error', code: 'flux/unknown-kind', message: `${identity.group} has no kind "${identity.kind}"; its kinds are ${kinds}` }];
+  }
+  const removed = removedApiVersion(identity.group, identity.version, identity.kind);
+  if (removed) {
+    const served = catalog.servedVersion(identity.kind);
+    return [{
+      range: rangeOf(['apiVersion']),
+      severity: 'error',
+      code: 'flux/removed-api-version',
+      message: `${identity.apiVersion} ${identity.kind} is no longer served: ${removed.removedIn} removed it${served ? `; use ${served.group}/${served.version}` : ''}`,
+      data: { kind: identity.kind, from: identity.apiVersion, to: served ? `${served.group}/${served.version}` : undefined },
+    }];
+  }
+  if (!entry || !entry.served) {
+    const served = catalog.servedVersion(identity.kind);
+    return [{ range: rangeOf(['apiVersion']), severity: 'error', code: 'flux/unknown-api-version', message: `${identity.kind} has no API version ${identity.version}${served ? `; current Flux serves ${served.group}/${served.version}` : ''}` }];
+  }
+  return schemaFindings(parsed, entry, catalog, settings);
+}
+
+/** Moves a document-relative finding to file coordinates. */
+export function placeFinding(doc: PlacedDocument, finding: Finding): Finding {
+  const offset = doc.chunk.startLine;
+  if (offset === 0) return finding;
+  return {
+    ...finding,
+    range: {
+      start: { line: finding.range.start.line + offset, character: finding.range.start.character },
+      end: { line: finding.range.end.line + offset, character: finding.range.end.character },
+    },
+  };
+}
+
+/** All findings of a file, in file coordinates. */
+export function lintFile(file: YamlFile, context: LintContext): Finding[] {
+  const out: Finding[] = [];
+  for (const doc of file.documents) {
+    for (const finding of lintDocument(doc.parsed, context)) out.push(placeFinding(doc, finding));
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+// Plain data shared by the language core, the LSP server and the CLI.
+// Shapes follow LSP (zero-based lines, UTF-16 columns) without depending on LSP packages.
+
+export interface Position { line: number; character: number }
+export interface Range { start: Position; end: Position }
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+/** A problem found in a document, with a stable code such as `schema/pattern`. */
+export interface Finding {
+  range: Range;
+  severity: Severity;
+  code: string;
+  message: string;
+  /** Extra data for quick fixes; plain JSON. */
+  data?: unknown;
+}
+
+export interface TextEdit { range: Range; newText: string }
+
+export interface LintSettings {
+  /** Report fields the API server would prune. */
+  unknownFields: 'warning' | 'off';
+}
+
+export const DEFAULT_LINT_SETTINGS: LintSettings = { unknownFields: 'warning' };
