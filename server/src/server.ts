@@ -1,26 +1,60 @@
 // LSP wiring only: capabilities and handlers that delegate to the language core.
 // Runs over stdio (`--stdio`) or Node IPC (`--node-ipc`, used by the VS Code client).
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, DidChangeConfigurationNotification } from 'vscode-languageserver/node';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, DidChangeConfigurationNotification,
+  FileChangeType,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { YamlFile } from './language/documents';
-import { lintFile, defaultLintContext, type LintContext } from './language/lint';
-import { toDiagnostic } from './lsp/convert';
+import { WorkspaceIndex } from './language/workspaceIndex';
+import { defaultLintContext, type LintContext } from './language/lint';
 import { readSettings, DEFAULT_SERVER_SETTINGS, type ServerSettings } from './lsp/settings';
+import type { ServerContext } from './lsp/context';
+import { createDiagnosticsPublisher } from './lsp/diagnostics';
+import { yamlFilesUnder, readIndexable } from './lsp/workspaceScan';
+import { registerCompletion } from './lsp/completion';
+import { registerHover } from './lsp/hover';
+import { registerCodeActions } from './lsp/codeActions';
+import { registerNavigation } from './lsp/navigation';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-const files = new Map<string, YamlFile>();
+const index = new WorkspaceIndex();
 let settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
 let lintContext: LintContext = defaultLintContext();
 let canPullConfiguration = false;
+let workspaceFolders: string[] = [];
+
+const ctx: ServerContext = {
+  connection,
+  documents,
+  index,
+  settings: () => settings,
+  lintContext: () => lintContext,
+  fileFor(uri) {
+    const document = documents.get(uri);
+    return document ? index.setFile(uri, document.getText()) : index.file(uri);
+  },
+  revalidateAll() {
+    for (const document of documents.all()) diagnostics.schedule(document.uri);
+  },
+};
+const diagnostics = createDiagnosticsPublisher(ctx);
 
 connection.onInitialize((params) => {
   canPullConfiguration = Boolean(params.capabilities.workspace?.configuration);
+  const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  workspaceFolders = folders.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-      completionProvider: { triggerCharacters: [':', ' '] },
+      completionProvider: { triggerCharacters: [':', ' ', '/'], resolveProvider: false },
       hoverProvider: true,
+      codeActionProvider: { codeActionKinds: ['quickfix'] },
+      definitionProvider: true,
+      referencesProvider: true,
+      documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
     },
     serverInfo: { name: 'flux-oci-ls', version: '0.1.0' },
   };
@@ -31,7 +65,21 @@ connection.onInitialized(async () => {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'fluxOci' }).catch(() => undefined);
     await refreshSettings(undefined);
   }
+  void indexWorkspace();
 });
+
+/** Indexes YAML files on disk that are not open, so references resolve across the workspace. */
+async function indexWorkspace(): Promise<void> {
+  for (const folder of workspaceFolders) {
+    for await (const path of yamlFilesUnder(folder)) {
+      const uri = pathToFileURL(path).href;
+      if (documents.get(uri)) continue;
+      const text = await readIndexable(path);
+      if (text !== undefined) index.setFile(uri, text);
+    }
+  }
+  ctx.revalidateAll();
+}
 
 async function refreshSettings(pushed: unknown): Promise<void> {
   let raw: unknown = pushed;
@@ -44,44 +92,39 @@ async function refreshSettings(pushed: unknown): Promise<void> {
   }
   settings = readSettings(raw ?? {});
   lintContext = defaultLintContext({ unknownFields: settings.validate.unknownFields });
-  for (const document of documents.all()) schedule(document.uri);
+  ctx.revalidateAll();
 }
 
 connection.onDidChangeConfiguration((change) => refreshSettings(change.settings));
 
-// Coalesce bursts of changes: lint once per turn of the event loop for each document.
-const pending = new Set<string>();
-function schedule(uri: string): void {
-  if (pending.has(uri)) return;
-  pending.add(uri);
-  setImmediate(() => {
-    pending.delete(uri);
-    publish(uri);
-  });
-}
-
-function publish(uri: string): void {
-  const document = documents.get(uri);
-  if (!document) return;
-  let file = files.get(uri);
-  if (!file) {
-    file = new YamlFile(uri);
-    files.set(uri, file);
+connection.onDidChangeWatchedFiles(async ({ changes }) => {
+  for (const change of changes) {
+    if (!/\.ya?ml$/i.test(change.uri) || documents.get(change.uri)) continue;
+    if (change.type === FileChangeType.Deleted) index.removeFile(change.uri);
+    else {
+      const text = change.uri.startsWith('file:') ? await readIndexable(fileURLToPath(change.uri)) : undefined;
+      if (text === undefined) index.removeFile(change.uri);
+      else index.setFile(change.uri, text);
+    }
   }
-  file.update(document.getText());
-  const diagnostics = settings.validate.enable ? lintFile(file, lintContext).map(toDiagnostic) : [];
-  void connection.sendDiagnostics({ uri, version: document.version, diagnostics });
-}
-
-documents.onDidOpen((e) => schedule(e.document.uri));
-documents.onDidChangeContent((e) => schedule(e.document.uri));
-documents.onDidClose((e) => {
-  files.delete(e.document.uri);
-  void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  ctx.revalidateAll();
 });
 
-connection.onCompletion(() => []);
-connection.onHover(() => null);
+documents.onDidOpen((e) => diagnostics.schedule(e.document.uri));
+documents.onDidChangeContent((e) => diagnostics.schedule(e.document.uri));
+documents.onDidClose(async (e) => {
+  // The file stays indexed with its content on disk (or leaves the index if it is gone).
+  const uri = e.document.uri;
+  const text = uri.startsWith('file:') ? await readIndexable(fileURLToPath(uri)) : undefined;
+  if (text === undefined) index.removeFile(uri);
+  else index.setFile(uri, text);
+  void connection.sendDiagnostics({ uri, diagnostics: [] });
+});
+
+registerCompletion(ctx);
+registerHover(ctx);
+registerCodeActions(ctx);
+registerNavigation(ctx);
 
 documents.listen(connection);
 connection.listen();

@@ -131,7 +131,7 @@ export class AuthSession {
     }
     this.options.log?.(`requesting a token from ${realmUrl.host} for ${uniqueScopes.join(' ') || '(no scope)'}`);
     const usePost = creds?.kind === 'identityToken' || (creds?.kind === 'basic' && this.options.tokenMethod === 'post');
-    if (usePost && creds && creds.kind !== 'registryToken') {
+    if (usePost && (creds?.kind === 'basic' || creds?.kind === 'identityToken')) {
       const form = new URLSearchParams();
       if (creds.kind === 'identityToken') {
         form.set('grant_type', 'refresh_token');

@@ -1,0 +1,20 @@
+// What every LSP feature module gets: the connection, open documents, the workspace index
+// and the current settings. Feature modules register their own handlers.
+import type { Connection, TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { WorkspaceIndex } from '../language/workspaceIndex';
+import type { LintContext } from '../language/lint';
+import type { ServerSettings } from './settings';
+import type { YamlFile } from '../language/documents';
+
+export interface ServerContext {
+  connection: Connection;
+  documents: TextDocuments<TextDocument>;
+  index: WorkspaceIndex;
+  settings(): ServerSettings;
+  lintContext(): LintContext;
+  /** The up-to-date model of an open document (or an indexed file). */
+  fileFor(uri: string): YamlFile | undefined;
+  /** Asks for diagnostics to be recomputed for every open document. */
+  revalidateAll(): void;
+}

@@ -1,0 +1,34 @@
+// Publishes diagnostics for open documents: per-document findings (cached by text) plus
+// workspace rules that look at other files through the index.
+import type { ServerContext } from './context';
+import { lintFile } from '../language/lint';
+import { workspaceFindings } from '../language/rules';
+import { toDiagnostic } from './convert';
+
+export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: string): void } {
+  const pending = new Set<string>();
+
+  function publish(uri: string): void {
+    const document = ctx.documents.get(uri);
+    if (!document) return;
+    const file = ctx.fileFor(uri);
+    if (!file) return;
+    const context = ctx.lintContext();
+    const diagnostics = ctx.settings().validate.enable
+      ? [...lintFile(file, context), ...workspaceFindings(file, ctx.index, context)].map(toDiagnostic)
+      : [];
+    void ctx.connection.sendDiagnostics({ uri, version: document.version, diagnostics });
+  }
+
+  return {
+    // Coalesce bursts of changes: lint once per turn of the event loop for each document.
+    schedule(uri: string): void {
+      if (pending.has(uri)) return;
+      pending.add(uri);
+      setImmediate(() => {
+        pending.delete(uri);
+        publish(uri);
+      });
+    },
+  };
+}

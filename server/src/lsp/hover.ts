@@ -1,0 +1,6 @@
+// textDocument/hover → language/hover.ts
+import type { ServerContext } from './context';
+
+export function registerHover(ctx: ServerContext): void {
+  ctx.connection.onHover(() => null);
+}

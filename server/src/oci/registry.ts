@@ -1,0 +1,416 @@
+// Registry operations over the OCI distribution API: tags, manifests, blobs,
+// push, tag and delete. Every operation takes an AbortSignal.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { Readable, Transform, TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Reference, apiHost } from './reference';
+import { Transport, TransportOptions, TransportRequest, TransportResponse, isTransientError, describeUrl } from './transport';
+import { AuthSession } from './auth/session';
+import { Credentials, CredentialSource, credentialChain, dockerConfigCredentials } from './auth/credentials';
+
+export const MEDIA_TYPES = {
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+} as const;
+
+const MANIFEST_ACCEPT = [MEDIA_TYPES.ociManifest, MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifest, MEDIA_TYPES.dockerList].join(', ');
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const DEFAULT_TAG_PAGE = 1000;
+const DEFAULT_MAX_TAGS = 100_000;
+const DEFAULT_CHUNK_THRESHOLD = 64 * 1024 * 1024;
+const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+const BLOB_DOWNLOAD_ATTEMPTS = 3;
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+export interface Manifest extends Descriptor {
+  /** The exact bytes the registry served (the digest is over these). */
+  bytes: Buffer;
+}
+
+/** Something that can be read (again) from the start or a byte range. */
+export interface BlobSource {
+  digest: string;
+  size: number;
+  /** Read bytes [start, end) ; both default to the whole blob. */
+  open(start?: number, end?: number): Readable;
+}
+
+export type Progress = (done: number, total: number) => void;
+
+export interface RegistryClientOptions extends TransportOptions {
+  /** Credentials for every registry this client talks to (e.g. from --creds). */
+  credentials?: Credentials;
+  /** Where to look when no credentials are passed; default: Docker config and helpers. */
+  credentialSource?: CredentialSource;
+  tokenMethod?: 'get' | 'post';
+  /** Blobs larger than this are uploaded in PATCH chunks. */
+  chunkThreshold?: number;
+  chunkSize?: number;
+  transport?: Transport;
+}
+
+export class RegistryError extends Error {
+  constructor(message: string, readonly status?: number, readonly codes: readonly string[] = []) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+}
+
+export class DigestMismatchError extends Error {
+  constructor(readonly expected: string, readonly actual: string, what: string) {
+    super(`digest mismatch for ${what}: expected ${expected} but the content hashes to ${actual}; nothing was kept`);
+    this.name = 'DigestMismatchError';
+  }
+}
+
+export function sha256Digest(bytes: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+export function bufferSource(bytes: Buffer): BlobSource {
+  return { digest: sha256Digest(bytes), size: bytes.length, open: (start = 0, end = bytes.length) => Readable.from([bytes.subarray(start, end)]) };
+}
+
+/** A blob backed by a file; the digest is computed by streaming the file once. */
+export async function fileSource(path: string, signal?: AbortSignal): Promise<BlobSource> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash, { signal });
+  const { size } = await stat(path);
+  return {
+    digest: `sha256:${hash.digest('hex')}`,
+    size,
+    open: (start = 0, end = size) => (end <= start ? Readable.from([]) : createReadStream(path, { start, end: end - 1 })),
+  };
+}
+
+/** Hashes and counts what passes through; fails at the end on a digest or size mismatch. */
+export class VerifyingStream extends Transform {
+  private readonly hash = createHash('sha256');
+  private count = 0;
+  constructor(private readonly expectedDigest: string, private readonly maxBytes: number, private readonly what: string, private readonly expectedSize?: number) {
+    super();
+    if (!expectedDigest.startsWith('sha256:')) throw new RegistryError(`cannot verify ${what}: only sha256 digests are supported`);
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.count += chunk.length;
+    const limit = Math.min(this.maxBytes, this.expectedSize ?? Infinity);
+    if (this.count > limit) {
+      callback(new RegistryError(`${this.what} is larger than ${limit} bytes; stopped reading`));
+      return;
+    }
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+  override _flush(callback: TransformCallback): void {
+    if (this.expectedSize !== undefined && this.count !== this.expectedSize) {
+      callback(new RegistryError(`${this.what} ended after ${this.count} of ${this.expectedSize} bytes`));
+      return;
+    }
+    const actual = `sha256:${this.hash.digest('hex')}`;
+    if (actual !== this.expectedDigest) callback(new DigestMismatchError(this.expectedDigest, actual, this.what));
+    else callback();
+  }
+}
+
+interface Options {
+  signal: AbortSignal;
+}
+
+export class RegistryClient {
+  readonly transport: Transport;
+  private readonly auth: AuthSession;
+
+  constructor(private readonly options: RegistryClientOptions = {}) {
+    this.transport = options.transport ?? new Transport(options);
+    const source = options.credentialSource ?? dockerConfigCredentials();
+    this.auth = new AuthSession(this.transport, credentialChain(options.credentials, source), { tokenMethod: options.tokenMethod, log: options.log });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  /** All tags, following `Link` pagination, up to `maxTags`. */
+  async listTags(ref: Reference, options: Options & { pageSize?: number; maxTags?: number }): Promise<string[]> {
+    const maxTags = options.maxTags ?? DEFAULT_MAX_TAGS;
+    const tags: string[] = [];
+    const seen = new Set<string>();
+    let url: URL | undefined = this.url(ref, `/tags/list?n=${options.pageSize ?? DEFAULT_TAG_PAGE}`);
+    while (url) {
+      if (seen.has(url.href)) throw new RegistryError(`tag listing for ${ref.repository} loops back to a page it already read`);
+      seen.add(url.href);
+      const response = await this.send(ref, { method: 'GET', url, headers: { accept: 'application/json' }, signal: options.signal }, 'pull');
+      if (response.status === 404) {
+        await this.fail(response, `repository ${ref.repository} was not found on ${ref.registry}`);
+      }
+      if (response.status !== 200) await this.fail(response, `listing tags of ${ref.repository}`);
+      const body = JSON.parse(await response.text()) as { tags?: string[] | null };
+      for (const tag of body.tags ?? []) {
+        if (tags.length >= maxTags) throw new RegistryError(`${ref.repository} has more than ${maxTags} tags; raise the limit to list them all`);
+        tags.push(tag);
+      }
+      url = nextLink(response.headers['link'], response.url);
+      if (url && url.origin !== response.url.origin) throw new RegistryError('the registry paginated tags to another host; refusing to follow');
+    }
+    return tags;
+  }
+
+  /** The manifest's descriptor without its body; undefined when it does not exist. */
+  async headManifest(ref: Reference, options: Options): Promise<Descriptor | undefined> {
+    const response = await this.send(ref, { method: 'HEAD', url: this.url(ref, `/manifests/${ref.reference}`), headers: { accept: MANIFEST_ACCEPT }, signal: options.signal }, 'pull');
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) await this.fail(response, `checking manifest ${ref}`);
+    const digest = response.headers['docker-content-digest'] ?? ref.digest;
+    if (!digest) throw new RegistryError(`${ref.registry} did not return a digest for ${ref}`);
+    return { mediaType: stripParams(response.headers['content-type']), digest, size: Number(response.headers['content-length'] ?? 0) };
+  }
+
+  /** The manifest bytes, verified against the digest requested or reported. */
+  async getManifest(ref: Reference, options: Options): Promise<Manifest> {
+    const response = await this.send(ref, { method: 'GET', url: this.url(ref, `/manifests/${ref.reference}`), headers: { accept: MANIFEST_ACCEPT }, signal: options.signal }, 'pull');
+    if (response.status === 404) await this.fail(response, `manifest ${ref} was not found`);
+    if (response.status !== 200) await this.fail(response, `fetching manifest ${ref}`);
+    const bytes = await response.buffer(MAX_MANIFEST_BYTES);
+    const actual = sha256Digest(bytes);
+    const expected = ref.digest ?? response.headers['docker-content-digest'];
+    if (expected && expected.startsWith('sha256:') && expected !== actual) throw new DigestMismatchError(expected, actual, `manifest ${ref}`);
+    let mediaType = stripParams(response.headers['content-type']);
+    try {
+      const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: string };
+      if (typeof parsed.mediaType === 'string') mediaType = parsed.mediaType;
+    } catch {
+      throw new RegistryError(`manifest ${ref} is not JSON`);
+    }
+    return { mediaType, digest: expected ?? actual, size: bytes.length, bytes };
+  }
+
+  async blobExists(ref: Reference, digest: string, options: Options): Promise<boolean> {
+    const response = await this.send(ref, { method: 'HEAD', url: this.url(ref, `/blobs/${digest}`), signal: options.signal }, 'pull');
+    if (response.status === 200) return true;
+    if (response.status === 404) return false;
+    return this.fail(response, `checking blob ${digest}`);
+  }
+
+  /** A stream of the blob that errors at the end if the digest or size does not match. */
+  async openBlob(ref: Reference, descriptor: { digest: string; size?: number }, options: Options & { maxBytes?: number }): Promise<Readable> {
+    const response = await this.send(ref, { method: 'GET', url: this.url(ref, `/blobs/${descriptor.digest}`), signal: options.signal }, 'pull');
+    if (response.status === 404) await this.fail(response, `blob ${descriptor.digest} was not found in ${ref.repository}`);
+    if (response.status !== 200) await this.fail(response, `fetching blob ${descriptor.digest}`);
+    const verifier = new VerifyingStream(descriptor.digest, options.maxBytes ?? Infinity, `blob ${descriptor.digest}`, descriptor.size);
+    response.body.on('error', (error) => verifier.destroy(error));
+    return response.body.pipe(verifier);
+  }
+
+  /**
+   * Download a blob into `file` via a temporary sibling that is renamed only
+   * after verification, so a failure leaves nothing behind. Interrupted
+   * transfers are retried from the start a bounded number of times.
+   */
+  async downloadBlob(ref: Reference, descriptor: { digest: string; size?: number }, file: string, options: Options & { maxBytes?: number; onProgress?: Progress }): Promise<void> {
+    const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.partial`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stream = await this.openBlob(ref, descriptor, options);
+        let done = 0;
+        const counter = new Transform({
+          transform(chunk: Buffer, _e, callback) {
+            done += chunk.length;
+            options.onProgress?.(done, descriptor.size ?? 0);
+            callback(null, chunk);
+          },
+        });
+        await pipeline(stream, counter, createWriteStream(temporary), { signal: options.signal });
+        await rename(temporary, file);
+        return;
+      } catch (error) {
+        await rm(temporary, { force: true });
+        if (attempt < BLOB_DOWNLOAD_ATTEMPTS && isTransientError(error) && !options.signal.aborted) {
+          this.options.log?.(`blob ${descriptor.digest} transfer interrupted; starting again`);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Upload a blob unless the repository has it: cross-repository mount when
+   * `mountFrom` names a repository on the same registry, else POST then a
+   * single PUT, or PATCH chunks for blobs above the chunk threshold.
+   */
+  async pushBlob(ref: Reference, blob: BlobSource, options: Options & { mountFrom?: string; onProgress?: Progress }): Promise<'exists' | 'mounted' | 'uploaded'> {
+    const { signal } = options;
+    if (await this.blobExists(ref, blob.digest, { signal })) {
+      options.onProgress?.(blob.size, blob.size);
+      return 'exists';
+    }
+    let start: TransportResponse;
+    if (options.mountFrom && options.mountFrom !== ref.repository) {
+      const query = new URLSearchParams({ mount: blob.digest, from: options.mountFrom });
+      start = await this.send(ref, { method: 'POST', url: this.url(ref, `/blobs/uploads/?${query}`), signal }, 'pull,push', [`repository:${options.mountFrom}:pull`]);
+      if (start.status === 201) {
+        start.discard();
+        options.onProgress?.(blob.size, blob.size);
+        return 'mounted';
+      }
+    } else {
+      start = await this.send(ref, { method: 'POST', url: this.url(ref, '/blobs/uploads/'), signal }, 'pull,push');
+    }
+    if (start.status !== 202) await this.fail(start, `starting the upload of ${blob.digest}`);
+    start.discard();
+    let location = uploadLocation(start);
+    const threshold = this.options.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD;
+    if (blob.size > threshold) {
+      const chunkSize = this.options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+      for (let offset = 0; offset < blob.size; offset += chunkSize) {
+        const end = Math.min(offset + chunkSize, blob.size);
+        const response = await this.sendUpload(ref, {
+          method: 'PATCH',
+          url: location,
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - offset), 'content-range': `${offset}-${end - 1}` },
+          body: () => blob.open(offset, end),
+          signal,
+        });
+        if (response.status !== 202) await this.fail(response, `uploading bytes ${offset}-${end - 1} of ${blob.digest}`);
+        response.discard();
+        location = uploadLocation(response);
+        options.onProgress?.(end, blob.size);
+      }
+      location.searchParams.set('digest', blob.digest);
+      const done = await this.sendUpload(ref, { method: 'PUT', url: location, signal });
+      if (done.status !== 201) await this.fail(done, `finishing the upload of ${blob.digest}`);
+      done.discard();
+    } else {
+      location.searchParams.set('digest', blob.digest);
+      let sent = 0;
+      const response = await this.sendUpload(ref, {
+        method: 'PUT',
+        url: location,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+        body: () => {
+          sent = 0;
+          const counted = new Transform({
+            transform(chunk: Buffer, _e, callback) {
+              sent += chunk.length;
+              options.onProgress?.(sent, blob.size);
+              callback(null, chunk);
+            },
+          });
+          const source = blob.open();
+          source.on('error', (error) => counted.destroy(error));
+          return source.pipe(counted);
+        },
+        signal,
+      });
+      if (response.status !== 201) await this.fail(response, `uploading ${blob.digest}`);
+      response.discard();
+    }
+    return 'uploaded';
+  }
+
+  /** Store a manifest under a tag or digest and check the digest the registry reports. */
+  async putManifest(ref: Reference, bytes: Buffer, mediaType: string, options: Options): Promise<string> {
+    const digest = sha256Digest(bytes);
+    if (ref.digest && ref.digest !== digest) throw new DigestMismatchError(ref.digest, digest, 'the manifest to push');
+    const target = ref.tag ?? ref.digest ?? 'latest';
+    const response = await this.send(ref, { method: 'PUT', url: this.url(ref, `/manifests/${target}`), headers: { 'content-type': mediaType }, body: bytes, signal: options.signal }, 'pull,push');
+    if (response.status !== 201 && response.status !== 200) await this.fail(response, `pushing the manifest of ${ref}`);
+    response.discard();
+    const reported = response.headers['docker-content-digest'];
+    if (reported && reported !== digest) throw new DigestMismatchError(digest, reported, `the manifest stored by ${ref.registry}`);
+    return digest;
+  }
+
+  /** Point `newTag` at the manifest `ref` names (same repository). */
+  async tag(ref: Reference, newTag: string, options: Options): Promise<string> {
+    const manifest = await this.getManifest(ref, options);
+    return this.putManifest(ref.withTag(newTag), manifest.bytes, manifest.mediaType, options);
+  }
+
+  /**
+   * Delete the manifest a reference names. A tag is resolved to its digest
+   * first, so every tag pointing at that manifest disappears with it.
+   */
+  async deleteManifest(ref: Reference, options: Options): Promise<string> {
+    let digest = ref.digest;
+    if (!digest) {
+      const head = await this.headManifest(ref, options);
+      if (!head) throw new RegistryError(`manifest ${ref} was not found`, 404);
+      digest = head.digest;
+    }
+    const response = await this.send(ref, { method: 'DELETE', url: this.url(ref, `/manifests/${digest}`), signal: options.signal }, 'delete');
+    if (response.status === 405) await this.fail(response, `${ref.registry} does not allow deleting manifests`);
+    if (response.status === 404) await this.fail(response, `manifest ${digest} was not found`);
+    if (response.status !== 202 && response.status !== 200) await this.fail(response, `deleting ${digest}`);
+    response.discard();
+    return digest;
+  }
+
+  private url(ref: Reference, suffix: string): URL {
+    return this.transport.urlFor(apiHost(ref.registry), `/v2/${ref.repository}${suffix}`);
+  }
+
+  private send(ref: Reference, request: TransportRequest, actions: string, extraScopes: string[] = []): Promise<TransportResponse> {
+    return this.auth.send(apiHost(ref.registry), request, [`repository:${ref.repository}:${actions}`, ...extraScopes]);
+  }
+
+  /** Upload locations may point at another host (object storage): no registry credentials go there. */
+  private sendUpload(ref: Reference, request: TransportRequest & { url: URL }): Promise<TransportResponse> {
+    const registryUrl = this.url(ref, '/');
+    if (request.url.host === registryUrl.host) return this.send(ref, request, 'pull,push');
+    return this.transport.request(request);
+  }
+
+  private async fail(response: TransportResponse, what: string): Promise<never> {
+    let codes: string[] = [];
+    let detail = '';
+    if (response.headers['content-type']?.includes('json')) {
+      try {
+        const body = JSON.parse(await response.text(64 * 1024)) as { errors?: Array<{ code?: string; message?: string }> };
+        codes = (body.errors ?? []).map((e) => e.code ?? '').filter((c) => c !== '');
+        detail = (body.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+      } catch {
+        detail = '';
+      }
+    } else response.discard();
+    const status = response.status;
+    throw new RegistryError(`${what}: ${describeStatus(status)}${detail ? ` (${detail})` : ''} from ${describeUrl(response.url)}`, status, codes);
+  }
+}
+
+function describeStatus(status: number): string {
+  const names: Record<number, string> = { 400: 'bad request', 401: 'unauthorised', 403: 'forbidden', 404: 'not found', 405: 'not allowed', 429: 'too many requests', 500: 'server error', 502: 'bad gateway', 503: 'unavailable', 504: 'gateway timeout' };
+  return `HTTP ${status}${names[status] ? ` ${names[status]}` : ''}`;
+}
+
+function stripParams(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim();
+}
+
+function uploadLocation(response: TransportResponse): URL {
+  const location = response.headers['location'];
+  if (!location) throw new RegistryError(`the registry did not say where to upload (${describeUrl(response.url)})`);
+  return new URL(location, response.url);
+}
+
+/** The `rel="next"` target of a Link header, resolved against the current URL. */
+export function nextLink(header: string | undefined, base: URL): URL | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (match && /rel="?next"?/i.test(match[2])) return new URL(match[1], base);
+  }
+  return undefined;
+}

@@ -1,0 +1,216 @@
+// Test helper: spawns `node dist/server.js --stdio` and speaks real LSP to it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type {
+  Diagnostic, PublishDiagnosticsParams, CompletionItem, CompletionList, Hover, CodeAction, Location,
+  DocumentSymbol, SymbolInformation, WorkspaceEdit, TextEdit, Position, Range,
+} from 'vscode-languageserver-protocol';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+export const SERVER_JS = join(REPO_ROOT, 'dist', 'server.js');
+
+export interface LspSession {
+  conn: MessageConnection;
+  proc: ChildProcess;
+  /** Workspace folder on disk (a fresh temp dir unless given). */
+  root: string;
+  settings: Record<string, unknown>;
+  uri(relative: string): string;
+  /** Writes a file into the workspace (not opened). */
+  write(relative: string, text: string): string;
+  open(relative: string, text: string): Promise<Diagnostic[]>;
+  /** Replaces the whole text (sent as a ranged edit covering the old text). */
+  change(relative: string, text: string): Promise<Diagnostic[]>;
+  text(relative: string): string;
+  /** Waits for the next publishDiagnostics of a file (optionally with a predicate). */
+  nextDiagnostics(relative: string, predicate?: (d: Diagnostic[]) => boolean, timeoutMs?: number): Promise<Diagnostic[]>;
+  lastDiagnostics(relative: string): Diagnostic[] | undefined;
+  completion(relative: string, position: Position): Promise<CompletionItem[]>;
+  hover(relative: string, position: Position): Promise<Hover | null>;
+  codeActions(relative: string, range: Range, diagnostics: Diagnostic[]): Promise<CodeAction[]>;
+  definition(relative: string, position: Position): Promise<Location[]>;
+  references(relative: string, position: Position): Promise<Location[]>;
+  documentSymbols(relative: string): Promise<DocumentSymbol[] | SymbolInformation[]>;
+  workspaceSymbols(query: string): Promise<SymbolInformation[]>;
+  /** Applies a WorkspaceEdit to the open documents (and written files) and sends the changes. */
+  applyEdit(edit: WorkspaceEdit): Promise<void>;
+  setSettings(settings: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+  const offset = (p: Position) => (p.line >= lineStarts.length ? text.length : Math.min(lineStarts[p.line] + p.character, text.length));
+  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+  return out;
+}
+
+export function endOf(text: string): Position {
+  const lines = text.split('\n');
+  return { line: lines.length - 1, character: lines[lines.length - 1].length };
+}
+
+/** Position of the first occurrence of `needle` (plus `delta` characters) in `text`. */
+export function positionOf(text: string, needle: string, delta = 0, occurrence = 0): Position {
+  let index = -1;
+  for (let i = 0; i <= occurrence; i++) index = text.indexOf(needle, index + 1);
+  if (index < 0) throw new Error(`"${needle}" not in text`);
+  const before = text.slice(0, index + delta);
+  const line = before.split('\n').length - 1;
+  return { line, character: before.length - (before.lastIndexOf('\n') + 1) };
+}
+
+export async function startServer(options: { root?: string; settings?: Record<string, unknown>; files?: Record<string, string> } = {}): Promise<LspSession> {
+  const root = options.root ?? mkdtempSync(join(tmpdir(), 'flux-oci-lsp-'));
+  const ownsRoot = !options.root;
+  for (const [rel, text] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  const proc = spawn(process.execPath, [SERVER_JS, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  proc.stderr!.on('data', () => undefined);
+  const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  const texts = new Map<string, string>();
+  const versions = new Map<string, number>();
+  const latest = new Map<string, Diagnostic[]>();
+  const waiters: { uri: string; predicate: (d: Diagnostic[]) => boolean; resolve: (d: Diagnostic[]) => void }[] = [];
+  let settings: Record<string, unknown> = options.settings ?? {};
+
+  conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+    latest.set(p.uri, p.diagnostics);
+    for (const w of [...waiters]) {
+      if (w.uri === p.uri && w.predicate(p.diagnostics)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(p.diagnostics);
+      }
+    }
+  });
+  conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
+    p.items.map((item) => {
+      let value: unknown = { fluxOci: settings };
+      for (const key of (item.section ?? '').split('.').filter(Boolean)) value = (value as Record<string, unknown> | undefined)?.[key];
+      return value ?? null;
+    }),
+  );
+  conn.onRequest('client/registerCapability', () => null);
+  conn.onRequest('window/workDoneProgress/create', () => null);
+  conn.onNotification('window/logMessage', () => undefined);
+  conn.listen();
+
+  const rootUri = pathToFileURL(root).href;
+  await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri,
+    workspaceFolders: [{ uri: rootUri, name: 'test' }],
+    capabilities: {
+      workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, workspaceEdit: { documentChanges: false } },
+      textDocument: { publishDiagnostics: {}, completion: { completionItem: { snippetSupport: true } }, hover: { contentFormat: ['markdown', 'plaintext'] }, codeAction: {} },
+    },
+  });
+  conn.sendNotification('initialized', {});
+
+  const uri = (rel: string) => pathToFileURL(join(root, rel)).href;
+  const session: LspSession = {
+    conn,
+    proc,
+    root,
+    get settings() { return settings; },
+    uri,
+    write(rel, text) {
+      const path = join(root, rel);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+      return uri(rel);
+    },
+    nextDiagnostics(rel, predicate = () => true, timeoutMs = 10000) {
+      return new Promise((resolvePromise, reject) => {
+        const waiter = { uri: uri(rel), predicate, resolve: (d: Diagnostic[]) => { clearTimeout(timer); resolvePromise(d); } };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`no matching diagnostics for ${rel} within ${timeoutMs} ms; last: ${JSON.stringify(latest.get(uri(rel))?.map((d) => d.message))}`));
+        }, timeoutMs);
+        waiters.push(waiter);
+      });
+    },
+    lastDiagnostics: (rel) => latest.get(uri(rel)),
+    async open(rel, text) {
+      const wait = session.nextDiagnostics(rel);
+      texts.set(uri(rel), text);
+      versions.set(uri(rel), 1);
+      conn.sendNotification('textDocument/didOpen', { textDocument: { uri: uri(rel), languageId: 'yaml', version: 1, text } });
+      return wait;
+    },
+    async change(rel, text) {
+      const old = texts.get(uri(rel)) ?? '';
+      const version = (versions.get(uri(rel)) ?? 1) + 1;
+      versions.set(uri(rel), version);
+      texts.set(uri(rel), text);
+      const wait = session.nextDiagnostics(rel);
+      conn.sendNotification('textDocument/didChange', {
+        textDocument: { uri: uri(rel), version },
+        contentChanges: [{ range: { start: { line: 0, character: 0 }, end: endOf(old) }, text }],
+      });
+      return wait;
+    },
+    text: (rel) => texts.get(uri(rel)) ?? '',
+    async completion(rel, position) {
+      const result = await conn.sendRequest<CompletionItem[] | CompletionList | null>('textDocument/completion', { textDocument: { uri: uri(rel) }, position });
+      return Array.isArray(result) ? result : result?.items ?? [];
+    },
+    hover: (rel, position) => conn.sendRequest<Hover | null>('textDocument/hover', { textDocument: { uri: uri(rel) }, position }),
+    async codeActions(rel, range, diagnostics) {
+      return (await conn.sendRequest<CodeAction[] | null>('textDocument/codeAction', { textDocument: { uri: uri(rel) }, range, context: { diagnostics } })) ?? [];
+    },
+    async definition(rel, position) {
+      const r = await conn.sendRequest<Location | Location[] | null>('textDocument/definition', { textDocument: { uri: uri(rel) }, position });
+      return r === null ? [] : Array.isArray(r) ? r : [r];
+    },
+    async references(rel, position) {
+      return (await conn.sendRequest<Location[] | null>('textDocument/references', { textDocument: { uri: uri(rel) }, position, context: { includeDeclaration: false } })) ?? [];
+    },
+    async documentSymbols(rel) {
+      return (await conn.sendRequest<DocumentSymbol[] | SymbolInformation[] | null>('textDocument/documentSymbol', { textDocument: { uri: uri(rel) } })) ?? [];
+    },
+    async workspaceSymbols(query) {
+      return (await conn.sendRequest<SymbolInformation[] | null>('workspace/symbol', { query })) ?? [];
+    },
+    async applyEdit(edit) {
+      for (const [target, edits] of Object.entries(edit.changes ?? {})) {
+        const rel = target.slice(rootUri.length + 1);
+        const current = texts.get(target);
+        if (current !== undefined) {
+          await session.change(decodeURIComponent(rel), applyTextEdits(current, edits));
+        } else {
+          const { readFileSync } = await import('node:fs');
+          const path = join(root, decodeURIComponent(rel));
+          writeFileSync(path, applyTextEdits(readFileSync(path, 'utf8'), edits));
+          conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: target, type: 2 }] });
+        }
+      }
+    },
+    async setSettings(next) {
+      settings = next;
+      conn.sendNotification('workspace/didChangeConfiguration', { settings: { fluxOci: next } });
+      await new Promise((r) => setTimeout(r, 50));
+    },
+    async close() {
+      try {
+        await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
+        conn.sendNotification('exit');
+      } catch {
+        // already gone
+      }
+      conn.dispose();
+      proc.kill();
+      if (ownsRoot) rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return session;
+}
