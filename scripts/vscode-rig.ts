@@ -5,10 +5,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const repoRoot = resolve(__dirname, '..');
 export const extensionVsix = join(repoRoot, 'flux-oci.vsix');
 export const extensionId = 'flux-oci.flux-oci';
 
@@ -53,15 +52,18 @@ export interface Profile {
 /** A fresh user-data-dir and extensions-dir with settings that keep the workbench quiet and trusted. */
 export function createProfile(userSettings: Record<string, unknown> = {}, prefix = 'flux-oci-vscode-'): Profile {
   const root = mkdtempSync(join(tmpdir(), prefix));
-  const userDataDir = join(root, 'user-data');
-  const extensionsDir = join(root, 'extensions');
-  mkdirSync(join(userDataDir, 'User'), { recursive: true });
-  mkdirSync(extensionsDir, { recursive: true });
-  writeUserSettings({ root, userDataDir, extensionsDir, configFile: join(root, 'config.yaml') }, userSettings);
-  // code-server writes a default config to ~/.config unless it is given one of its own.
-  const configFile = join(root, 'config.yaml');
-  writeFileSync(configFile, 'auth: none\ncert: false\n');
-  return { root, userDataDir, extensionsDir, configFile };
+  const profile: Profile = {
+    root,
+    userDataDir: join(root, 'user-data'),
+    extensionsDir: join(root, 'extensions'),
+    // code-server writes a default config to ~/.config unless it is given one of its own.
+    configFile: join(root, 'config.yaml'),
+  };
+  mkdirSync(join(profile.userDataDir, 'User'), { recursive: true });
+  mkdirSync(profile.extensionsDir, { recursive: true });
+  writeFileSync(profile.configFile, 'auth: none\ncert: false\n');
+  writeUserSettings(profile, userSettings);
+  return profile;
 }
 
 export const baseUserSettings: Record<string, unknown> = {
@@ -80,6 +82,11 @@ export const baseUserSettings: Record<string, unknown> = {
   'files.hotExit': 'off',
   // Keep our own diagnostics the only ones in the Problems panel.
   'yaml.validate': false,
+  // Only language-server suggestions, so completion tests see what the server offers.
+  'editor.wordBasedSuggestions': 'off',
+  // The chat side bar takes a third of the window and is not part of this product.
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 export function writeUserSettings(profile: Pick<Profile, 'userDataDir'>, settings: Record<string, unknown>): void {

@@ -1,1 +1,78 @@
-// placeholder
+// The flux-oci command line: argument parsing only; the work is done by the language core
+// (lint) and the OCI library (registry verbs).
+import { formatResults, lintPaths, summary, type LintOptions } from './cli/lint';
+
+const VERSION = '0.1.0';
+
+const USAGE = `usage: flux-oci <command> [options]
+
+commands:
+  lint [paths...]       check Flux YAML in files and folders (default: .), honouring .gitignore
+      --format text|json|sarif   output format (default text)
+      --unknown-fields warning|off
+  help                  show this text
+  version               print the version
+
+exit status: 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error
+`;
+
+interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+function runLint(args: string[], io: Io): number {
+  const options: LintOptions = { format: 'text', unknownFields: 'warning' };
+  const paths: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--format') {
+      const value = args[++i];
+      if (value !== 'text' && value !== 'json' && value !== 'sarif') throw new UsageError(`--format takes text, json or sarif`);
+      options.format = value;
+    } else if (arg === '--unknown-fields') {
+      const value = args[++i];
+      if (value !== 'warning' && value !== 'off') throw new UsageError(`--unknown-fields takes warning or off`);
+      options.unknownFields = value;
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+    else paths.push(arg);
+  }
+  const results = lintPaths(paths.length ? paths : ['.'], options);
+  io.stdout(formatResults(results, options.format));
+  const { errors, warnings, files } = summary(results);
+  if (options.format === 'text') io.stderr(`${files} file${files === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  return errors > 0 ? 1 : 0;
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'lint':
+        return runLint(args, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE);
+        return command === undefined ? 2 : 0;
+      case 'version':
+      case '--version':
+        io.stdout(`${VERSION}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    io.stderr(`flux-oci: ${(error as Error).message}\n`);
+    if (error instanceof UsageError) io.stderr(USAGE);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  const io: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+  main(process.argv.slice(2), io).then((code) => { process.exitCode = code; });
+}

@@ -49,6 +49,9 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
   /** Wraps a step: always screenshots it; on failure also keeps code-server's logs. */
   const step = (name: string, body: () => Promise<void>) => async () => {
     try {
+      // Close whatever a previous (possibly failed) step left open: widgets, quick input.
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
       await body();
     } catch (error) {
       if (profile) copyLogs(profile, join(resultsDir, `logs-${name}`));
@@ -83,7 +86,6 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     const action = page.locator('.action-widget').getByText('Convert to OCIRepository');
     await action.waitFor({ timeout: 15_000 });
     await action.click();
-    await page.waitForFunction(() => true);
     const deadline = Date.now() + 10_000;
     while (!(await editorText(page)).includes('kind: OCIRepository') && Date.now() < deadline) await page.waitForTimeout(100);
     await page.keyboard.press('Control+S');

@@ -46,7 +46,7 @@ export function activeEditor(page: Page): Locator {
 /** The active editor's visible text, with normal spaces. */
 export async function editorText(page: Page): Promise<string> {
   const lines = activeEditor(page).locator('.view-lines .view-line');
-  const tops = await lines.evaluateAll((els) => els.map((e) => ({ top: parseFloat((e as HTMLElement).style.top), text: e.textContent ?? '' })));
+  const tops = await lines.evaluateAll((els) => els.map((e) => ({ top: parseFloat((e as unknown as { style: { top: string } }).style.top), text: e.textContent ?? '' })));
   return normaliseText(tops.sort((a, b) => a.top - b.top).map((l) => l.text).join('\n'));
 }
 

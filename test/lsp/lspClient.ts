@@ -76,6 +76,8 @@ export async function startServer(options: { root?: string; settings?: Record<st
   }
   const proc = spawn(process.execPath, [SERVER_JS, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   proc.stderr!.on('data', () => undefined);
+  proc.stdin!.on('error', () => undefined);
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   const texts = new Map<string, string>();
   const versions = new Map<string, number>();
@@ -102,6 +104,7 @@ export async function startServer(options: { root?: string; settings?: Record<st
   conn.onRequest('client/registerCapability', () => null);
   conn.onRequest('window/workDoneProgress/create', () => null);
   conn.onNotification('window/logMessage', () => undefined);
+  conn.onError(() => undefined);
   conn.listen();
 
   const rootUri = pathToFileURL(root).href;
@@ -203,12 +206,14 @@ export async function startServer(options: { root?: string; settings?: Record<st
     async close() {
       try {
         await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
-        conn.sendNotification('exit');
+        await conn.sendNotification('exit');
       } catch {
         // already gone
       }
+      const timer = setTimeout(() => proc.kill(), 2000);
+      await exited;
+      clearTimeout(timer);
       conn.dispose();
-      proc.kill();
       if (ownsRoot) rmSync(root, { recursive: true, force: true });
     },
   };

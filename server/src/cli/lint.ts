@@ -1,0 +1,67 @@
+// `flux-oci lint`: the language server's checks over files and folders, for terminals and CI.
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { WorkspaceIndex } from '../language/workspaceIndex';
+import { defaultLintContext, lintFile } from '../language/lint';
+import { workspaceFindings } from '../language/rules';
+import type { Finding } from '../language/types';
+import { findYamlFiles } from './walk';
+import { toSarif } from './sarif';
+
+export interface FileFindings {
+  path: string;
+  findings: Finding[];
+}
+
+export interface LintOptions {
+  format: 'text' | 'json' | 'sarif';
+  unknownFields: 'warning' | 'off';
+}
+
+export function lintPaths(paths: readonly string[], options: Pick<LintOptions, 'unknownFields'>): FileFindings[] {
+  const index = new WorkspaceIndex();
+  for (const path of findYamlFiles(paths)) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+    }
+    index.setFile(pathToFileURL(path).href, text);
+  }
+  const context = defaultLintContext({ unknownFields: options.unknownFields });
+  const results: FileFindings[] = [];
+  for (const uri of index.uris()) {
+    const file = index.file(uri)!;
+    const findings = [...lintFile(file, context), ...workspaceFindings(file, index, context)]
+      .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    results.push({ path: fileURLToPath(uri), findings });
+  }
+  return results.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export function formatResults(results: readonly FileFindings[], format: LintOptions['format'], cwd = process.cwd()): string {
+  if (format === 'json') {
+    return JSON.stringify(results.filter((r) => r.findings.length).map((r) => ({
+      path: relative(cwd, r.path),
+      findings: r.findings.map((f) => ({ line: f.range.start.line + 1, column: f.range.start.character + 1, endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1, severity: f.severity, code: f.code, message: f.message })),
+    })), null, 2) + '\n';
+  }
+  if (format === 'sarif') return JSON.stringify(toSarif(results, cwd), null, 2) + '\n';
+  const lines: string[] = [];
+  for (const r of results) {
+    for (const f of r.findings) lines.push(`${relative(cwd, r.path)}:${f.range.start.line + 1}:${f.range.start.character + 1} ${f.severity} ${f.code} ${f.message}`);
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+export function summary(results: readonly FileFindings[]): { errors: number; warnings: number; files: number } {
+  let errors = 0;
+  let warnings = 0;
+  for (const r of results) for (const f of r.findings) {
+    if (f.severity === 'error') errors++;
+    else if (f.severity === 'warning') warnings++;
+  }
+  return { errors, warnings, files: results.length };
+}

@@ -1,0 +1,110 @@
+// Push a folder as a Flux artifact, and pull one back into a folder.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Reference } from '../reference';
+import { RegistryClient, RegistryError, bufferSource, fileSource, MEDIA_TYPES } from '../registry';
+import { ARTIFACT_CONFIG, AnnotationOptions, FLUX_MEDIA_TYPES, artifactAnnotations, buildArtifactLayer, buildArtifactManifest } from './build';
+import { ExtractLimits, extractArchiveFile } from './extract';
+
+export type ArtifactPhase = 'build' | 'upload' | 'manifest' | 'download' | 'extract';
+
+export interface ArtifactProgress {
+  phase: ArtifactPhase;
+  /** Bytes done and total for upload/download; 0/0 for the other phases. */
+  done: number;
+  total: number;
+}
+
+export interface PushDirectoryOptions extends AnnotationOptions {
+  signal: AbortSignal;
+  /** Extra ignore patterns (gitignore syntax) on top of Flux's defaults. */
+  ignore?: readonly string[];
+  onProgress?: (progress: ArtifactProgress) => void;
+}
+
+export interface PushResult {
+  /** The reference pushed, pinned to the manifest digest. */
+  reference: Reference;
+  digest: string;
+  layer: { digest: string; size: number };
+  files: string[];
+  annotations: Record<string, string>;
+}
+
+/** Build the artifact from `dir`, push its blobs, then the manifest under `ref`'s tag. */
+export async function pushDirectory(client: RegistryClient, ref: Reference, dir: string, options: PushDirectoryOptions): Promise<PushResult> {
+  const { signal, onProgress } = options;
+  const work = await mkdtemp(join(tmpdir(), 'flux-oci-push-'));
+  try {
+    onProgress?.({ phase: 'build', done: 0, total: 0 });
+    const layerFile = join(work, 'layer.tar.gz');
+    const files = await buildArtifactLayer(dir, layerFile, { ignore: options.ignore });
+    const layer = await fileSource(layerFile, signal);
+    const config = bufferSource(ARTIFACT_CONFIG);
+    await client.pushBlob(ref, layer, { signal, onProgress: (done, total) => onProgress?.({ phase: 'upload', done, total }) });
+    await client.pushBlob(ref, config, { signal });
+    onProgress?.({ phase: 'manifest', done: 0, total: 0 });
+    const annotations = artifactAnnotations(options);
+    const manifest = buildArtifactManifest(config, layer, annotations);
+    const target = ref.tag ? ref : ref.withTag('latest');
+    const digest = await client.putManifest(new Reference(target.registry, target.repository, target.tag), manifest, FLUX_MEDIA_TYPES.manifest, { signal });
+    return { reference: target.withDigest(digest), digest, layer: { digest: layer.digest, size: layer.size }, files, annotations };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export interface PullArtifactOptions extends ExtractLimits {
+  signal: AbortSignal;
+  /** Which layer to extract; default Flux's content type, else the first layer. */
+  layerMediaType?: string;
+  /** Largest layer (compressed) accepted. */
+  maxLayerBytes?: number;
+  onProgress?: (progress: ArtifactProgress) => void;
+}
+
+export interface PullResult {
+  digest: string;
+  annotations: Record<string, string>;
+  layer: { mediaType: string; digest: string; size: number };
+  files: string[];
+}
+
+interface ImageManifest {
+  mediaType?: string;
+  config?: { mediaType?: string };
+  layers?: Array<{ mediaType: string; digest: string; size: number }>;
+  annotations?: Record<string, string>;
+}
+
+/** Fetch the artifact `ref` names and extract its content layer into `outDir`. */
+export async function pullArtifact(client: RegistryClient, ref: Reference, outDir: string, options: PullArtifactOptions): Promise<PullResult> {
+  const { signal, onProgress } = options;
+  const manifest = await client.getManifest(ref, { signal });
+  if (manifest.mediaType === MEDIA_TYPES.ociIndex || manifest.mediaType === MEDIA_TYPES.dockerList) {
+    throw new RegistryError(`${ref} is an image index, not a single artifact; pull one of its manifests by digest`);
+  }
+  const parsed = JSON.parse(manifest.bytes.toString('utf8')) as ImageManifest;
+  const layers = parsed.layers ?? [];
+  const wanted = options.layerMediaType ?? FLUX_MEDIA_TYPES.content;
+  const layer = layers.find((l) => l.mediaType === wanted) ?? (options.layerMediaType ? undefined : layers[0]);
+  if (!layer) throw new RegistryError(`${ref} has no layer of type ${wanted}`);
+  // Only tar content can be unpacked; Flux copies other layer types as they are.
+  if (!/tar/.test(layer.mediaType)) throw new RegistryError(`layer type ${layer.mediaType} is not a tar archive`);
+  const work = await mkdtemp(join(tmpdir(), 'flux-oci-pull-'));
+  try {
+    const layerFile = join(work, 'layer.tar.gz');
+    await client.downloadBlob(ref, { digest: layer.digest, size: layer.size }, layerFile, {
+      signal,
+      maxBytes: options.maxLayerBytes,
+      onProgress: (done, total) => onProgress?.({ phase: 'download', done, total }),
+    });
+    onProgress?.({ phase: 'extract', done: 0, total: 0 });
+    const files = await extractArchiveFile(layerFile, outDir, { ...options, signal });
+    return { digest: manifest.digest, annotations: parsed.annotations ?? {}, layer, files };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,173 @@
+// A loopback HTTP proxy in front of the test registry that injects faults on
+// request: status codes with Retry-After, connection resets mid-body, slow
+// bodies, corrupted bodies, and redirects of blob downloads to a second
+// loopback host that serves blobs from the registry's storage folder and
+// records every Authorization header it receives.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { readFileSync, createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AddressInfo } from 'node:net';
+
+export type Fault =
+  | { kind: 'status'; status: number; retryAfter?: string }
+  | { kind: 'reset-mid-body' }
+  | { kind: 'slow'; chunkBytes: number; delayMs: number }
+  | { kind: 'corrupt' }
+  | { kind: 'redirect-blob' };
+
+export interface FaultRule {
+  method?: string;
+  /** Matched against the request path (without query). */
+  path: RegExp;
+  fault: Fault;
+  /** How many matching requests get the fault (default: every one). */
+  times?: number;
+}
+
+export interface ProxyRequestRecord {
+  method: string;
+  path: string;
+  fault?: Fault['kind'];
+  at: number;
+}
+
+export interface RedirectHost {
+  host: string;
+  /** Authorization headers that arrived (should stay empty). */
+  authorizationHeaders: string[];
+  requests: Array<{ path: string; headers: http.IncomingHttpHeaders }>;
+}
+
+export interface FaultProxy {
+  host: string;
+  rules: FaultRule[];
+  requests: ProxyRequestRecord[];
+  redirectHost: RedirectHost;
+  stop(): Promise<void>;
+}
+
+const listen = async (server: http.Server) => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+};
+
+const close = (server: http.Server) =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
+export async function startFaultProxy(options: { upstream: string; caFile?: string; dataDir: string }): Promise<FaultProxy> {
+  const upstream = new URL(options.upstream);
+  const ca = options.caFile ? readFileSync(options.caFile, 'utf8') : undefined;
+  const rules: FaultRule[] = [];
+  const requests: ProxyRequestRecord[] = [];
+  const redirectHost: RedirectHost = { host: '', authorizationHeaders: [], requests: [] };
+
+  const redirectServer = http.createServer((req, res) => {
+    redirectHost.requests.push({ path: req.url ?? '', headers: req.headers });
+    if (req.headers.authorization) redirectHost.authorizationHeaders.push(req.headers.authorization);
+    const match = /^\/blobs\/sha256\/([a-f0-9]{64})/.exec(req.url ?? '');
+    const file = match ? join(options.dataDir, 'docker/registry/v2/blobs/sha256', match[1].slice(0, 2), match[1], 'data') : '';
+    if (!match || !existsSync(file)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  redirectHost.host = await listen(redirectServer);
+
+  const pickFault = (method: string, path: string): Fault | undefined => {
+    for (const rule of rules) {
+      if (rule.method && rule.method !== method) continue;
+      if (!rule.path.test(path)) continue;
+      if (rule.times !== undefined) {
+        if (rule.times <= 0) continue;
+        rule.times--;
+      }
+      return rule.fault;
+    }
+    return undefined;
+  };
+
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0];
+    const fault = pickFault(method, path);
+    requests.push({ method, path, fault: fault?.kind, at: Date.now() });
+    if (fault?.kind === 'status') {
+      req.resume();
+      res.writeHead(fault.status, { ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}), 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'injected fault' }] }));
+      return;
+    }
+    if (fault?.kind === 'redirect-blob') {
+      req.resume();
+      const digest = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(path)?.[1] ?? '';
+      res.writeHead(307, { location: `http://${redirectHost.host}/blobs/${digest.replace(':', '/')}?X-Signature=secret-signature` });
+      res.end();
+      return;
+    }
+    const module = upstream.protocol === 'https:' ? https : http;
+    const forward = module.request(
+      { host: upstream.hostname, port: upstream.port, method, path: req.url, headers: { ...req.headers, 'x-forwarded-proto': 'http' }, ca },
+      (up) => {
+        const headers = { ...up.headers };
+        if (fault?.kind === 'reset-mid-body' || fault?.kind === 'slow') delete headers['transfer-encoding'];
+        res.writeHead(up.statusCode ?? 502, headers);
+        if (!fault || fault.kind === 'status') return void up.pipe(res);
+        const total = Number(up.headers['content-length'] ?? 0);
+        let sent = 0;
+        let first = true;
+        up.on('data', (chunk: Buffer) => {
+          if (fault.kind === 'corrupt' && first && chunk.length > 0) {
+            chunk = Buffer.from(chunk);
+            chunk[0] ^= 0xff;
+          }
+          first = false;
+          if (fault.kind === 'reset-mid-body' && sent + chunk.length >= total / 2) {
+            res.write(chunk.subarray(0, Math.max(0, Math.floor(total / 2) - sent)));
+            up.destroy();
+            res.socket?.destroy();
+            return;
+          }
+          sent += chunk.length;
+          if (fault.kind === 'slow') {
+            up.pause();
+            let offset = 0;
+            const drip = () => {
+              if (offset >= chunk.length) return void up.resume();
+              res.write(chunk.subarray(offset, offset + fault.chunkBytes));
+              offset += fault.chunkBytes;
+              setTimeout(drip, fault.delayMs);
+            };
+            drip();
+            return;
+          }
+          res.write(chunk);
+        });
+        up.on('end', () => res.end());
+      },
+    );
+    forward.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(forward);
+  });
+  const host = await listen(server);
+  return {
+    host,
+    rules,
+    requests,
+    redirectHost,
+    stop: async () => {
+      await close(server);
+      await close(redirectServer);
+    },
+  };
+}
