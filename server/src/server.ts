@@ -65,6 +65,11 @@ connection.onInitialized(async () => {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'fluxOci' }).catch(() => undefined);
     await refreshSettings(undefined);
   }
+  // Compile the served schemas while the editor is idle, not on the first keystroke.
+  setTimeout(() => {
+    const catalog = lintContext.catalog;
+    for (const entry of catalog.entries) if (entry.served) catalog.validator(entry);
+  }, 0);
   void indexWorkspace();
 });
 

@@ -1,0 +1,30 @@
+// `npm run bench`: every benchmark, each side by side with its incumbent or physical floor.
+// Not a test: it prints numbers (and writes bench/results/*.json) for the README.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchLsp, printLsp } from './lsp.mjs';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const wanted = (name) => only.length === 0 || only.includes(name);
+
+const build = spawnSync(process.execPath, [join(repo, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+
+if (wanted('lsp')) {
+  const results = await benchLsp({ sizes: [1000, 5000], runs: 5 });
+  printLsp(results);
+  writeFileSync(join(repo, 'bench', 'results', 'lsp.json'), JSON.stringify(results, null, 2));
+}
+
+// The other benchmarks are separate scripts (each prints its own side-by-side table).
+for (const [name, file] of [['index', 'index.mjs'], ['completion', 'completion.mjs'], ['oci', 'oci.mjs'], ['activation', 'activation.mjs']]) {
+  if (!wanted(name) || !existsSync(join(repo, 'bench', file))) continue;
+  console.log(`\n== ${name} (bench/${file})`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'bench', file)], { stdio: 'inherit', cwd: repo });
+  if (r.status !== 0) console.log(`bench/${file} exited with ${r.status}`);
+}
+process.exit(0);
