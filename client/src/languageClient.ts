@@ -12,7 +12,15 @@ export class FluxLanguageClient {
     return this.client?.state === State.Running;
   }
 
-  async start(): Promise<void> {
+  private starting: Promise<void> | undefined;
+
+  /** Starts the server once; concurrent callers share the same start. */
+  start(): Promise<void> {
+    this.starting ??= this.startClient().finally(() => { this.starting = undefined; });
+    return this.starting;
+  }
+
+  private async startClient(): Promise<void> {
     if (this.client) return;
     const serverModule = this.context.asAbsolutePath(path.join('dist', 'server.js'));
     const serverOptions: ServerOptions = {
