@@ -171,13 +171,14 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** Opens the workbench on a folder and waits until it is laid out. */
-export async function openWorkbench(browser: Browser, server: RunningCodeServer, folder: string): Promise<Page> {
+export async function openWorkbench(browser: Browser, server: RunningCodeServer, folder: string,
+  options: { waitForExplorerRows?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   await page.goto(server.folderUrl(folder), { waitUntil: 'domcontentloaded' });
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
   // The explorer shows the folder's files once the remote file system is connected.
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  if (options.waitForExplorerRows !== false) await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
   return page;
 }
 

@@ -11,7 +11,7 @@ import {
   missingCodeServerReason, openWorkbench, removeDir, repoRoot, startCodeServer,
   type CodeServerInstall, type Profile, type RunningCodeServer,
 } from '../../scripts/vscode-rig';
-import { editorText, goToPosition, openFile, problemRows, runCommand, showProblems, waitForProblems, activeEditor } from './workbench';
+import { activeEditor, editorText, goToPosition, openFile, outputChannelText, problemRows, runCommand, showProblems, waitForProblems } from './workbench';
 
 const resultsDir = join(repoRoot, 'test-results', 'e2e');
 const install: CodeServerInstall | undefined = findCodeServer();
@@ -46,19 +46,29 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     removeDir(profile?.root);
   });
 
-  /** Wraps a step: always screenshots it; on failure also keeps code-server's logs. */
-  const step = (name: string, body: () => Promise<void>) => async () => {
+  /**
+   * Wraps a step: screenshots it (at the moment the body calls `capture`, else at its end); on
+   * failure also keeps code-server's logs.
+   */
+  const step = (name: string, body: (capture: () => Promise<void>) => Promise<void>) => async () => {
+    const path = join(resultsDir, `${name}.png`);
+    let captured = false;
+    const capture = async () => { await page.screenshot({ path }); captured = true; };
     try {
       // Close whatever a previous (possibly failed) step left open: widgets, quick input.
       await page.keyboard.press('Escape');
       await page.keyboard.press('Escape');
-      await body();
+      await body(capture);
     } catch (error) {
       if (profile) copyLogs(profile, join(resultsDir, `logs-${name}`));
       if (server) writeFileSync(join(resultsDir, `code-server-${name}.log`), server.output());
+      if (!captured) await page?.screenshot({ path }).catch(() => undefined);
+      captured = true;
+      const channel = await outputChannelText(page, 'Flux OCI').catch((e: Error) => `(no "Flux OCI" output channel to read; the language client creates it when it first logs: ${e.message.split('\n')[0]})`);
+      writeFileSync(join(resultsDir, `output-${name}.log`), channel);
       throw error;
     } finally {
-      await page?.screenshot({ path: join(resultsDir, `${name}.png`) }).catch(() => undefined);
+      if (!captured) await page?.screenshot({ path }).catch(() => undefined);
     }
   };
 
@@ -75,7 +85,16 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     assert.ok(flux(rows).length >= 4, `expected our diagnostics, got:\n${rows.join('\n')}`);
   }));
 
-  test('b: quick fix "Convert to OCIRepository" rewrites the GitRepository', { timeout: 60_000 }, step('b-quick-fix', async () => {
+  test('a2: a removed API version and plain JSON in a dockerconfigjson Secret are reported', { timeout: 60_000 }, step('a2-more-diagnostics', async () => {
+    await openFile(page, 'mistakes/removed-api-version.yaml');
+    await openFile(page, 'mistakes/dockerconfigjson-plain-json.yaml');
+    await showProblems(page);
+    await waitForProblems(page, (r) =>
+      r.some((t) => t.includes('flux-oci') && t.includes('OCIRepository') && t.includes('v1beta2') && /no longer served/.test(t)) &&
+      r.some((t) => t.includes('flux-oci') && t.includes('.dockerconfigjson') && /base64/.test(t)));
+  }));
+
+  test('b: quick fix "Convert to OCIRepository" rewrites the GitRepository', { timeout: 60_000 }, step('b-quick-fix', async (capture) => {
     const file = join(workspace!, 'mistakes', 'gitrepository-oci-url.yaml');
     const original = readFileSync(file, 'utf8');
     const urlLine = original.split('\n').findIndex((l) => l.includes('url: oci://')) + 1;
@@ -83,8 +102,10 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     await openFile(page, 'mistakes/gitrepository-oci-url.yaml');
     await goToPosition(page, urlLine, 8);
     await page.keyboard.press('Control+.');
-    const action = page.locator('.action-widget').getByText('Convert to OCIRepository');
+    // The title may say more (e.g. that sourceRefs are updated too); it starts with this.
+    const action = page.locator('.action-widget').getByText(/^Convert to (an )?OCIRepository/);
     await action.waitFor({ timeout: 15_000 });
+    await capture();
     await action.click();
     const deadline = Date.now() + 10_000;
     while (!(await editorText(page)).includes('kind: OCIRepository') && Date.now() < deadline) await page.waitForTimeout(100);
@@ -101,9 +122,10 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     // The finding about the oci:// URL in a GitRepository is gone.
     await showProblems(page);
     await waitForProblems(page, (r) => !r.some((t) => t.includes('flux-oci') && /GitRepository/.test(t) && /oci:\/\//.test(t)));
+    await page.screenshot({ path: join(resultsDir, 'b-quick-fix-after.png') });
   }));
 
-  test('c: completion inside spec offers the fields of the kind', { timeout: 60_000 }, step('c-completion', async () => {
+  test('c: completion inside spec offers the fields of the kind', { timeout: 60_000 }, step('c-completion', async (capture) => {
     await openFile(page, 'scratch-completion.yaml');
     await goToPosition(page, 7, 3);
     await page.keyboard.press('Control+Space');
@@ -114,10 +136,11 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     for (const field of ['layerSelector', 'provider', 'secretRef']) {
       await suggest.locator('.monaco-list-row', { hasText: field }).first().waitFor({ timeout: 10_000 });
     }
+    await capture();
     await page.keyboard.press('Escape');
   }));
 
-  test('d: hover shows our text for a field', { timeout: 60_000 }, step('d-hover', async () => {
+  test('d: hover shows our text for a field', { timeout: 60_000 }, step('d-hover', async (capture) => {
     const docs = parseYaml(readFileSync(join(repoRoot, 'schemas', 'docs', 'kustomization.yaml'), 'utf8')) as { fields: Record<string, { description: string }> };
     const expected = docs.fields['spec.prune'].description.split(/[.:]/)[0];
     const text = readFileSync(join(workspace!, 'podinfo-oci.yaml'), 'utf8').split('\n');
@@ -130,10 +153,11 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     const hover = page.locator('.monaco-hover:not(.hidden)').first();
     await hover.waitFor({ state: 'visible', timeout: 15_000 });
     await page.locator('.monaco-hover', { hasText: expected }).first().waitFor({ timeout: 10_000 });
+    await capture();
     await activeEditor(page).click({ position: { x: 5, y: 5 } }).catch(() => undefined);
   }));
 
-  test('e: fluxOci.validate.enable = false clears our diagnostics', { timeout: 60_000 }, step('e-settings', async () => {
+  test('e: fluxOci.validate.enable = false clears our diagnostics', { timeout: 60_000 }, step('e-settings', async (capture) => {
     await openFile(page, 'mistakes/missing-fields.yaml');
     await showProblems(page);
     await waitForProblems(page, (r) => r.some((t) => t.includes('missing required field "url"')));
@@ -141,6 +165,7 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     writeFileSync(join(workspace!, '.vscode', 'settings.json'), JSON.stringify({ 'fluxOci.validate.enable': false }, null, 2));
     const rows = await waitForProblems(page, (r) => flux(r).length === 0);
     assert.deepEqual(flux(rows), []);
+    await capture();
     // Turning it back on brings them back (the setting really is what cleared them).
     writeFileSync(join(workspace!, '.vscode', 'settings.json'), JSON.stringify({ 'fluxOci.validate.enable': true }, null, 2));
     await waitForProblems(page, (r) => r.some((t) => t.includes('missing required field "url"')));

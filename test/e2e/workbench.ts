@@ -16,17 +16,17 @@ export async function openFile(page: Page, relativePath: string): Promise<void> 
 }
 
 /** Types into Quick Open without the command prefix (files, `:line:column`), then presses Enter. */
-async function runQuickOpen(page: Page, text: string): Promise<void> {
+async function runQuickOpen(page: Page, text: string, opensAnotherPick = false): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(text);
-  if (!text.startsWith(':') && !text.startsWith('>')) {
-    // Wait for the file result that matches before accepting it.
+  if (!text.startsWith(':')) {
+    // Wait for the matching file or command before accepting it.
     await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 15_000 });
   }
   await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  if (!opensAnotherPick) await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
 /** Runs a command from the palette by its title. */
@@ -80,4 +80,22 @@ export async function waitForProblems(page: Page, predicate: (rows: string[]) =>
     await page.waitForTimeout(200);
   }
   throw new Error(`Problems panel did not reach the expected state within ${timeoutMs} ms; rows:\n  ${rows.join('\n  ') || '(none)'}`);
+}
+
+/**
+ * Best effort, for failure reports: the text of an Output channel (e.g. "Flux OCI", where the
+ * language client logs). Output channels of a web workbench are not written to the logs folder.
+ */
+export async function outputChannelText(page: Page, channel: string): Promise<string> {
+  await page.keyboard.press('Escape');
+  await runQuickOpen(page, '>Output: Show Output Channels', true);
+  const input = page.locator('.quick-input-widget input');
+  if (await input.isVisible()) {
+    await input.fill(channel);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: channel }).first().waitFor({ timeout: 5_000 });
+    await page.keyboard.press('Enter');
+  }
+  const view = page.locator('.part.panel .output-view .view-lines, .part.panel .monaco-editor .view-lines').first();
+  await view.waitFor({ timeout: 5_000 });
+  return normaliseText(await view.innerText());
 }

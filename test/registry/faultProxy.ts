@@ -15,7 +15,9 @@ export type Fault =
   | { kind: 'reset-mid-body' }
   | { kind: 'slow'; chunkBytes: number; delayMs: number }
   | { kind: 'corrupt' }
-  | { kind: 'redirect-blob' };
+  | { kind: 'redirect-blob' }
+  /** Serve the upstream tag list in pages of `n` after `last`, with Link headers (distribution 2.8 ignores n). */
+  | { kind: 'paginate-tags' };
 
 export interface FaultRule {
   method?: string;
@@ -46,6 +48,25 @@ export interface FaultProxy {
   requests: ProxyRequestRecord[];
   redirectHost: RedirectHost;
   stop(): Promise<void>;
+}
+
+/** Answer one page of a tag listing from the full upstream list. */
+function servePage(req: http.IncomingMessage, res: http.ServerResponse, up: http.IncomingMessage): void {
+  const chunks: Buffer[] = [];
+  up.on('data', (c: Buffer) => chunks.push(c));
+  up.on('end', () => {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name: string; tags: string[] };
+    const n = Number(url.searchParams.get('n') ?? 100);
+    const last = url.searchParams.get('last');
+    const all = [...body.tags].sort();
+    const rest = last ? all.filter((t) => t > last) : all;
+    const page = rest.slice(0, n);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (rest.length > n) headers['link'] = `<${url.pathname}?n=${n}&last=${encodeURIComponent(page[page.length - 1])}>; rel="next"`;
+    res.writeHead(200, headers);
+    res.end(JSON.stringify({ name: body.name, tags: page }));
+  });
 }
 
 const listen = async (server: http.Server) => {
@@ -113,16 +134,22 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
       return;
     }
     const module = upstream.protocol === 'https:' ? https : http;
+    const paginate = fault?.kind === 'paginate-tags';
     const forward = module.request(
-      { host: upstream.hostname, port: upstream.port, method, path: req.url, headers: { ...req.headers, 'x-forwarded-proto': 'http' }, ca },
+      { host: upstream.hostname, port: upstream.port, method, path: paginate ? path : req.url, headers: { ...req.headers, 'x-forwarded-proto': 'http' }, ca },
       (up) => {
         const headers = { ...up.headers };
+        if (paginate && up.statusCode === 200) return void servePage(req, res, up);
         if (fault?.kind === 'reset-mid-body' || fault?.kind === 'slow') delete headers['transfer-encoding'];
         res.writeHead(up.statusCode ?? 502, headers);
-        if (!fault || fault.kind === 'status') return void up.pipe(res);
+        if (!fault) return void up.pipe(res);
         const total = Number(up.headers['content-length'] ?? 0);
         let sent = 0;
         let first = true;
+        // Slow writes are queued so that the end of the body waits for them.
+        let queue = Promise.resolve();
+        const gone = () => res.destroyed || res.writableEnded;
+        res.on('close', () => up.destroy());
         up.on('data', (chunk: Buffer) => {
           if (fault.kind === 'corrupt' && first && chunk.length > 0) {
             chunk = Buffer.from(chunk);
@@ -138,19 +165,18 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
           sent += chunk.length;
           if (fault.kind === 'slow') {
             up.pause();
-            let offset = 0;
-            const drip = () => {
-              if (offset >= chunk.length) return void up.resume();
-              res.write(chunk.subarray(offset, offset + fault.chunkBytes));
-              offset += fault.chunkBytes;
-              setTimeout(drip, fault.delayMs);
-            };
-            drip();
+            queue = queue.then(async () => {
+              for (let offset = 0; offset < chunk.length && !gone(); offset += fault.chunkBytes) {
+                res.write(chunk.subarray(offset, offset + fault.chunkBytes));
+                await new Promise((r) => setTimeout(r, fault.delayMs));
+              }
+              up.resume();
+            });
             return;
           }
           res.write(chunk);
         });
-        up.on('end', () => res.end());
+        up.on('end', () => void queue.then(() => res.end()));
       },
     );
     forward.on('error', () => {

@@ -6,6 +6,9 @@ import { defaultCatalog, type SchemaCatalog } from './schemas';
 import { schemaFindings } from './diagnostics/schema';
 import { removedApiVersion } from './apiVersions';
 import { nodeAtPath } from './yamlPath';
+import { planMigration, describeMigration } from './rules/removedApiVersion';
+import { localRuleFindings } from './rules/local';
+import { isPartialFile } from './workspaceIndex';
 import type { Finding, LintSettings } from './types';
 import { DEFAULT_LINT_SETTINGS } from './types';
 
@@ -14,6 +17,8 @@ const settingsKey = (s: LintSettings) => s.unknownFields;
 export interface LintContext {
   catalog: SchemaCatalog;
   settings: LintSettings;
+  /** How to report sourceRef/chartRef/dependsOn names found nowhere in the workspace (default warning). */
+  unresolvedReferences?: 'warning' | 'off';
 }
 
 export function defaultLintContext(settings: Partial<LintSettings> = {}): LintContext {
@@ -44,7 +49,7 @@ function computeDocumentFindings(parsed: ParsedDocument, { catalog, settings }: 
       message: `YAML syntax error: ${e.message.split('\n')[0]}`,
     }));
   }
-  if (!identity || !isFluxGroup(identity.group) || !catalog.knowsGroup(identity.group)) return [];
+  if (!identity || !isFluxGroup(identity.group) || !catalog.knowsGroup(identity.group)) return localRuleFindings(parsed);
   const entry = catalog.find(identity.group, identity.version, identity.kind);
   const rangeOf = (path: string[]) => {
     const r = nodeAtPath(yaml, path).value?.range;
@@ -57,11 +62,13 @@ function computeDocumentFindings(parsed: ParsedDocument, { catalog, settings }: 
   const removed = removedApiVersion(identity.group, identity.version, identity.kind);
   if (removed) {
     const served = catalog.servedVersion(identity.kind);
+    const plan = planMigration(parsed, catalog);
+    const changes = plan ? describeMigration(plan) : '';
     return [{
       range: rangeOf(['apiVersion']),
       severity: 'error',
       code: 'flux/removed-api-version',
-      message: `${identity.apiVersion} ${identity.kind} is no longer served: ${removed.removedIn} removed it${served ? `; use ${served.group}/${served.version}` : ''}`,
+      message: `${identity.apiVersion} ${identity.kind} is no longer served: ${removed.removedIn} removed it${served ? `; use ${served.group}/${served.version}` : ''}${changes ? ` (${changes})` : ''}`,
       data: { kind: identity.kind, from: identity.apiVersion, to: served ? `${served.group}/${served.version}` : undefined },
     }];
   }
@@ -69,8 +76,11 @@ function computeDocumentFindings(parsed: ParsedDocument, { catalog, settings }: 
     const served = catalog.servedVersion(identity.kind);
     return [{ range: rangeOf(['apiVersion']), severity: 'error', code: 'flux/unknown-api-version', message: `${identity.kind} has no API version ${identity.version}${served ? `; current Flux serves ${served.group}/${served.version}` : ''}` }];
   }
-  return schemaFindings(parsed, entry, catalog, settings);
+  return [...schemaFindings(parsed, entry, catalog, settings), ...localRuleFindings(parsed)];
 }
+
+/** Codes that do not apply to partial objects (kustomize patch files). */
+const WHOLE_OBJECT_CODES = new Set(['schema/required', 'flux/helmrelease-chart-missing']);
 
 /** Moves a document-relative finding to file coordinates. */
 export function placeFinding(doc: PlacedDocument, finding: Finding): Finding {
@@ -88,8 +98,12 @@ export function placeFinding(doc: PlacedDocument, finding: Finding): Finding {
 /** All findings of a file, in file coordinates. */
 export function lintFile(file: YamlFile, context: LintContext): Finding[] {
   const out: Finding[] = [];
+  const partial = isPartialFile(file);
   for (const doc of file.documents) {
-    for (const finding of lintDocument(doc.parsed, context)) out.push(placeFinding(doc, finding));
+    for (const finding of lintDocument(doc.parsed, context)) {
+      if (partial && WHOLE_OBJECT_CODES.has(finding.code)) continue;
+      out.push(placeFinding(doc, finding));
+    }
   }
   return out;
 }

@@ -1,10 +1,24 @@
 // Every Kubernetes object of the workspace's YAML files (Flux objects, Secrets, ConfigMaps,
 // and anything else with apiVersion/kind/name), kept current file by file.
 // Re-indexing a file re-parses only its changed documents (YamlFile caches by text).
+import { isMap, isScalar } from 'yaml';
 import { YamlFile, type PlacedDocument, type ParsedDocument } from './documents';
 import type { ObjectIdentity } from './fluxObjects';
 import { findPair, scalarString } from './fluxObjects';
 import type { Range } from './types';
+import { fileReferences, type ObjectReference } from './rules/referenceFields';
+import { kustomizeRefsOf } from './rules/patchFiles';
+
+export type { ObjectReference } from './rules/referenceFields';
+
+/**
+ * Files referenced as kustomize patches by some kustomization.yaml of the index: their Flux
+ * documents are partial objects. Kept on the file model so `lintFile` can see it without the index.
+ */
+const partialFiles = new WeakSet<YamlFile>();
+export function isPartialFile(file: YamlFile): boolean {
+  return partialFiles.has(file);
+}
 
 export interface IndexedObject {
   uri: string;
@@ -17,6 +31,10 @@ export interface IndexedObject {
   documentRange: Range;
   /** Secret `type`, when the object is a Secret. */
   secretType?: string;
+  /** Keys under `data` and `stringData`, when the object is a Secret or ConfigMap. */
+  dataKeys?: string[];
+  /** The Secret is SOPS-encrypted (has a top-level `sops` map): its content is not checked. */
+  sops?: boolean;
 }
 
 export interface ObjectQuery {
@@ -30,7 +48,11 @@ interface DocumentFacts {
   nameRange: Range;
   documentRange: Range;
   secretType?: string;
+  dataKeys?: string[];
+  sops?: boolean;
 }
+
+const keysOf = (node: unknown): string[] => (isMap(node) ? node.items.flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : [])) : []);
 
 /** Facts that depend on a document's text alone, cached on the parsed document. */
 const factsCache = new WeakMap<ParsedDocument, DocumentFacts>();
@@ -45,6 +67,10 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
     };
     if (parsed.identity?.kind === 'Secret' && parsed.identity.group === '') {
       facts.secretType = scalarString(findPair(root, 'type')?.value) ?? 'Opaque';
+      facts.sops = isMap(findPair(root, 'sops')?.value);
+    }
+    if ((parsed.identity?.kind === 'Secret' || parsed.identity?.kind === 'ConfigMap') && parsed.identity.group === '') {
+      facts.dataKeys = [...keysOf(findPair(root, 'data')?.value), ...keysOf(findPair(root, 'stringData')?.value)];
     }
     factsCache.set(parsed, facts);
   }
@@ -68,6 +94,8 @@ function indexDocument(uri: string, doc: PlacedDocument): IndexedObject | undefi
     documentRange: shiftRange(facts.documentRange, doc.chunk.startLine),
   };
   if (facts.secretType !== undefined) object.secretType = facts.secretType;
+  if (facts.dataKeys !== undefined) object.dataKeys = facts.dataKeys;
+  if (facts.sops) object.sops = true;
   return object;
 }
 
@@ -75,6 +103,14 @@ export class WorkspaceIndex {
   private readonly files = new Map<string, YamlFile>();
   private readonly objectsByFile = new Map<string, IndexedObject[]>();
   private readonly byKindName = new Map<string, IndexedObject[]>();
+  private readonly refsByFile = new Map<string, ObjectReference[]>();
+  private readonly refsByTarget = new Map<string, ObjectReference[]>();
+  /** kustomization.yaml URI → URIs of the patch files it names. */
+  private readonly patchTargets = new Map<string, string[]>();
+  /** Patch file URI → how many kustomization files name it. */
+  private readonly patchUses = new Map<string, number>();
+  /** kustomization.yaml URI → the resource files it lists. */
+  private readonly resourceLists = new Map<string, string[]>();
   /** Incremented on every change, so callers can tell whether cross-file results are stale. */
   generation = 0;
 
@@ -100,24 +136,98 @@ export class WorkspaceIndex {
       if (list) list.push(object);
       else this.byKindName.set(key, [object]);
     }
+    const refs = fileReferences(uri, file);
+    this.refsByFile.set(uri, refs);
+    for (const ref of refs) {
+      const key = `${ref.kind}/${ref.name}`;
+      const list = this.refsByTarget.get(key);
+      if (list) list.push(ref);
+      else this.refsByTarget.set(key, [ref]);
+    }
+    const kustomize = kustomizeRefsOf(uri, file);
+    this.setPatchTargets(uri, kustomize.patches);
+    if (kustomize.resources.length) this.resourceLists.set(uri, kustomize.resources);
+    else this.resourceLists.delete(uri);
+    if ((this.patchUses.get(uri) ?? 0) > 0) partialFiles.add(file);
     this.generation++;
     return file;
+  }
+
+  private setPatchTargets(uri: string, targets: string[]): void {
+    const before = this.patchTargets.get(uri) ?? [];
+    if (before.length === 0 && targets.length === 0) return;
+    for (const target of before) this.countPatchUse(target, -1);
+    if (targets.length) this.patchTargets.set(uri, targets);
+    else this.patchTargets.delete(uri);
+    for (const target of targets) this.countPatchUse(target, 1);
+  }
+
+  private countPatchUse(target: string, delta: number): void {
+    const uses = (this.patchUses.get(target) ?? 0) + delta;
+    if (uses > 0) this.patchUses.set(target, uses);
+    else this.patchUses.delete(target);
+    const file = this.files.get(target);
+    if (!file) return;
+    if (uses > 0) partialFiles.add(file);
+    else partialFiles.delete(file);
+  }
+
+  /** Are both files listed as resources of one kustomization.yaml (so built and applied together)? */
+  builtTogether(a: string, b: string): boolean {
+    const folder = (u: string) => u.slice(0, u.lastIndexOf('/') + 1);
+    if (folder(a) !== folder(b)) return false;
+    for (const kustomization of ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].map((n) => folder(a) + n)) {
+      const resources = this.resourceLists.get(kustomization);
+      if (resources) return resources.includes(a) && resources.includes(b);
+    }
+    return false;
+  }
+
+  /** Is the file used as a kustomize patch by a kustomization.yaml of the workspace? */
+  isPatchFile(uri: string): boolean {
+    return (this.patchUses.get(uri) ?? 0) > 0;
+  }
+
+  /** References (sourceRef, chartRef, dependsOn, secretRef, ...) written in a file. */
+  referencesIn(uri: string): readonly ObjectReference[] {
+    return this.refsByFile.get(uri) ?? [];
+  }
+
+  /** References anywhere in the workspace naming this kind and name (any namespace). */
+  referencesTo(kind: string, name: string): readonly ObjectReference[] {
+    return this.refsByTarget.get(`${kind}/${name}`) ?? [];
+  }
+
+  /** The references that resolve to an object. */
+  referencesOf(object: IndexedObject): ObjectReference[] {
+    return this.referencesTo(object.identity.kind, object.identity.name).filter((ref) =>
+      this.resolve({ kind: ref.kind, name: ref.name, namespace: ref.namespace }).includes(object));
   }
 
   removeFile(uri: string): void {
     if (!this.files.has(uri)) return;
     this.unlink(uri);
+    this.setPatchTargets(uri, []);
+    this.resourceLists.delete(uri);
     this.files.delete(uri);
     this.objectsByFile.delete(uri);
+    this.refsByFile.delete(uri);
     this.generation++;
   }
 
   private unlink(uri: string): void {
-    for (const object of this.objectsByFile.get(uri) ?? []) {
-      const key = `${object.identity.kind}/${object.identity.name}`;
+    // Filter each affected list once, however many of the file's entries it holds.
+    const objectKeys = new Set((this.objectsByFile.get(uri) ?? []).map((o) => `${o.identity.kind}/${o.identity.name}`));
+    for (const key of objectKeys) {
       const list = this.byKindName.get(key)?.filter((o) => o.uri !== uri);
       if (list?.length) this.byKindName.set(key, list);
       else this.byKindName.delete(key);
+    }
+    const refKeys = new Set((this.refsByFile.get(uri) ?? []).map((r) => `${r.kind}/${r.name}`));
+    for (const key of refKeys) {
+      const list = this.refsByTarget.get(key)?.filter((r) => r.uri !== uri);
+      if (list?.length) this.refsByTarget.set(key, list);
+      else this.refsByTarget.delete(key);
     }
   }
 
@@ -143,6 +253,11 @@ export class WorkspaceIndex {
 
   objectsOfKind(kind: string): IndexedObject[] {
     return [...this.objects()].filter((o) => o.identity.kind === kind);
+  }
+
+  /** The placed document an indexed object comes from. */
+  documentOf(object: IndexedObject): PlacedDocument | undefined {
+    return this.files.get(object.uri)?.documents[object.documentIndex];
   }
 
   /** Objects with this kind and name, whatever their namespace. */

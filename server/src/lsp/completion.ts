@@ -1,6 +1,41 @@
-// textDocument/completion → language/completion.ts
+// textDocument/completion → language/completion (plain entries) → LSP completion items.
+import { CompletionItemKind, InsertTextFormat, InsertTextMode, MarkupKind, type CompletionItem } from 'vscode-languageserver/node';
 import type { ServerContext } from './context';
+import { complete, type CompletionEntry, type CompletionEntryKind } from '../language/completion';
+
+const KIND: Record<CompletionEntryKind, CompletionItemKind> = {
+  field: CompletionItemKind.Property,
+  value: CompletionItemKind.Value,
+  enum: CompletionItemKind.EnumMember,
+  reference: CompletionItemKind.Reference,
+  snippet: CompletionItemKind.Snippet,
+  kind: CompletionItemKind.Class,
+  version: CompletionItemKind.Constant,
+};
+
+export function toCompletionItem(entry: CompletionEntry): CompletionItem {
+  const item: CompletionItem = {
+    label: entry.label,
+    kind: KIND[entry.kind],
+    textEdit: { range: entry.range, newText: entry.newText },
+    insertTextFormat: entry.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+    // Continuation lines are written relative to the cursor line; the editor adds its indentation.
+    insertTextMode: InsertTextMode.adjustIndentation,
+  };
+  if (entry.detail) item.detail = entry.detail;
+  if (entry.documentation) item.documentation = { kind: MarkupKind.Markdown, value: entry.documentation };
+  if (entry.sortText) item.sortText = entry.sortText;
+  if (entry.filterText) item.filterText = entry.filterText;
+  if (entry.preselect) item.preselect = true;
+  if (entry.retrigger) item.command = { title: 'Suggest values', command: 'editor.action.triggerSuggest' };
+  return item;
+}
 
 export function registerCompletion(ctx: ServerContext): void {
-  ctx.connection.onCompletion(() => []);
+  ctx.connection.onCompletion((params) => {
+    const file = ctx.fileFor(params.textDocument.uri);
+    if (!file) return [];
+    const result = complete({ file, position: params.position, index: ctx.index });
+    return { isIncomplete: result.incomplete, items: result.entries.map(toCompletionItem) };
+  });
 }

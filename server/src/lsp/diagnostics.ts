@@ -1,34 +1,43 @@
 // Publishes diagnostics for open documents: per-document findings (cached by text) plus
-// workspace rules that look at other files through the index.
+// workspace rules that look at other files through the index. When a change alters what a file
+// offers to others (its objects, their Secret facts, its references), the other open documents
+// are re-checked too, since their cross-file findings may change.
 import type { ServerContext } from './context';
 import { lintFile } from '../language/lint';
-import { workspaceFindings } from '../language/rules';
+import { workspaceFindings, crossFileSignature } from '../language/rules';
 import { toDiagnostic } from './convert';
 
 export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: string): void } {
   const pending = new Set<string>();
+  const signatures = new Map<string, string>();
 
   function publish(uri: string): void {
     const document = ctx.documents.get(uri);
     if (!document) return;
     const file = ctx.fileFor(uri);
     if (!file) return;
-    const context = ctx.lintContext();
+    const signature = crossFileSignature(file, ctx.index);
+    const before = signatures.get(uri);
+    signatures.set(uri, signature);
+    if (before !== signature) {
+      for (const other of ctx.documents.all()) if (other.uri !== uri) schedule(other.uri);
+    }
+    const context = { ...ctx.lintContext(), unresolvedReferences: ctx.settings().references.unresolved };
     const diagnostics = ctx.settings().validate.enable
       ? [...lintFile(file, context), ...workspaceFindings(file, ctx.index, context)].map(toDiagnostic)
       : [];
     void ctx.connection.sendDiagnostics({ uri, version: document.version, diagnostics });
   }
 
-  return {
-    // Coalesce bursts of changes: lint once per turn of the event loop for each document.
-    schedule(uri: string): void {
-      if (pending.has(uri)) return;
-      pending.add(uri);
-      setImmediate(() => {
-        pending.delete(uri);
-        publish(uri);
-      });
-    },
-  };
+  // Coalesce bursts of changes: lint once per turn of the event loop for each document.
+  function schedule(uri: string): void {
+    if (pending.has(uri)) return;
+    pending.add(uri);
+    setImmediate(() => {
+      pending.delete(uri);
+      publish(uri);
+    });
+  }
+
+  return { schedule };
 }

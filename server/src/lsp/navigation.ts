@@ -1,9 +1,30 @@
 // Definition, references, document and workspace symbols over the workspace index.
+import { SymbolKind, type DocumentSymbol, type SymbolInformation } from 'vscode-languageserver/node';
+import { definitionAt, referencesAt } from '../language/navigation';
+import { documentSymbols, workspaceSymbols } from '../language/symbols';
 import type { ServerContext } from './context';
 
+const SYMBOL_KINDS: Record<string, SymbolKind> = {
+  Kustomization: SymbolKind.Module,
+  HelmRelease: SymbolKind.Package,
+  Secret: SymbolKind.Key,
+  ConfigMap: SymbolKind.Object,
+};
+const symbolKind = (kind: string) => SYMBOL_KINDS[kind] ?? (kind.endsWith('Repository') || kind === 'Bucket' || kind === 'HelmChart' ? SymbolKind.Interface : SymbolKind.Class);
+
 export function registerNavigation(ctx: ServerContext): void {
-  ctx.connection.onDefinition(() => null);
-  ctx.connection.onReferences(() => []);
-  ctx.connection.onDocumentSymbol(() => []);
-  ctx.connection.onWorkspaceSymbol(() => []);
+  ctx.connection.onDefinition(({ textDocument, position }) => {
+    ctx.fileFor(textDocument.uri);
+    return definitionAt(ctx.index, textDocument.uri, position);
+  });
+  ctx.connection.onReferences(({ textDocument, position, context }) => {
+    ctx.fileFor(textDocument.uri);
+    return referencesAt(ctx.index, textDocument.uri, position, context.includeDeclaration);
+  });
+  ctx.connection.onDocumentSymbol(({ textDocument }): DocumentSymbol[] => {
+    ctx.fileFor(textDocument.uri);
+    return documentSymbols(ctx.index, textDocument.uri).map((s) => ({ name: s.name, kind: symbolKind(s.kind), range: s.range, selectionRange: s.selectionRange }));
+  });
+  ctx.connection.onWorkspaceSymbol(({ query }): SymbolInformation[] =>
+    workspaceSymbols(ctx.index, query).map((s) => ({ name: s.name, kind: symbolKind(s.kind), location: { uri: s.uri, range: s.selectionRange } })));
 }

@@ -39,9 +39,10 @@ export class Reference {
     return new Reference(this.registry, this.repository, tag, undefined);
   }
 
+  /** Pinned to a digest; a tag is kept for display (the digest is what gets fetched). */
   withDigest(digest: string): Reference {
     validateDigest(digest, digest);
-    return new Reference(this.registry, this.repository, undefined, digest);
+    return new Reference(this.registry, this.repository, this.tag, digest);
   }
 
   /** Same registry and repository, no tag or digest. */

@@ -99,8 +99,14 @@ export async function fileSource(path: string, signal?: AbortSignal): Promise<Bl
 export class VerifyingStream extends Transform {
   private readonly hash = createHash('sha256');
   private count = 0;
-  constructor(private readonly expectedDigest: string, private readonly maxBytes: number, private readonly what: string, private readonly expectedSize?: number) {
-    super();
+  constructor(
+    private readonly expectedDigest: string,
+    private readonly maxBytes: number,
+    private readonly what: string,
+    private readonly expectedSize?: number,
+    private readonly onBytes?: (count: number) => void,
+  ) {
+    super({ highWaterMark: 1024 * 1024 });
     if (!expectedDigest.startsWith('sha256:')) throw new RegistryError(`cannot verify ${what}: only sha256 digests are supported`);
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -111,6 +117,7 @@ export class VerifyingStream extends Transform {
       return;
     }
     this.hash.update(chunk);
+    this.onBytes?.(this.count);
     callback(null, chunk);
   }
   override _flush(callback: TransformCallback): void {
@@ -204,11 +211,12 @@ export class RegistryClient {
   }
 
   /** A stream of the blob that errors at the end if the digest or size does not match. */
-  async openBlob(ref: Reference, descriptor: { digest: string; size?: number }, options: Options & { maxBytes?: number }): Promise<Readable> {
+  async openBlob(ref: Reference, descriptor: { digest: string; size?: number }, options: Options & { maxBytes?: number; onProgress?: Progress }): Promise<Readable> {
     const response = await this.send(ref, { method: 'GET', url: this.url(ref, `/blobs/${descriptor.digest}`), signal: options.signal }, 'pull');
     if (response.status === 404) await this.fail(response, `blob ${descriptor.digest} was not found in ${ref.repository}`);
     if (response.status !== 200) await this.fail(response, `fetching blob ${descriptor.digest}`);
-    const verifier = new VerifyingStream(descriptor.digest, options.maxBytes ?? Infinity, `blob ${descriptor.digest}`, descriptor.size);
+    const onProgress = options.onProgress;
+    const verifier = new VerifyingStream(descriptor.digest, options.maxBytes ?? Infinity, `blob ${descriptor.digest}`, descriptor.size, onProgress && ((count) => onProgress(count, descriptor.size ?? 0)));
     response.body.on('error', (error) => verifier.destroy(error));
     return response.body.pipe(verifier);
   }
@@ -223,15 +231,7 @@ export class RegistryClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const stream = await this.openBlob(ref, descriptor, options);
-        let done = 0;
-        const counter = new Transform({
-          transform(chunk: Buffer, _e, callback) {
-            done += chunk.length;
-            options.onProgress?.(done, descriptor.size ?? 0);
-            callback(null, chunk);
-          },
-        });
-        await pipeline(stream, counter, createWriteStream(temporary), { signal: options.signal });
+        await pipeline(stream, createWriteStream(temporary, { highWaterMark: 1024 * 1024 }), { signal: options.signal });
         await rename(temporary, file);
         return;
       } catch (error) {

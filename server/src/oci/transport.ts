@@ -229,8 +229,11 @@ export class Transport {
     const module = url.protocol === 'https:' ? https : http;
     return new Promise<TransportResponse>((resolve, reject) => {
       const req = module.request(url, { method: request.method, headers, agent: this.agentFor(url), signal, timeout: this.options.idleTimeoutMs });
+      let response: http.IncomingMessage | undefined;
       req.on('timeout', () => {
         const error = new TransportError(`no data from ${url.host} for ${this.options.idleTimeoutMs} ms`, 'ERR_IDLE_TIMEOUT');
+        // Once headers are in, the body stream is what the caller reads: fail it with the reason.
+        response?.destroy(error);
         req.destroy(error);
       });
       req.on('error', (error) => {
@@ -238,6 +241,7 @@ export class Transport {
         reject(error);
       });
       req.on('response', (res) => {
+        response = res;
         resolve(wrapResponse(res, url, request.method === 'HEAD'));
       });
       if (bodyStream) {

@@ -120,6 +120,11 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
         message = 'a GitRepository cannot pull an oci:// URL (the API server rejects it); OCI artifacts are pulled by an OCIRepository';
         break;
       }
+      if (entry.kind === 'OCIRepository' && field === 'url' && typeof target.value === 'string' && /^https?:\/\//i.test(target.value)) {
+        code = 'flux/oci-url-scheme';
+        message = `an OCIRepository url starts with oci://, not ${target.value.split(':')[0]}://; source-controller speaks the registry API itself (write oci://host/repository)`;
+        break;
+      }
       ({ code, message } = patternMessage(field, target.value, String(params.pattern), entry.kind));
       break;
     }
@@ -128,6 +133,11 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
       code = 'schema/enum';
       const allowed = (params.allowedValues as unknown[]).map((v) => String(v)).join(', ');
       message = `${field} must be one of ${allowed}`;
+      const refField = path.length >= 2 && field === 'kind' ? path.at(-2) : undefined;
+      if (refField === 'sourceRef' || refField === 'chartRef') {
+        code = 'flux/ref-kind-not-allowed';
+        message = `${article(entry.kind)} ${entry.kind} cannot use ${show(target.value)} as its ${refField}; ${refField}.kind must be one of ${allowed}`;
+      }
       break;
     }
     case 'type': {

@@ -37,12 +37,13 @@ interface IgnoreScope {
  */
 export async function listArtifactEntries(root: string, extraIgnore: readonly string[] = []): Promise<string[]> {
   const entries: string[] = [];
-  const rootRules = ignore().add([...DEFAULT_IGNORE_PATTERNS, ...extraIgnore]);
+  // Case-sensitive like git and Flux: *.jpg does not hide PIC.JPG.
+  const rootRules = ignore({ ignorecase: false }).add([...DEFAULT_IGNORE_PATTERNS, ...extraIgnore]);
   const walk = async (relative: string, scopes: IgnoreScope[]): Promise<void> => {
     const absolute = join(root, relative);
     const children = await readdir(absolute, { withFileTypes: true });
     const own = children.find((c) => c.name === SOURCE_IGNORE_FILE && c.isFile());
-    const active = own ? [...scopes, { base: relative, rules: ignore().add(await readFile(join(absolute, SOURCE_IGNORE_FILE), 'utf8')) }] : scopes;
+    const active = own ? [...scopes, { base: relative, rules: ignore({ ignorecase: false }).add(await readFile(join(absolute, SOURCE_IGNORE_FILE), 'utf8')) }] : scopes;
     children.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const child of children) {
       const path = relative === '' ? child.name : `${relative}/${child.name}`;

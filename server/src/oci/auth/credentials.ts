@@ -96,7 +96,7 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
       if (entry.username && entry.password) return { kind: 'basic', username: entry.username, password: entry.password };
     }
     if (helper) {
-      const serverUrl = registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry;
+      const serverUrl = normaliseConfigKey(registry) === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry;
       const output = await runHelper(helper, serverUrl, signal);
       if (output === '') return undefined;
       let parsed: { Username?: string; Secret?: string };

@@ -1,0 +1,51 @@
+// Quick fixes by finding code. Each rule module computes its own edits; this only dispatches.
+import type { YamlFile } from '../documents';
+import type { LintContext } from '../lint';
+import type { Finding } from '../types';
+import type { WorkspaceIndex } from '../workspaceIndex';
+import { pathAtOffset } from '../yamlPath';
+import { deletePaths, type QuickFix } from './edits';
+import { migrationFix } from './removedApiVersion';
+import { gitToOciFix } from './gitOciUrl';
+import { secretContentFixes } from './secretContent';
+import { wrongKindFix } from './resolution';
+import { layerSelectorFix } from './helmRelease';
+import { ociRepositoryFixes } from './ociRepository';
+
+export type { QuickFix } from './edits';
+
+export function quickFixesFor(finding: Pick<Finding, 'code' | 'range' | 'data'>, file: YamlFile, index: WorkspaceIndex, context: LintContext): QuickFix[] {
+  const doc = file.documentAtLine(finding.range.start.line);
+  if (!doc) return [];
+  const uri = file.uri;
+  switch (finding.code) {
+    case 'flux/removed-api-version': {
+      const fix = migrationFix(uri, doc, context.catalog);
+      return fix ? [fix] : [];
+    }
+    case 'flux/git-oci-url': {
+      const fix = gitToOciFix(uri, doc, index, context.catalog);
+      return fix ? [fix] : [];
+    }
+    case 'flux/secret-type-oci-registry':
+    case 'flux/dockerconfigjson-plain':
+      return secretContentFixes(uri, doc, finding.code);
+    case 'flux/ref-wrong-kind':
+      return wrongKindFix(uri, finding);
+    case 'flux/chartref-layer-selector':
+      return layerSelectorFix(index, finding.data);
+    case 'flux/oci-url-scheme':
+    case 'flux/oci-url-path':
+    case 'flux/oci-url-reference':
+      return ociRepositoryFixes(uri, doc, finding.code);
+    case 'schema/unknown-field': {
+      const offset = doc.parsed.lines.offsetAt({ line: finding.range.start.line - doc.chunk.startLine, character: finding.range.start.character });
+      const { path, onKey } = pathAtOffset(doc.parsed.yaml, offset);
+      if (!onKey || path.length === 0) return [];
+      const edits = deletePaths(doc, [path]);
+      return edits ? [{ title: `Remove ${String(path.at(-1))} (the API server drops it)`, kind: 'quickfix', edits: { [uri]: edits } }] : [];
+    }
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,68 @@
+// HelmRelease: exactly one of chart / chartRef (a CEL rule of the CRD, which the JSON Schema
+// cannot express), and a chartRef to an OCIRepository must select the Helm chart layer.
+import { isMap } from 'yaml';
+import type { ParsedDocument } from '../documents';
+import { findPair, scalarString } from '../fluxObjects';
+import type { Finding } from '../types';
+import type { ObjectReference, WorkspaceIndex } from '../workspaceIndex';
+import { nodeAtPath } from '../yamlPath';
+import { setField, type QuickFix } from './edits';
+
+export const HELM_CHART_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
+
+export function helmReleaseFindings(parsed: ParsedDocument): Finding[] {
+  if (parsed.identity?.kind !== 'HelmRelease') return [];
+  const spec = findPair(parsed.yaml.contents, 'spec');
+  if (!isMap(spec?.value)) return [];
+  const chart = findPair(spec.value, 'chart');
+  const chartRef = findPair(spec.value, 'chartRef');
+  const keyRange = (node: { range?: [number, number, number] | null } | null | undefined) => parsed.lines.rangeOf(node?.range?.[0] ?? 0, node?.range?.[1] ?? 0);
+  if (chart && chartRef) {
+    return [{ range: keyRange(chartRef.key as never), severity: 'error', code: 'flux/helmrelease-chart-both', message: 'a HelmRelease takes either chart or chartRef, not both; the API server rejects it' }];
+  }
+  if (!chart && !chartRef) {
+    return [{ range: keyRange(spec.key as never), severity: 'error', code: 'flux/helmrelease-chart-missing', message: 'a HelmRelease needs chart (a chart template) or chartRef (an OCIRepository or HelmChart); the API server rejects it without one' }];
+  }
+  return [];
+}
+
+/**
+ * Does an OCIRepository document's layerSelector leave the Helm chart usable? Without a
+ * selector source-controller takes the first layer, which for a chart pushed by `helm push` is
+ * the chart (Flux's own samples rely on this); a selector must pick the chart layer and copy it.
+ */
+function selectsHelmChart(parsed: ParsedDocument): boolean {
+  const found = nodeAtPath(parsed.yaml, ['spec', 'layerSelector']);
+  if (found.depth !== 2) return true;
+  const selector = found.value;
+  return scalarString(findPair(selector, 'mediaType')?.value) === HELM_CHART_MEDIA_TYPE
+    && scalarString(findPair(selector, 'operation')?.value) === 'copy';
+}
+
+export function chartRefFindings(index: WorkspaceIndex, refs: readonly ObjectReference[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const ref of refs) {
+    if (ref.role !== 'chart' || ref.kind !== 'OCIRepository') continue;
+    const targets = index.resolve({ kind: 'OCIRepository', name: ref.name, namespace: ref.namespace });
+    if (targets.length !== 1) continue;
+    const doc = index.documentOf(targets[0]);
+    if (!doc || selectsHelmChart(doc.parsed)) continue;
+    findings.push({
+      range: ref.nameRange,
+      severity: 'warning',
+      code: 'flux/chartref-layer-selector',
+      message: `the layerSelector of OCIRepository "${ref.name}" does not select the Helm chart layer with operation copy (mediaType ${HELM_CHART_MEDIA_TYPE}); helm-controller gets something other than the packaged chart`,
+      data: { uri: targets[0].uri, documentIndex: targets[0].documentIndex },
+    });
+  }
+  return findings;
+}
+
+export function layerSelectorFix(index: WorkspaceIndex, data: unknown): QuickFix[] {
+  const { uri, documentIndex } = (data ?? {}) as { uri?: unknown; documentIndex?: unknown };
+  if (typeof uri !== 'string' || typeof documentIndex !== 'number') return [];
+  const doc = index.file(uri)?.documents[documentIndex];
+  if (!doc || doc.parsed.identity?.kind !== 'OCIRepository') return [];
+  const edits = setField(doc, ['spec'], 'layerSelector', `mediaType: ${HELM_CHART_MEDIA_TYPE}\noperation: copy`);
+  return edits ? [{ title: 'Make the OCIRepository select the Helm chart layer (operation: copy)', kind: 'quickfix', isPreferred: true, edits: { [uri]: edits } }] : [];
+}

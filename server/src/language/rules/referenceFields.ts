@@ -1,0 +1,160 @@
+// Where Flux objects name other objects (sourceRef, chartRef, dependsOn, secret references),
+// read from one document and cached on it.
+import { isMap, isSeq, type Node } from 'yaml';
+import type { ParsedDocument, YamlFile } from '../documents';
+import { findPair, isFluxGroup, scalarString } from '../fluxObjects';
+import type { Range } from '../types';
+import { nodeAtPath, type PathSegment } from '../yamlPath';
+
+/** What a reference is for; rules and navigation treat the roles differently. */
+export type ReferenceRole = 'source' | 'chart' | 'dependsOn' | 'secret' | 'values';
+
+/** How a source uses a Secret (decides which type and keys it needs). */
+export type SecretUse = 'auth' | 'cert' | 'proxy' | 'verify' | 'other';
+
+interface ReferenceField {
+  ownerKinds: readonly string[];
+  /** Path to the reference map; `'*'` stands for every item of a list. */
+  path: readonly (string | '*')[];
+  role: ReferenceRole;
+  /** Kinds the field accepts; the first is implied when the reference has no `kind`. */
+  allowedKinds: readonly string[];
+  /** The reference may name another namespace (`namespace` field). */
+  crossNamespace: boolean;
+  secretUse?: SecretUse;
+}
+
+const SOURCE_KINDS = ['OCIRepository', 'GitRepository', 'HelmRepository', 'Bucket', 'HelmChart'];
+const secretFields = (kinds: string[], path: string[], use: SecretUse): ReferenceField =>
+  ({ ownerKinds: kinds, path, role: 'secret', allowedKinds: ['Secret'], crossNamespace: false, secretUse: use });
+
+export const REFERENCE_FIELDS: readonly ReferenceField[] = [
+  { ownerKinds: ['Kustomization'], path: ['spec', 'sourceRef'], role: 'source', allowedKinds: ['OCIRepository', 'GitRepository', 'Bucket', 'ExternalArtifact'], crossNamespace: true },
+  { ownerKinds: ['Kustomization'], path: ['spec', 'dependsOn', '*'], role: 'dependsOn', allowedKinds: ['Kustomization'], crossNamespace: true },
+  { ownerKinds: ['HelmRelease'], path: ['spec', 'chart', 'spec', 'sourceRef'], role: 'source', allowedKinds: ['HelmRepository', 'GitRepository', 'Bucket'], crossNamespace: true },
+  { ownerKinds: ['HelmRelease'], path: ['spec', 'chartRef'], role: 'chart', allowedKinds: ['OCIRepository', 'HelmChart', 'ExternalArtifact'], crossNamespace: true },
+  { ownerKinds: ['HelmRelease'], path: ['spec', 'dependsOn', '*'], role: 'dependsOn', allowedKinds: ['HelmRelease'], crossNamespace: true },
+  { ownerKinds: ['HelmChart'], path: ['spec', 'sourceRef'], role: 'source', allowedKinds: ['HelmRepository', 'GitRepository', 'Bucket'], crossNamespace: false },
+  { ownerKinds: ['HelmRelease'], path: ['spec', 'valuesFrom', '*'], role: 'values', allowedKinds: ['ConfigMap', 'Secret'], crossNamespace: false },
+  { ownerKinds: ['Kustomization'], path: ['spec', 'postBuild', 'substituteFrom', '*'], role: 'values', allowedKinds: ['ConfigMap', 'Secret'], crossNamespace: false },
+  secretFields(SOURCE_KINDS, ['spec', 'secretRef'], 'auth'),
+  secretFields(SOURCE_KINDS, ['spec', 'certSecretRef'], 'cert'),
+  secretFields(SOURCE_KINDS, ['spec', 'proxySecretRef'], 'proxy'),
+  secretFields(SOURCE_KINDS, ['spec', 'verify', 'secretRef'], 'verify'),
+  secretFields(['Kustomization'], ['spec', 'decryption', 'secretRef'], 'other'),
+  secretFields(['Kustomization', 'HelmRelease'], ['spec', 'kubeConfig', 'secretRef'], 'other'),
+];
+
+export interface ObjectReference {
+  uri: string;
+  documentIndex: number;
+  role: ReferenceRole;
+  secretUse?: SecretUse;
+  /** Dotted path of the reference map, e.g. `spec.sourceRef` or `spec.dependsOn[1]`. */
+  field: string;
+  path: PathSegment[];
+  fromKind: string;
+  fromName?: string;
+  fromNamespace?: string;
+  /** Kind written in the reference, or the one the field implies. */
+  kind: string;
+  /** The reference wrote its kind (as opposed to implying it). */
+  explicitKind: boolean;
+  allowedKinds: readonly string[];
+  name: string;
+  /** Namespace written in the reference, else the referrer's own (may be unknown). */
+  namespace?: string;
+  nameRange: Range;
+  kindRange?: Range;
+}
+
+type DocumentReference = Omit<ObjectReference, 'uri' | 'documentIndex'>;
+
+function expand(root: unknown, path: readonly (string | '*')[]): { node: Node; path: PathSegment[] }[] {
+  let current: { node: unknown; path: PathSegment[] }[] = [{ node: root, path: [] }];
+  for (const segment of path) {
+    const next: { node: unknown; path: PathSegment[] }[] = [];
+    for (const { node, path: at } of current) {
+      if (segment === '*') {
+        if (isSeq(node)) node.items.forEach((item, i) => next.push({ node: item, path: [...at, i] }));
+      } else {
+        const value = findPair(node, segment)?.value;
+        if (value) next.push({ node: value, path: [...at, segment] });
+      }
+    }
+    current = next;
+  }
+  return current.filter((c): c is { node: Node; path: PathSegment[] } => isMap(c.node));
+}
+
+const fieldName = (path: readonly PathSegment[]) =>
+  path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+
+const cache = new WeakMap<ParsedDocument, DocumentReference[]>();
+
+/** The references of one document, ranges relative to the document. */
+export function documentReferences(parsed: ParsedDocument): DocumentReference[] {
+  let refs = cache.get(parsed);
+  if (refs) return refs;
+  refs = [];
+  const identity = parsed.identity;
+  if (identity && isFluxGroup(identity.group)) {
+    for (const field of REFERENCE_FIELDS) {
+      if (!field.ownerKinds.includes(identity.kind)) continue;
+      for (const { node, path } of expand(parsed.yaml.contents, field.path)) {
+        const nameNode = findPair(node, 'name')?.value;
+        const name = scalarString(nameNode);
+        if (!name || !nameNode?.range) continue;
+        const kindNode = findPair(node, 'kind')?.value;
+        const writtenKind = scalarString(kindNode);
+        const namespace = field.crossNamespace ? scalarString(findPair(node, 'namespace')?.value) : undefined;
+        refs.push({
+          role: field.role,
+          ...(field.secretUse ? { secretUse: field.secretUse } : {}),
+          field: fieldName(path),
+          path,
+          fromKind: identity.kind,
+          fromName: identity.name,
+          fromNamespace: identity.namespace,
+          kind: writtenKind ?? field.allowedKinds[0],
+          explicitKind: writtenKind !== undefined,
+          allowedKinds: field.allowedKinds,
+          name,
+          namespace: namespace ?? identity.namespace,
+          nameRange: parsed.lines.rangeOf(nameNode.range[0], nameNode.range[1]),
+          ...(kindNode?.range ? { kindRange: parsed.lines.rangeOf(kindNode.range[0], kindNode.range[1]) } : {}),
+        });
+      }
+    }
+  }
+  cache.set(parsed, refs);
+  return refs;
+}
+
+const shift = (r: Range, lines: number): Range => ({
+  start: { line: r.start.line + lines, character: r.start.character },
+  end: { line: r.end.line + lines, character: r.end.character },
+});
+
+/** The references of every document of a file, in file coordinates. */
+export function fileReferences(uri: string, file: YamlFile): ObjectReference[] {
+  const out: ObjectReference[] = [];
+  for (const doc of file.documents) {
+    for (const ref of documentReferences(doc.parsed)) {
+      const lines = doc.chunk.startLine;
+      out.push({
+        ...ref,
+        uri,
+        documentIndex: doc.index,
+        nameRange: shift(ref.nameRange, lines),
+        ...(ref.kindRange ? { kindRange: shift(ref.kindRange, lines) } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+/** The YAML node of a reference's map in its document. */
+export function referenceNode(parsed: ParsedDocument, ref: Pick<ObjectReference, 'path'>): Node | null | undefined {
+  return nodeAtPath(parsed.yaml, ref.path).value;
+}

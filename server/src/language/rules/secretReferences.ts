@@ -1,0 +1,46 @@
+// Secrets named by sources (secretRef, certSecretRef, proxySecretRef, verify.secretRef): when the
+// Secret is in the workspace, its type and keys must suit the use. Secrets that live only in the
+// cluster are normal (they hold credentials), so a missing one is not reported.
+import type { Finding } from '../types';
+import type { IndexedObject, ObjectReference, WorkspaceIndex } from '../workspaceIndex';
+import { DOCKERCONFIG_TYPE } from './secretContent';
+
+const CERT_KEYS = ['ca.crt', 'tls.crt', 'tls.key'];
+const LEGACY_CERT_KEYS = ['caFile', 'certFile', 'keyFile'];
+
+function problem(ref: ObjectReference, secret: IndexedObject): { code: string; message: string } | undefined {
+  const keys = secret.dataKeys ?? [];
+  const type = secret.secretType ?? 'Opaque';
+  const named = `Secret "${secret.identity.name}"`;
+  switch (ref.secretUse) {
+    case 'auth':
+      if (ref.fromKind === 'OCIRepository' && type !== DOCKERCONFIG_TYPE) {
+        return { code: 'flux/secret-wrong-type', message: `an OCIRepository pull secret must have type ${DOCKERCONFIG_TYPE}; ${named} has type ${type}, so source-controller cannot log in to the registry with it` };
+      }
+      return undefined;
+    case 'cert': {
+      if (keys.length === 0 || keys.some((k) => LEGACY_CERT_KEYS.includes(k))) return undefined;
+      const has = (k: string) => keys.includes(k);
+      if (!CERT_KEYS.some(has)) return { code: 'flux/secret-missing-keys', message: `${named} is used as ${ref.field} but has none of ca.crt, tls.crt, tls.key; Flux finds no certificate in it` };
+      if (has('tls.crt') !== has('tls.key')) return { code: 'flux/secret-missing-keys', message: `${named} has ${has('tls.crt') ? 'tls.crt without tls.key' : 'tls.key without tls.crt'}; a client certificate needs both` };
+      return undefined;
+    }
+    case 'proxy':
+      if (keys.length && !keys.includes('address')) return { code: 'flux/secret-missing-keys', message: `${named} is used as ${ref.field} but has no "address" key; Flux needs the proxy URL there (username and password are optional)` };
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function secretReferenceFindings(index: WorkspaceIndex, refs: readonly ObjectReference[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const ref of refs) {
+    if (ref.role !== 'secret') continue;
+    const found = index.resolve({ kind: 'Secret', name: ref.name, namespace: ref.namespace });
+    if (found.length !== 1 || found[0].sops) continue;
+    const issue = problem(ref, found[0]);
+    if (issue) findings.push({ range: ref.nameRange, severity: 'error', ...issue });
+  }
+  return findings;
+}

@@ -1,0 +1,175 @@
+import { describe, test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRegistry, RegistryRig } from './rig';
+import { startFaultProxy, FaultProxy } from './faultProxy';
+import { clientFor, signal } from './helpers';
+import { parseReference, Reference } from '../../server/src/oci/reference';
+import { RegistryClient, RegistryError, DigestMismatchError, bufferSource, sha256Digest, BlobSource } from '../../server/src/oci/registry';
+import { pullArtifact, pushDirectory } from '../../server/src/oci/artifact/push';
+import { writeFile, mkdir } from 'node:fs/promises';
+
+// Each setup: a real registry, a fault proxy in front of it, and a blob already stored.
+for (const mode of ['none', 'token', 'basic-tls'] as const) {
+  describe(`faults through a proxy (${mode})`, () => {
+    let rig: RegistryRig;
+    let proxy: FaultProxy;
+    let client: RegistryClient;
+    let ref: Reference;
+    let blob: BlobSource;
+    let config: BlobSource;
+    let manifest: Buffer;
+    const logs: string[] = [];
+    const makeClient = (extra: Parameters<typeof clientFor>[1] = {}) => clientFor(rig, { log: (line) => logs.push(line), ...extra });
+
+    before(async () => {
+      rig = await startRegistry({ auth: mode });
+      proxy = await startFaultProxy({ upstream: rig.url, caFile: rig.caFile, dataDir: rig.dataDir });
+      client = makeClient();
+      ref = parseReference(`${proxy.host}/faults/app:v1`);
+      blob = bufferSource(randomBytes(256 * 1024));
+      await client.pushBlob(ref, blob, { signal: signal() });
+      config = bufferSource(Buffer.from('{}'));
+      await client.pushBlob(ref, config, { signal: signal() });
+      manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.cncf.flux.config.v1+json', digest: config.digest, size: config.size }, layers: [{ mediaType: 'application/vnd.cncf.flux.content.v1.tar+gzip', digest: blob.digest, size: blob.size }] }));
+      await client.putManifest(ref, manifest, 'application/vnd.oci.image.manifest.v1+json', { signal: signal() });
+    });
+    after(async () => {
+      client?.close();
+      await proxy?.stop();
+      await rig?.stop();
+    });
+    beforeEach(() => {
+      proxy.rules.length = 0;
+    });
+
+    test('blob downloads redirected to another host carry no credentials, and no log line holds a secret', async () => {
+      proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'redirect-blob' } });
+      const dir = await mkdtemp(join(tmpdir(), 'flux-oci-redirect-'));
+      const fresh = makeClient();
+      await fresh.downloadBlob(ref, blob, join(dir, 'blob'), { signal: signal() });
+      fresh.close();
+      assert.equal(sha256Digest(await readFile(join(dir, 'blob'))), blob.digest);
+      assert.ok(proxy.redirectHost.requests.length >= 1, 'the download went to the redirect host');
+      assert.deepEqual(proxy.redirectHost.authorizationHeaders, [], 'no Authorization header reached the redirect host');
+      const text = logs.join('\n');
+      if (rig.password) {
+        assert.ok(!text.includes(rig.password), 'password not logged');
+        assert.ok(!text.includes(Buffer.from(`${rig.username}:${rig.password}`).toString('base64')), 'basic header not logged');
+      }
+      assert.ok(!text.includes('secret-signature'), 'signed query strings are not logged');
+      assert.ok(!/Bearer |Basic /.test(text), 'no authorization values logged');
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test('429 with Retry-After is honoured, 503 is retried, and retries are bounded', async () => {
+      proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'status', status: 429, retryAfter: '1' }, times: 1 });
+      proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'status', status: 503 }, times: 2 });
+      const started = Date.now();
+      assert.deepEqual(await client.listTags(ref, { signal: signal() }), ['v1']);
+      assert.ok(Date.now() - started >= 950, `waited for Retry-After (${Date.now() - started} ms)`);
+      const seen = proxy.requests.filter((r) => r.path.endsWith('/tags/list')).map((r) => r.fault ?? 'ok');
+      assert.deepEqual(seen.slice(-4), ['status', 'status', 'status', 'ok']);
+
+      proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'status', status: 503 } });
+      const bounded = makeClient({ maxRetries: 2 });
+      const count = proxy.requests.length;
+      await assert.rejects(bounded.listTags(ref, { signal: signal() }), (e: unknown) => e instanceof RegistryError && e.status === 503);
+      assert.equal(proxy.requests.slice(count).filter((r) => r.fault === 'status').length, 3, 'first try + 2 retries');
+      bounded.close();
+    });
+
+    test('500 is not retried', async () => {
+      proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'status', status: 500 } });
+      const count = proxy.requests.length;
+      await assert.rejects(client.listTags(ref, { signal: signal() }), (e: unknown) => e instanceof RegistryError && e.status === 500 && /HTTP 500/.test(e.message));
+      assert.equal(proxy.requests.length - count, 1);
+    });
+
+    test('a connection reset mid-body is retried from the start', async () => {
+      proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'reset-mid-body' }, times: 1 });
+      const dir = await mkdtemp(join(tmpdir(), 'flux-oci-reset-'));
+      await client.downloadBlob(ref, blob, join(dir, 'blob'), { signal: signal() });
+      assert.equal(sha256Digest(await readFile(join(dir, 'blob'))), blob.digest);
+      assert.deepEqual(await readdir(dir), ['blob'], 'no partial file left over');
+      assert.ok(proxy.requests.some((r) => r.fault === 'reset-mid-body'));
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test('a corrupted blob fails with a digest mismatch and leaves nothing behind', async () => {
+      proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'corrupt' } });
+      const dir = await mkdtemp(join(tmpdir(), 'flux-oci-corrupt-'));
+      await assert.rejects(client.downloadBlob(ref, blob, join(dir, 'blob'), { signal: signal() }), (e: unknown) => {
+        assert.ok(e instanceof DigestMismatchError, String(e));
+        assert.match(e.message, new RegExp(`expected ${blob.digest}`));
+        return true;
+      });
+      assert.deepEqual(await readdir(dir), []);
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test('a slow body within the idle timeout succeeds; a stalled one times out', async () => {
+      const small = bufferSource(randomBytes(2048));
+      await client.pushBlob(ref, small, { signal: signal() });
+      proxy.rules.push({ method: 'GET', path: new RegExp(`/blobs/${small.digest}$`), fault: { kind: 'slow', chunkBytes: 512, delayMs: 100 } });
+      const dir = await mkdtemp(join(tmpdir(), 'flux-oci-slow-'));
+      const patient = makeClient({ idleTimeoutMs: 1000 });
+      await patient.downloadBlob(ref, small, join(dir, 'ok'), { signal: signal() });
+      patient.close();
+      proxy.rules[0].fault = { kind: 'slow', chunkBytes: 512, delayMs: 600 };
+      const impatient = makeClient({ idleTimeoutMs: 250, maxRetries: 0 });
+      await assert.rejects(impatient.downloadBlob(ref, small, join(dir, 'stalled'), { signal: signal() }), /no data from|timed? ?out/i);
+      impatient.close();
+      assert.deepEqual(await readdir(dir), ['ok']);
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test('an abort during a slow download stops it promptly', async () => {
+      proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'slow', chunkBytes: 1024, delayMs: 200 } });
+      const dir = await mkdtemp(join(tmpdir(), 'flux-oci-abort-'));
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('user cancelled')), 300);
+      const started = Date.now();
+      await assert.rejects(client.downloadBlob(ref, blob, join(dir, 'blob'), { signal: controller.signal }), /user cancelled|abort/i);
+      assert.ok(Date.now() - started < 3000);
+      assert.deepEqual(await readdir(dir), []);
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test('tag listing follows Link pagination', async () => {
+      const paged = parseReference(`${proxy.host}/faults/paged:t-00`);
+      await client.pushBlob(paged, blob, { signal: signal(), mountFrom: ref.repository });
+      await client.pushBlob(paged, config, { signal: signal(), mountFrom: ref.repository });
+      await client.putManifest(paged, manifest, 'application/vnd.oci.image.manifest.v1+json', { signal: signal() });
+      const names = Array.from({ length: 12 }, (_, i) => `t-${String(i).padStart(2, '0')}`);
+      for (const name of names.slice(1)) await client.tag(paged, name, { signal: signal() });
+      proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'paginate-tags' } });
+      const count = proxy.requests.length;
+      const tags = await client.listTags(paged, { signal: signal(), pageSize: 5 });
+      assert.deepEqual(tags, names);
+      assert.equal(proxy.requests.slice(count).filter((r) => r.path.endsWith('/tags/list')).length, 3, 'pages of 5, 5, 2');
+      await assert.rejects(client.listTags(paged, { signal: signal(), pageSize: 5, maxTags: 7 }), /more than 7 tags/);
+    });
+
+    if (mode !== 'none') {
+      test('pulling an artifact through a redirecting proxy keeps credentials home', async () => {
+        const src = await mkdtemp(join(tmpdir(), 'flux-oci-src-'));
+        await mkdir(join(src, 'apps'));
+        await writeFile(join(src, 'apps', 'a.yaml'), 'kind: ConfigMap\n');
+        const artifact = parseReference(`${proxy.host}/faults/artifact:v1`);
+        await pushDirectory(client, artifact, src, { signal: signal() });
+        proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'redirect-blob' } });
+        const before = proxy.redirectHost.requests.length;
+        const out = join(src, 'out');
+        await pullArtifact(makeClient(), artifact, out, { signal: signal() });
+        assert.equal(await readFile(join(out, 'apps', 'a.yaml'), 'utf8'), 'kind: ConfigMap\n');
+        assert.ok(proxy.redirectHost.requests.length > before);
+        assert.deepEqual(proxy.redirectHost.authorizationHeaders, []);
+        await rm(src, { recursive: true, force: true });
+      });
+    }
+  });
+}
