@@ -1,6 +1,7 @@
 // The flux-oci command line: argument parsing only; the work is done by the language core
 // (lint) and the OCI library (registry verbs).
 import { formatResults, lintPaths, summary, type LintOptions } from './cli/lint';
+import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cliRegistry';
 
 const VERSION = '0.1.0';
 
@@ -13,7 +14,8 @@ commands:
   help                  show this text
   version               print the version
 
-exit status: 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error
+${REGISTRY_USAGE}
+exit status (lint): 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error
 `;
 
 interface Io {
@@ -46,6 +48,13 @@ function runLint(args: string[], io: Io): number {
 
 class UsageError extends Error {}
 
+/** Aborts registry operations on Ctrl-C, so uploads and downloads stop cleanly. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort(new Error('interrupted')));
+  return controller.signal;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -63,6 +72,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.stdout(`${VERSION}\n`);
         return 0;
       default:
+        if (REGISTRY_COMMANDS.includes(command)) return await runRegistryCommand(command, args, io, interruptSignal());
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
