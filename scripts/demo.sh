@@ -93,7 +93,14 @@ fi
 artifact_ref=""
 if [ -n "$registry_host" ]; then
   artifact_ref="oci://$registry_host/demo/hello:v1"
-  if node dist/cli.js push "$artifact_ref" --path examples/artifact >"$tmp/push.log" 2>&1; then
+  push_args=(push "$artifact_ref" --path examples/artifact)
+  # Record where the artifact came from, the way `flux push artifact --source --revision` does.
+  if commit="$(git rev-parse HEAD 2>/dev/null)"; then
+    branch="$(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo HEAD)"
+    push_args+=(--revision "$branch@sha1:$commit")
+    if remote="$(git remote get-url origin 2>/dev/null)"; then push_args+=(--source "$remote"); fi
+  fi
+  if node dist/cli.js "${push_args[@]}" >"$tmp/push.log" 2>&1; then
     say "pushed examples/artifact as $artifact_ref"
   else
     say "warning: could not push the example artifact (is \`flux-oci push\` implemented yet?):"

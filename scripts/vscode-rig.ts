@@ -2,7 +2,7 @@
 // Chromium: used by the end-to-end suite, the extension-host suite and the activation benchmark.
 // Everything binds 127.0.0.1, lives in temporary folders, and is stopped by the caller.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -27,11 +27,15 @@ export function findCodeServer(): CodeServerInstall | undefined {
 }
 
 /**
- * Explains how to proceed when code-server is missing: a failure in CI (where setup must have
- * installed it), a skip reason elsewhere.
+ * Why the real-VS-Code suites cannot run here (code-server or Chromium missing), or false when
+ * they can. In CI (env CI set) a missing prerequisite is an error, not a reason to skip.
  */
-export function missingCodeServerReason(): string {
-  const message = 'code-server is not installed; run `bash scripts/install-code-server.sh` (or scripts/setup.sh)';
+export function whyRealVsCodeCannotRun(): string | false {
+  const missing: string[] = [];
+  if (!findCodeServer()) missing.push('code-server is not installed; run `bash scripts/install-code-server.sh` (or scripts/setup.sh)');
+  if (!existsSync(chromiumPath)) missing.push(`Chromium is not at ${chromiumPath}; apt-get install chromium (or set FLUX_OCI_CHROMIUM)`);
+  if (missing.length === 0) return false;
+  const message = missing.join('; ');
   if (process.env.CI) throw new Error(`${message} — required when CI is set`);
   return message;
 }
@@ -188,20 +192,6 @@ export function copyLogs(profile: Profile, dest: string): void {
   if (!existsSync(logs)) return;
   mkdirSync(dest, { recursive: true });
   cpSync(logs, dest, { recursive: true });
-}
-
-/** Lists log files (relative paths) under the profile, newest session last. */
-export function listLogFiles(profile: Profile): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p); else out.push(p);
-    }
-  };
-  const logs = join(profile.userDataDir, 'logs');
-  if (existsSync(logs)) walk(logs);
-  return out;
 }
 
 /** Copies a folder to a fresh temporary folder (so tests can edit files freely). */

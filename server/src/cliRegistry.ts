@@ -19,6 +19,7 @@ export const REGISTRY_USAGE = `registry commands:
   tag <oci://host/repo:tag> <new-tag>       give an existing artifact another tag
   manifest <oci://host/repo:tag>            print the manifest JSON (digest on stderr)
   delete <oci://host/repo:tag|@digest>      delete the manifest (every tag pointing at it goes too)
+      [--tag-only]                          remove just the tag, where the registry allows it
   common options: --creds user:password  --insecure (allow plain HTTP to this host)  --ca-file <pem>
   credentials otherwise come from ~/.docker/config.json (or $DOCKER_CONFIG) and credential helpers
 `;
@@ -36,7 +37,7 @@ interface Parsed {
 }
 
 const VALUE_FLAGS = new Set(['--path', '--output', '--annotation', '--source', '--revision', '--creds', '--ca-file', '--ignore', '--timeout']);
-const BOOLEAN_FLAGS = new Set(['--reproducible', '--insecure']);
+const BOOLEAN_FLAGS = new Set(['--reproducible', '--insecure', '--tag-only']);
 
 function parseArgs(args: string[], allowed: readonly string[]): Parsed {
   const positionals: string[] = [];
@@ -221,10 +222,17 @@ async function run(command: string, args: string[], io: Io, signal: AbortSignal)
       return 0;
     }
     case 'delete': {
-      const parsed = parseArgs(args, COMMON);
+      const parsed = parseArgs(args, [...COMMON, '--tag-only']);
       const ref = referenceArg(parsed, 0, 'the artifact reference');
+      const tagOnly = one(parsed, '--tag-only') === 'true';
+      if (tagOnly && (!ref.tag || ref.digest)) throw new UsageError('--tag-only needs a reference with a tag and no digest');
       const client = clientFor(parsed, ref);
       try {
+        if (tagOnly) {
+          await client.deleteTag(ref, { signal: timeoutSignal(parsed, signal) });
+          io.stdout(`deleted tag ${ref.toString()}\n`);
+          return 0;
+        }
         const digest = await client.deleteManifest(ref, { signal: timeoutSignal(parsed, signal) });
         io.stdout(`deleted ${ref.repositoryReference.toString()}@${digest}\n`);
       } finally {

@@ -7,15 +7,15 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Browser, Page } from 'playwright-core';
 import {
-  copyLogs, copyToTemp, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium,
-  missingCodeServerReason, openWorkbench, removeDir, repoRoot, startCodeServer,
+  copyLogs, whyRealVsCodeCannotRun, copyToTemp, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium,
+  openWorkbench, removeDir, repoRoot, startCodeServer,
   type CodeServerInstall, type Profile, type RunningCodeServer,
 } from '../../scripts/vscode-rig';
 import { activeEditor, editorText, goToPosition, openFile, outputChannelText, problemRows, runCommand, showProblems, waitForProblems } from './workbench';
 
 const resultsDir = join(repoRoot, 'test-results', 'e2e');
 const install: CodeServerInstall | undefined = findCodeServer();
-const skip = install ? false : missingCodeServerReason();
+const skip = whyRealVsCodeCannotRun();
 
 const flux = (rows: string[]) => rows.filter((r) => r.includes('flux-oci'));
 

@@ -267,3 +267,10 @@ test('no completion inside comments or non-Flux documents', async () => {
   const deployment = await completeAt(`apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  |\n`);
   assert.deepEqual(deployment.items, []);
 });
+
+test('URL fields offer the schemes their pattern allows, oci:// first', async () => {
+  const oci = await completeAt(`${OCI_HEAD}spec:\n  url: |\n`);
+  assert.deepEqual(labels(oci.items), ['oci://']);
+  const helm = await completeAt(`apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\nspec:\n  url: |\n`);
+  assert.equal(labels(helm.items)[0], 'oci://');
+});

@@ -111,10 +111,10 @@ spec:
 });
 
 test('document markers: comments after ---, ... end markers, --- inside block scalars, CRLF, BOM, tabs', async () => {
-  const text = '\uFEFF--- # first\r\napiVersion: source.toolkit.fluxcd.io/v1\r\nkind: OCIRepository\r\nmetadata:\r\n  name: a\r\n  annotations:\r\n    note: |\r\n      ---\r\n      not a marker\r\nspec:\r\n  url: oci://x/y\r\n  interval: nope\r\n...\r\n--- # second\r\napiVersion: source.toolkit.fluxcd.io/v1\r\nkind: OCIRepository\r\nmetadata: {name: b}\r\nspec:\r\n  url: oci://x/z\r\n  interval: 2m\r\n  bad: 1\r\n';
+  const text = '\uFEFF--- # first\r\napiVersion: source.toolkit.fluxcd.io/v1\r\nkind: OCIRepository\r\nmetadata:\r\n  name: a\r\n  annotations:\r\n    note: |\r\n      ---\r\n      not a marker\r\nspec:\r\n  url: oci://ghcr.io/x/y\r\n  interval: nope\r\n...\r\n--- # second\r\napiVersion: source.toolkit.fluxcd.io/v1\r\nkind: OCIRepository\r\nmetadata: {name: b}\r\nspec:\r\n  url: oci://ghcr.io/x/z\r\n  interval: 2m\r\n  bad: 1\r\n';
   const ds = await lsp.open('markers.yaml', text);
   assert.deepEqual(ds.map((d) => [d.code, at(d)]), [['schema/duration', '11:12-11:16'], ['schema/unknown-field', '20:2-20:5']]);
-  const tabs = await lsp.open('tabs.yaml', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: t}\nspec:\n\turl: oci://x/y\n');
+  const tabs = await lsp.open('tabs.yaml', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: t}\nspec:\n\turl: oci://ghcr.io/x/y\n');
   assert.ok(tabs.some((d) => d.code === 'yaml/syntax'), 'a tab used for indentation is a syntax error');
 });
 
@@ -127,7 +127,7 @@ test('silence on YAML that is not Flux', async () => {
     assert.deepEqual(await lsp.open(name, text), [], name);
   }
   // A Flux document beside non-Flux ones in the same file is still checked.
-  const mixed = await lsp.open('mixed.yaml', `${deployment}---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: m}\nspec: {url: oci://x/y, interval: bad}\n`);
+  const mixed = await lsp.open('mixed.yaml', `${deployment}---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: m}\nspec: {url: oci://ghcr.io/x/y, interval: bad}\n`);
   assert.deepEqual(mixed.map((d) => d.code), ['schema/duration']);
 });
 
@@ -135,7 +135,7 @@ test('removed and unknown API versions and kinds', async () => {
   const ds = await lsp.open('versions.yaml', `apiVersion: source.toolkit.fluxcd.io/v1beta2
 kind: OCIRepository
 metadata: {name: old}
-spec: {url: oci://x/y, interval: 5m}
+spec: {url: oci://ghcr.io/x/y, interval: 5m}
 ---
 apiVersion: source.toolkit.fluxcd.io/v9
 kind: OCIRepository
@@ -150,7 +150,7 @@ metadata: {name: typo}
 });
 
 test('incremental edits re-publish only with the new state', async () => {
-  const text = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: inc}\nspec:\n  url: oci://x/y\n  interval: 5m\n';
+  const text = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: inc}\nspec:\n  url: oci://ghcr.io/x/y\n  interval: 5m\n';
   assert.deepEqual(await lsp.open('inc.yaml', text), []);
   const broken = await lsp.change('inc.yaml', text.replace('interval: 5m', 'interval: 5 m'));
   assert.deepEqual(broken.map((d) => d.code), ['schema/duration']);
@@ -158,7 +158,7 @@ test('incremental edits re-publish only with the new state', async () => {
 });
 
 test('fluxOci.validate.enable=false clears diagnostics; unknownFields=off hides unknown-field warnings', async () => {
-  const text = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: s}\nspec: {url: oci://x/y, interval: bad, extra: 1}\n';
+  const text = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: s}\nspec: {url: oci://ghcr.io/x/y, interval: bad, extra: 1}\n';
   assert.equal((await lsp.open('settings.yaml', text)).length, 2);
   let wait = lsp.nextDiagnostics('settings.yaml', (d) => d.length === 0);
   await lsp.setSettings({ validate: { enable: false } });

@@ -108,6 +108,9 @@ for (const mode of ['none', 'token', 'basic-tls'] as const) {
         return true;
       });
       assert.deepEqual(await readdir(dir), []);
+      // The same through pullArtifact: the output folder is never created.
+      await assert.rejects(pullArtifact(client, ref, join(dir, 'out'), { signal: signal() }), DigestMismatchError);
+      assert.deepEqual(await readdir(dir), []);
       await rm(dir, { recursive: true, force: true });
     });
 

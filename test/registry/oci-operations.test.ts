@@ -110,6 +110,12 @@ for (const mode of AUTH_MODES) {
       await assert.rejects(client.deleteManifest(pushed.ref, { signal: signal() }), /not found/);
     });
 
+    test('deleting only a tag: distribution 2.8 cannot, and says so clearly', async () => {
+      const pushed = await pushSmallArtifact(client, `${rig.host}/delete/app:keep`, 'tag-only');
+      await assert.rejects(client.deleteTag(pushed.ref, { signal: signal() }), (e: unknown) => e instanceof RegistryError && /cannot delete a tag on its own/.test(e.message));
+      assert.equal((await client.headManifest(pushed.ref, { signal: signal() }))?.digest, pushed.digest, 'nothing was deleted');
+    });
+
     test('an aborted signal stops the operation', async () => {
       const controller = new AbortController();
       controller.abort(new Error('stopped by test'));

@@ -81,6 +81,16 @@ test('docker config: auths (auth, username/password, identitytoken), Docker Hub 
   await rm(dir, { recursive: true, force: true });
 });
 
+test('Docker Hub: the API host finds the legacy index entry and helpers get the index URL', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'flux-oci-hub-'));
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ credsStore: 'pass' }));
+  const servers: string[] = [];
+  const source = dockerConfigCredentials({ configDir: dir, runHelper: async (_helper, server) => (servers.push(server), JSON.stringify({ Username: 'u', Secret: 's' })) });
+  assert.deepEqual(await source('registry-1.docker.io', AbortSignal.timeout(1000)), { kind: 'basic', username: 'u', password: 's' });
+  assert.deepEqual(servers, ['https://index.docker.io/v1/']);
+  await rm(dir, { recursive: true, force: true });
+});
+
 test('explicit credentials win over the config; --creds parsing', async () => {
   const chain = credentialChain(parseCredentialsFlag('bob:pa:ss'), async () => ({ kind: 'basic', username: 'other', password: 'x' }));
   assert.deepEqual(await chain('r.io', AbortSignal.timeout(1000)), { kind: 'basic', username: 'bob', password: 'pa:ss' });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
-  copyLogs, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium, missingCodeServerReason,
+  copyLogs, whyRealVsCodeCannotRun, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium, 
   openWorkbench, removeDir, repoRoot, sleep, startCodeServer, type Profile, type RunningCodeServer,
 } from '../../scripts/vscode-rig';
 import { packageRunner } from './build-runner';
@@ -20,7 +20,7 @@ interface MochaReport {
 }
 
 const install = findCodeServer();
-const skip = install ? false : missingCodeServerReason();
+const skip = whyRealVsCodeCannotRun();
 const resultsDir = join(repoRoot, 'test-results', 'vscode');
 
 describe('extension-host suite in code-server', { skip, timeout: 180_000 }, () => {

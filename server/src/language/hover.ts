@@ -107,7 +107,7 @@ export function hover(request: HoverRequest): HoverResult | undefined {
     const siblings = view.lines.siblings(line, at.entry.col, at.startsItem);
     const target = referenceTarget(at.path, siblings, view, view.lines.scalarAt(['spec', 'type']));
     if (target) {
-      sections.push(referenceSummary(target, at.entry.value, request.index));
+      sections.push(referenceSummary(target, at.entry.value, request.index, request.file.uri));
       return { markdown: sections.join('\n\n---\n\n'), range };
     }
   }
@@ -183,17 +183,27 @@ const SUMMARY_FIELDS: readonly (readonly string[])[] = [
   ['spec', 'interval'], ['spec', 'suspend'],
 ];
 
-function referenceSummary(target: ReferenceTarget, name: string, index: WorkspaceIndex): string {
+function referenceSummary(target: ReferenceTarget, name: string, index: WorkspaceIndex, from: string): string {
   const found: IndexedObject[] = [];
   for (const kind of target.kinds) found.push(...index.resolve({ kind, name, namespace: target.namespace }));
   const wanted = target.kinds.length === 1 ? target.kinds[0] : target.kinds.join(' or ');
   if (found.length === 0) {
     return `No ${wanted} named ${code(name)}${target.namespace ? ` in namespace ${code(target.namespace)}` : ''} in the workspace.`;
   }
-  return found.slice(0, 3).map((o) => objectSummary(o, index)).join('\n\n');
+  return found.slice(0, 3).map((o) => objectSummary(o, index, from)).join('\n\n');
 }
 
-function objectSummary(o: IndexedObject, index: WorkspaceIndex): string {
+/** Where a file is, as seen from the file being edited: `sources.yaml`, `../infra/sources.yaml`. */
+export function relativeName(target: string, from: string): string {
+  const t = target.split('/');
+  const f = from.split('/').slice(0, -1);
+  if (t.length < 2 || t.slice(0, 3).join('/') !== f.slice(0, 3).join('/')) return decodeURIComponent(t[t.length - 1]);
+  let common = 0;
+  while (common < f.length && common < t.length - 1 && f[common] === t[common]) common++;
+  return decodeURIComponent([...Array<string>(f.length - common).fill('..'), ...t.slice(common)].join('/'));
+}
+
+function objectSummary(o: IndexedObject, index: WorkspaceIndex, from: string): string {
   const where = `${o.identity.namespace ? `${o.identity.namespace}/` : ''}${o.identity.name}`;
   const out = [`**${o.identity.kind}** ${code(where)} · ${code(o.identity.apiVersion)}`];
   const parsed = index.file(o.uri)?.documents[o.documentIndex]?.parsed;
@@ -213,7 +223,7 @@ function objectSummary(o: IndexedObject, index: WorkspaceIndex): string {
     }
     out.push('', ...facts.map((f) => `- ${f}`));
   }
-  const file = decodeURIComponent(o.uri.slice(o.uri.lastIndexOf('/') + 1));
+  const file = relativeName(o.uri, from);
   const line = o.nameRange.start.line + 1;
   out.push('', `Defined in [${file}, line ${line}](${o.uri}#L${line})`);
   return out.join('\n');

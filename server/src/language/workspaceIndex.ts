@@ -6,7 +6,7 @@ import { YamlFile, type PlacedDocument, type ParsedDocument } from './documents'
 import type { ObjectIdentity } from './fluxObjects';
 import { findPair, scalarString } from './fluxObjects';
 import type { Range } from './types';
-import { fileReferences, type ObjectReference } from './rules/referenceFields';
+import { documentFileReferences, type ObjectReference } from './rules/referenceFields';
 import { kustomizeRefsOf } from './rules/patchFiles';
 
 export type { ObjectReference } from './rules/referenceFields';
@@ -35,6 +35,11 @@ export interface IndexedObject {
   dataKeys?: string[];
   /** The Secret is SOPS-encrypted (has a top-level `sops` map): its content is not checked. */
   sops?: boolean;
+  /**
+   * For an OCIRepository: whether its layerSelector leaves a Helm chart usable ('none' when it has
+   * no selector, 'chart' when it selects the chart layer with operation copy, else 'other').
+   */
+  layerSelector?: 'none' | 'chart' | 'other';
 }
 
 export interface ObjectQuery {
@@ -50,7 +55,10 @@ interface DocumentFacts {
   secretType?: string;
   dataKeys?: string[];
   sops?: boolean;
+  layerSelector?: IndexedObject['layerSelector'];
 }
+
+export const HELM_CHART_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 
 const keysOf = (node: unknown): string[] => (isMap(node) ? node.items.flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : [])) : []);
 
@@ -65,12 +73,18 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
       nameRange: parsed.lines.rangeOf(nameNode?.range?.[0] ?? 0, nameNode?.range?.[1] ?? 0),
       documentRange: parsed.lines.rangeOf(0, parsed.text.length),
     };
-    if (parsed.identity?.kind === 'Secret' && parsed.identity.group === '') {
+    const core = parsed.identity?.group === '';
+    if (core && parsed.identity?.kind === 'Secret') {
       facts.secretType = scalarString(findPair(root, 'type')?.value) ?? 'Opaque';
       facts.sops = isMap(findPair(root, 'sops')?.value);
     }
-    if ((parsed.identity?.kind === 'Secret' || parsed.identity?.kind === 'ConfigMap') && parsed.identity.group === '') {
+    if (core && (parsed.identity?.kind === 'Secret' || parsed.identity?.kind === 'ConfigMap')) {
       facts.dataKeys = [...keysOf(findPair(root, 'data')?.value), ...keysOf(findPair(root, 'stringData')?.value)];
+    }
+    if (parsed.identity?.kind === 'OCIRepository') {
+      const selector = findPair(findPair(root, 'spec')?.value, 'layerSelector');
+      facts.layerSelector = !selector ? 'none'
+        : scalarString(findPair(selector.value, 'mediaType')?.value) === HELM_CHART_MEDIA_TYPE && scalarString(findPair(selector.value, 'operation')?.value) === 'copy' ? 'chart' : 'other';
     }
     factsCache.set(parsed, facts);
   }
@@ -96,11 +110,36 @@ function indexDocument(uri: string, doc: PlacedDocument): IndexedObject | undefi
   if (facts.secretType !== undefined) object.secretType = facts.secretType;
   if (facts.dataKeys !== undefined) object.dataKeys = facts.dataKeys;
   if (facts.sops) object.sops = true;
+  if (facts.layerSelector !== undefined) object.layerSelector = facts.layerSelector;
   return object;
+}
+
+/** What other files' rules can see of an object; equal keys mean equal cross-file results. */
+const objectFactsKey = (o: IndexedObject) =>
+  [o.identity.kind, o.identity.namespace ?? '', o.identity.name, o.secretType ?? '', o.dataKeys?.join(',') ?? '', o.sops ? 's' : '', o.layerSelector ?? ''].join('\0');
+const referenceFactsKey = (r: ObjectReference) =>
+  [r.role, r.fromKind, r.fromNamespace ?? '', r.fromName ?? '', r.kind, r.explicitKind ? 'k' : '', r.namespace ?? '', r.name, r.secretUse ?? ''].join('\0');
+const kindNameKey = (kind: string, name: string) => `${kind}/${name}`;
+
+/** One indexed document of a file: reused as long as its text, position and index are the same. */
+export interface IndexedDocument {
+  parsed: ParsedDocument;
+  startLine: number;
+  documentIndex: number;
+  object?: IndexedObject;
+  refs: ObjectReference[];
+}
+
+function sameMultiset(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.every((v, i) => v === y[i]);
 }
 
 export class WorkspaceIndex {
   private readonly files = new Map<string, YamlFile>();
+  private readonly documentsByFile = new Map<string, IndexedDocument[]>();
   private readonly objectsByFile = new Map<string, IndexedObject[]>();
   private readonly byKindName = new Map<string, IndexedObject[]>();
   private readonly refsByFile = new Map<string, ObjectReference[]>();
@@ -113,6 +152,12 @@ export class WorkspaceIndex {
   private readonly resourceLists = new Map<string, string[]>();
   /** Incremented on every change, so callers can tell whether cross-file results are stale. */
   generation = 0;
+  /**
+   * Incremented only when what files show each other changes: the objects' kinds, names and
+   * facts, the references, or the kustomize patch/resource lists. Typing inside a value that no
+   * rule reads across files leaves it alone, so cross-file results can be reused.
+   */
+  structureVersion = 0;
 
   /** Adds or updates a file; returns its model. */
   setFile(uri: string, text: string): YamlFile {
@@ -123,39 +168,69 @@ export class WorkspaceIndex {
       file = new YamlFile(uri, text);
       this.files.set(uri, file);
     }
-    this.unlink(uri);
+    const previous = new Map((this.documentsByFile.get(uri) ?? []).map((d) => [d.parsed, d]));
+    const documents: IndexedDocument[] = [];
     const objects: IndexedObject[] = [];
+    const refs: ObjectReference[] = [];
     for (const doc of file.documents) {
-      const object = indexDocument(uri, doc);
-      if (object) objects.push(object);
+      const old = previous.get(doc.parsed);
+      let entry: IndexedDocument;
+      if (old && old.startLine === doc.chunk.startLine && old.documentIndex === doc.index) entry = old;
+      else {
+        entry = { parsed: doc.parsed, startLine: doc.chunk.startLine, documentIndex: doc.index, refs: documentFileReferences(uri, doc) };
+        const object = indexDocument(uri, doc);
+        if (object) entry.object = object;
+      }
+      documents.push(entry);
+      if (entry.object) objects.push(entry.object);
+      for (const ref of entry.refs) refs.push(ref);
     }
-    this.objectsByFile.set(uri, objects);
-    for (const object of objects) {
-      const key = `${object.identity.kind}/${object.identity.name}`;
-      const list = this.byKindName.get(key);
-      if (list) list.push(object);
-      else this.byKindName.set(key, [object]);
-    }
-    const refs = fileReferences(uri, file);
-    this.refsByFile.set(uri, refs);
-    for (const ref of refs) {
-      const key = `${ref.kind}/${ref.name}`;
-      const list = this.refsByTarget.get(key);
-      if (list) list.push(ref);
-      else this.refsByTarget.set(key, [ref]);
-    }
+    this.replaceEntries(uri, objects, refs);
+    this.documentsByFile.set(uri, documents);
     const kustomize = kustomizeRefsOf(uri, file);
     this.setPatchTargets(uri, kustomize.patches);
-    if (kustomize.resources.length) this.resourceLists.set(uri, kustomize.resources);
-    else this.resourceLists.delete(uri);
+    this.setResources(uri, kustomize.resources);
     if ((this.patchUses.get(uri) ?? 0) > 0) partialFiles.add(file);
     this.generation++;
     return file;
   }
 
+  /** Swaps a file's objects and references in the lookup maps, touching only what changed. */
+  private replaceEntries(uri: string, objects: IndexedObject[], refs: ObjectReference[]): void {
+    const oldObjects = this.objectsByFile.get(uri) ?? [];
+    const oldRefs = this.refsByFile.get(uri) ?? [];
+    const keptObjects = new Set(objects);
+    const keptRefs = new Set(refs);
+    const previousObjects = new Set(oldObjects);
+    const previousRefs = new Set(oldRefs);
+    const goneObjects = oldObjects.filter((o) => !keptObjects.has(o));
+    const newObjects = objects.filter((o) => !previousObjects.has(o));
+    const goneRefs = oldRefs.filter((r) => !keptRefs.has(r));
+    const newRefs = refs.filter((r) => !previousRefs.has(r));
+    removeFrom(this.byKindName, goneObjects, (o) => kindNameKey(o.identity.kind, o.identity.name));
+    removeFrom(this.refsByTarget, goneRefs, (r) => kindNameKey(r.kind, r.name));
+    for (const o of newObjects) pushTo(this.byKindName, kindNameKey(o.identity.kind, o.identity.name), o);
+    for (const r of newRefs) pushTo(this.refsByTarget, kindNameKey(r.kind, r.name), r);
+    if (objects.length) this.objectsByFile.set(uri, objects);
+    else this.objectsByFile.delete(uri);
+    if (refs.length) this.refsByFile.set(uri, refs);
+    else this.refsByFile.delete(uri);
+    if (!sameMultiset(goneObjects.map(objectFactsKey), newObjects.map(objectFactsKey))
+      || !sameMultiset(goneRefs.map(referenceFactsKey), newRefs.map(referenceFactsKey))) this.structureVersion++;
+  }
+
+  private setResources(uri: string, resources: string[]): void {
+    const before = this.resourceLists.get(uri) ?? [];
+    if (before.join('\n') === resources.join('\n')) return;
+    if (resources.length) this.resourceLists.set(uri, resources);
+    else this.resourceLists.delete(uri);
+    this.structureVersion++;
+  }
+
   private setPatchTargets(uri: string, targets: string[]): void {
     const before = this.patchTargets.get(uri) ?? [];
-    if (before.length === 0 && targets.length === 0) return;
+    if (before.join('\n') === targets.join('\n')) return;
+    this.structureVersion++;
     for (const target of before) this.countPatchUse(target, -1);
     if (targets.length) this.patchTargets.set(uri, targets);
     else this.patchTargets.delete(uri);
@@ -183,6 +258,11 @@ export class WorkspaceIndex {
     return false;
   }
 
+  /** The indexed documents of a file (its object and references, document by document). */
+  documentsIn(uri: string): readonly IndexedDocument[] {
+    return this.documentsByFile.get(uri) ?? [];
+  }
+
   /** Is the file used as a kustomize patch by a kustomization.yaml of the workspace? */
   isPatchFile(uri: string): boolean {
     return (this.patchUses.get(uri) ?? 0) > 0;
@@ -206,29 +286,12 @@ export class WorkspaceIndex {
 
   removeFile(uri: string): void {
     if (!this.files.has(uri)) return;
-    this.unlink(uri);
+    this.replaceEntries(uri, [], []);
     this.setPatchTargets(uri, []);
-    this.resourceLists.delete(uri);
+    this.setResources(uri, []);
     this.files.delete(uri);
-    this.objectsByFile.delete(uri);
-    this.refsByFile.delete(uri);
+    this.documentsByFile.delete(uri);
     this.generation++;
-  }
-
-  private unlink(uri: string): void {
-    // Filter each affected list once, however many of the file's entries it holds.
-    const objectKeys = new Set((this.objectsByFile.get(uri) ?? []).map((o) => `${o.identity.kind}/${o.identity.name}`));
-    for (const key of objectKeys) {
-      const list = this.byKindName.get(key)?.filter((o) => o.uri !== uri);
-      if (list?.length) this.byKindName.set(key, list);
-      else this.byKindName.delete(key);
-    }
-    const refKeys = new Set((this.refsByFile.get(uri) ?? []).map((r) => `${r.kind}/${r.name}`));
-    for (const key of refKeys) {
-      const list = this.refsByTarget.get(key)?.filter((r) => r.uri !== uri);
-      if (list?.length) this.refsByTarget.set(key, list);
-      else this.refsByTarget.delete(key);
-    }
   }
 
   file(uri: string): YamlFile | undefined {
@@ -281,4 +344,27 @@ export class WorkspaceIndex {
   withName(name: string, kinds: readonly string[]): IndexedObject[] {
     return kinds.flatMap((k) => this.withKindAndName(k, name));
   }
+}
+
+function removeFrom<T>(map: Map<string, T[]>, gone: readonly T[], keyOf: (item: T) => string): void {
+  if (gone.length === 0) return;
+  const byKey = new Map<string, Set<T>>();
+  for (const item of gone) {
+    const key = keyOf(item);
+    const set = byKey.get(key);
+    if (set) set.add(item);
+    else byKey.set(key, new Set([item]));
+  }
+  // Filter each affected list once, however many of the file's entries it holds.
+  for (const [key, items] of byKey) {
+    const list = map.get(key)?.filter((item) => !items.has(item));
+    if (list?.length) map.set(key, list);
+    else map.delete(key);
+  }
+}
+
+function pushTo<T>(map: Map<string, T[]>, key: string, item: T): void {
+  const list = map.get(key);
+  if (list) list.push(item);
+  else map.set(key, [item]);
 }

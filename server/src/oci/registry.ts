@@ -358,6 +358,24 @@ export class RegistryClient {
     return digest;
   }
 
+  /**
+   * Remove only a tag, leaving the manifest and its other tags (OCI
+   * distribution 1.1). Registries without it answer 400/405; say so plainly.
+   */
+  async deleteTag(ref: Reference, options: Options): Promise<void> {
+    if (!ref.tag || ref.digest) throw new RegistryError(`deleting a tag needs a reference with a tag and no digest, not ${ref}`);
+    const response = await this.send(ref, { method: 'DELETE', url: this.url(ref, `/manifests/${ref.tag}`), signal: options.signal }, 'delete');
+    if (response.status === 202 || response.status === 200) {
+      response.discard();
+      return;
+    }
+    if (response.status === 400 || response.status === 405) {
+      await this.fail(response, `${ref.registry} cannot delete a tag on its own; delete the manifest by digest instead (that removes every tag pointing at it)`);
+    }
+    if (response.status === 404) await this.fail(response, `tag ${ref.tag} was not found`);
+    await this.fail(response, `deleting tag ${ref.tag}`);
+  }
+
   private url(ref: Reference, suffix: string): URL {
     return this.transport.urlFor(apiHost(ref.registry), `/v2/${ref.repository}${suffix}`);
   }

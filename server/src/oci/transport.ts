@@ -90,7 +90,7 @@ export class Transport {
     };
   }
 
-  /** The base URL (scheme://host) for a registry host, probing HTTP only where allowed. */
+  /** Plain HTTP is allowed only for loopback hosts and hosts the user marked insecure. */
   allowsPlainHttp(host: string): boolean {
     return isLoopbackHost(host) || (this.options.insecureHosts ?? []).includes(host);
   }
@@ -190,7 +190,13 @@ export class Transport {
       const canFallBack = url.protocol === 'https:' && known === undefined && this.allowsPlainHttp(host) && !CERT_ERROR.test(code);
       if (!canFallBack) throw describeNetworkError(error, url);
       const plain = withProtocol(url, 'http:');
-      const response = await this.send({ ...request, url: plain });
+      let response: TransportResponse;
+      try {
+        response = await this.send({ ...request, url: plain });
+      } catch (plainError) {
+        if (request.signal.aborted) throw abortReason(request.signal);
+        throw describeNetworkError(plainError, plain);
+      }
       this.schemeByHost.set(host, 'http:');
       this.options.log?.(`${host} does not speak TLS; using plain HTTP (allowed for loopback/insecure hosts)`);
       return response;

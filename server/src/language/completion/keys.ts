@@ -66,7 +66,8 @@ function hasValueSuggestions(path: readonly (string | number)[], name: string, n
   if (path.length === 0 && (name === 'apiVersion' || name === 'kind')) return true;
   if (name === 'name' && typeof path[path.length - 1] === 'string' && /(sourceRef|chartRef|SecretRef|secretRef)$/.test(String(path[path.length - 1]))) return true;
   if (name === 'mediaType') return true;
-  return isDurationNode(node);
+  // Durations arrive with a default already selected; reopening the list would only show that one.
+  return typeof node.pattern === 'string' && node.pattern.startsWith('^(') && node.pattern.includes('://');
 }
 
 export function keyCompletions(s: CompletionSetting): CompletionEntry[] {

@@ -2,6 +2,7 @@
 // dependsOn[].name (objects of the same kind) and secretRef.name (Secrets of a fitting type),
 // taken from the workspace index.
 import { schemaAt } from '../schemaAt';
+import type { SchemaNode } from '../schemas';
 import type { IndexedObject, WorkspaceIndex } from '../workspaceIndex';
 import type { PathSegment } from '../yamlPath';
 import type { CompletionEntry } from './types';
@@ -28,7 +29,7 @@ const last = (path: readonly PathSegment[], n = 1) => path[path.length - n];
 export function referenceTarget(
   path: readonly PathSegment[],
   siblings: ReadonlyMap<string, string | undefined>,
-  view: { kind?: string; name?: string; namespace?: string; schema?: import('../schemas').SchemaNode },
+  view: { kind?: string; name?: string; namespace?: string; schema?: SchemaNode },
   specType?: string,
 ): ReferenceTarget | undefined {
   if (last(path) !== 'name' || path.length < 3) return undefined;

@@ -108,6 +108,12 @@ export function scalarValues(s: CompletionSetting, node: SchemaNode, field: stri
     })));
     return out;
   }
+  if (node.pattern && /^\^\(?[a-z|]+\)?:\/\/\.\*\$$/.test(node.pattern)) {
+    // URL fields: offer the schemes the pattern allows, oci:// first.
+    const schemes = /^\^\(?([a-z|]+)\)?:/.exec(node.pattern)![1].split('|').sort((a, b) => Number(b === 'oci') - Number(a === 'oci'));
+    schemes.forEach((scheme, i) => out.push(value(s, `${scheme}://`, { detail: describePattern(node.pattern!), sortText: String(i), retrigger: false })));
+    return out;
+  }
   if (field === 'mediaType' && s.cursor.path.includes('layerSelector')) {
     out.push(value(s, FLUX_CONTENT_MEDIA_TYPE, { detail: 'Flux artifact (flux push artifact); use operation extract', sortText: '0' }));
     out.push(value(s, HELM_CHART_MEDIA_TYPE, { detail: 'Helm chart; use operation copy for chartRef', sortText: '1' }));

@@ -1,27 +1,31 @@
 // dependsOn cycles: objects that wait for each other are never reconciled.
-// The dependency graph of the whole workspace is analysed once per index generation.
+// The dependency graph of the whole workspace is analysed once per structure version of the
+// index (edits that change no name or reference reuse the analysis). Graph nodes are keyed by
+// kind, namespace and name, which survive re-indexing.
 import type { Finding } from '../types';
 import type { IndexedObject, ObjectReference, WorkspaceIndex } from '../workspaceIndex';
 
 interface CycleAnalysis {
-  generation: number;
-  /** Object → the members of its strongly connected component (only for cycles). */
-  cycleOf: Map<IndexedObject, IndexedObject[]>;
+  version: number;
+  /** Object key → the labels of its strongly connected component, in order (only for cycles). */
+  cycleOf: Map<string, string[]>;
 }
 
 const analyses = new WeakMap<WorkspaceIndex, CycleAnalysis>();
 
-const objectKey = (o: IndexedObject) => `${o.uri}#${o.documentIndex}`;
+const objectKey = (o: IndexedObject) => `${o.identity.kind}/${o.identity.namespace ?? ''}/${o.identity.name}`;
+
+const label = (o: IndexedObject) => `${o.identity.namespace ? `${o.identity.namespace}/` : ''}${o.identity.name}`;
 
 function analyse(index: WorkspaceIndex): CycleAnalysis {
   const cached = analyses.get(index);
-  if (cached && cached.generation === index.generation) return cached;
+  if (cached && cached.version === index.structureVersion) return cached;
   const owners = new Map<string, IndexedObject>();
   const edges = new Map<IndexedObject, IndexedObject[]>();
   for (const uri of index.uris()) {
     const refs = index.referencesIn(uri);
     if (!refs.some((r) => r.role === 'dependsOn')) continue;
-    for (const o of index.objectsIn(uri)) owners.set(objectKey(o), o);
+    for (const o of index.objectsIn(uri)) owners.set(`${o.uri}#${o.documentIndex}`, o);
     for (const ref of refs) {
       if (ref.role !== 'dependsOn') continue;
       const from = owners.get(`${ref.uri}#${ref.documentIndex}`);
@@ -37,7 +41,7 @@ function analyse(index: WorkspaceIndex): CycleAnalysis {
   const low = new Map<IndexedObject, number>();
   const onStack = new Set<IndexedObject>();
   const stack: IndexedObject[] = [];
-  const cycleOf = new Map<IndexedObject, IndexedObject[]>();
+  const cycleOf = new Map<string, string[]>();
   let counter = 0;
   for (const start of edges.keys()) {
     if (order.has(start)) continue;
@@ -69,34 +73,31 @@ function analyse(index: WorkspaceIndex): CycleAnalysis {
         } while (member !== frame.node);
         const selfLoop = members.length === 1 && (edges.get(members[0]) ?? []).includes(members[0]);
         if (members.length > 1 || selfLoop) {
-          members.reverse();
-          for (const m of members) cycleOf.set(m, members);
+          const labels = members.reverse().map(label);
+          for (const m of members) cycleOf.set(objectKey(m), labels);
         }
       }
     }
   }
-  const analysis = { generation: index.generation, cycleOf };
+  const analysis = { version: index.structureVersion, cycleOf };
   analyses.set(index, analysis);
   return analysis;
 }
 
-const label = (o: IndexedObject) => `${o.identity.namespace ? `${o.identity.namespace}/` : ''}${o.identity.name}`;
-
-export function cycleFindings(index: WorkspaceIndex, uri: string, refs: readonly ObjectReference[]): Finding[] {
+/** Findings for the dependsOn references of one object. */
+export function cycleFindings(index: WorkspaceIndex, from: IndexedObject | undefined, refs: readonly ObjectReference[]): Finding[] {
   const dependsOn = refs.filter((r) => r.role === 'dependsOn');
-  if (dependsOn.length === 0) return [];
+  if (dependsOn.length === 0 || !from) return [];
   const { cycleOf } = analyse(index);
   if (cycleOf.size === 0) return [];
-  const byDocument = new Map(index.objectsIn(uri).map((o) => [o.documentIndex, o]));
   const findings: Finding[] = [];
   for (const ref of dependsOn) {
-    const from = byDocument.get(ref.documentIndex);
-    const members = from && cycleOf.get(from);
+    const members = from && cycleOf.get(objectKey(from));
     if (!from || !members) continue;
     const targets = index.resolve({ kind: ref.kind, name: ref.name, namespace: ref.namespace });
-    if (targets.length !== 1 || !members.includes(targets[0])) continue;
-    const start = members.indexOf(from);
-    const loop = [...members.slice(start), ...members.slice(0, start), from].map(label).join(' → ');
+    if (targets.length !== 1 || cycleOf.get(objectKey(targets[0])) !== members) continue;
+    const start = members.indexOf(label(from));
+    const loop = [...members.slice(start), ...members.slice(0, start), label(from)].join(' → ');
     findings.push({
       range: ref.nameRange,
       severity: 'error',

@@ -9,25 +9,28 @@ import type { IndexedObject, WorkspaceIndex } from '../workspaceIndex';
 
 const fileName = (uri: string) => decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1));
 
-export function duplicateFindings(index: WorkspaceIndex, uri: string): Finding[] {
+/** The duplicate-definition finding of one object, if any. */
+export function duplicateFindings(index: WorkspaceIndex, object: IndexedObject | undefined): Finding[] {
+  if (!object || !isFluxGroup(object.identity.group)) return [];
+  const uri = object.uri;
   if (index.isPatchFile(uri)) return [];
   const findings: Finding[] = [];
-  for (const object of index.objectsIn(uri)) {
-    if (!isFluxGroup(object.identity.group)) continue;
+  {
     const twins = index.withKindAndName(object.identity.kind, object.identity.name).filter((other: IndexedObject) =>
       other !== object
       && other.identity.namespace === object.identity.namespace
       && isFluxGroup(other.identity.group)
       && (other.uri === uri || index.builtTogether(uri, other.uri))
       && !index.isPatchFile(other.uri));
-    if (twins.length === 0) continue;
-    const where = twins.map((t) => (t.uri === uri ? `line ${t.nameRange.start.line + 1}` : `${fileName(t.uri)}:${t.nameRange.start.line + 1}`)).join(', ');
+    if (twins.length === 0) return [];
+    // Name files, not lines: this message is reused while only positions change elsewhere.
+    const where = [...new Set(twins.map((t) => (t.uri === uri ? 'this file' : fileName(t.uri))))].join(', ');
     const ns = object.identity.namespace ? `${object.identity.namespace}/` : '';
     findings.push({
       range: object.nameRange,
       severity: 'warning',
       code: 'flux/duplicate-object',
-      message: `${object.identity.kind} ${ns}${object.identity.name} is also defined at ${where}; the cluster keeps only one of them`,
+      message: `${object.identity.kind} ${ns}${object.identity.name} is also defined in ${where}; the cluster keeps only one of them`,
     });
   }
   return findings;

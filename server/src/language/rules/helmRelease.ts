@@ -2,13 +2,11 @@
 // cannot express), and a chartRef to an OCIRepository must select the Helm chart layer.
 import { isMap } from 'yaml';
 import type { ParsedDocument } from '../documents';
-import { findPair, scalarString } from '../fluxObjects';
+import { findPair } from '../fluxObjects';
 import type { Finding } from '../types';
-import type { ObjectReference, WorkspaceIndex } from '../workspaceIndex';
-import { nodeAtPath } from '../yamlPath';
+import { HELM_CHART_MEDIA_TYPE, type ObjectReference, type WorkspaceIndex } from '../workspaceIndex';
 import { setField, type QuickFix } from './edits';
 
-export const HELM_CHART_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 
 export function helmReleaseFindings(parsed: ParsedDocument): Finding[] {
   if (parsed.identity?.kind !== 'HelmRelease') return [];
@@ -26,27 +24,16 @@ export function helmReleaseFindings(parsed: ParsedDocument): Finding[] {
   return [];
 }
 
-/**
- * Does an OCIRepository document's layerSelector leave the Helm chart usable? Without a
- * selector source-controller takes the first layer, which for a chart pushed by `helm push` is
- * the chart (Flux's own samples rely on this); a selector must pick the chart layer and copy it.
- */
-function selectsHelmChart(parsed: ParsedDocument): boolean {
-  const found = nodeAtPath(parsed.yaml, ['spec', 'layerSelector']);
-  if (found.depth !== 2) return true;
-  const selector = found.value;
-  return scalarString(findPair(selector, 'mediaType')?.value) === HELM_CHART_MEDIA_TYPE
-    && scalarString(findPair(selector, 'operation')?.value) === 'copy';
-}
-
 export function chartRefFindings(index: WorkspaceIndex, refs: readonly ObjectReference[]): Finding[] {
   const findings: Finding[] = [];
   for (const ref of refs) {
     if (ref.role !== 'chart' || ref.kind !== 'OCIRepository') continue;
     const targets = index.resolve({ kind: 'OCIRepository', name: ref.name, namespace: ref.namespace });
     if (targets.length !== 1) continue;
-    const doc = index.documentOf(targets[0]);
-    if (!doc || selectsHelmChart(doc.parsed)) continue;
+    // Without a selector source-controller takes the first layer, which for a chart pushed by
+    // `helm push` is the chart (Flux's own samples rely on this); a selector must pick the
+    // chart layer and copy it.
+    if (targets[0].layerSelector !== 'other') continue;
     findings.push({
       range: ref.nameRange,
       severity: 'warning',

@@ -1,8 +1,10 @@
 // Flux rules that need more than one document's text: they look at other objects through
-// the workspace index. Returns findings in file coordinates. Every check here is a lookup in
-// the index per reference or per object, so re-linting a large file stays cheap.
-import type { YamlFile } from '../documents';
-import type { WorkspaceIndex } from '../workspaceIndex';
+// the workspace index. Returns findings in file coordinates.
+// Results are cached per document and reused while the index's structure (names, references,
+// Secret facts, kustomize lists) is unchanged, so re-linting a large file after a one-line
+// edit recomputes only the edited document.
+import type { ParsedDocument, YamlFile } from '../documents';
+import type { IndexedDocument, WorkspaceIndex } from '../workspaceIndex';
 import type { LintContext } from '../lint';
 import type { Finding } from '../types';
 import { referenceFindings } from './resolution';
@@ -11,29 +13,57 @@ import { duplicateFindings } from './duplicates';
 import { secretReferenceFindings } from './secretReferences';
 import { chartRefFindings } from './helmRelease';
 
-export function workspaceFindings(file: YamlFile, index: WorkspaceIndex, context: LintContext): Finding[] {
-  const uri = file.uri;
-  if (index.file(uri) !== file) index.setFile(uri, file.text);
-  const refs = index.referencesIn(uri);
+interface CachedFindings {
+  key: string;
+  uri: string;
+  documentIndex: number;
+  startLine: number;
+  findings: Finding[];
+}
+
+const cache = new WeakMap<ParsedDocument, CachedFindings>();
+
+function documentFindings(index: WorkspaceIndex, doc: IndexedDocument, unresolved: 'warning' | 'off'): Finding[] {
   return [
-    ...referenceFindings(index, refs, context.unresolvedReferences ?? 'warning'),
-    ...cycleFindings(index, uri, refs),
-    ...duplicateFindings(index, uri),
-    ...secretReferenceFindings(index, refs),
-    ...chartRefFindings(index, refs),
+    ...referenceFindings(index, doc.refs, unresolved),
+    ...cycleFindings(index, doc.object, doc.refs),
+    ...duplicateFindings(index, doc.object),
+    ...secretReferenceFindings(index, doc.refs),
+    ...chartRefFindings(index, doc.refs),
   ];
 }
 
+const shift = (f: Finding, lines: number): Finding => (lines === 0 ? f : {
+  ...f,
+  range: {
+    start: { line: f.range.start.line + lines, character: f.range.start.character },
+    end: { line: f.range.end.line + lines, character: f.range.end.character },
+  },
+});
+
+export function workspaceFindings(file: YamlFile, index: WorkspaceIndex, context: LintContext): Finding[] {
+  const uri = file.uri;
+  if (index.file(uri) !== file) index.setFile(uri, file.text);
+  const unresolved = context.unresolvedReferences ?? 'warning';
+  const key = `${index.structureVersion}|${unresolved}`;
+  const out: Finding[] = [];
+  for (const doc of index.documentsIn(uri)) {
+    if (!doc.object && doc.refs.length === 0) continue;
+    let cached = cache.get(doc.parsed);
+    if (!cached || cached.key !== key || cached.uri !== uri || cached.documentIndex !== doc.documentIndex) {
+      cached = { key, uri, documentIndex: doc.documentIndex, startLine: doc.startLine, findings: documentFindings(index, doc, unresolved) };
+      cache.set(doc.parsed, cached);
+    }
+    for (const finding of cached.findings) out.push(shift(finding, doc.startLine - cached.startLine));
+  }
+  return out;
+}
+
 /**
- * What a file offers to the cross-file rules of other files: its objects (with Secret facts and
- * OCIRepository layer selectors) and its references. When it changes, other open files are re-checked.
+ * What a file offers to the cross-file rules of other files. When it changes, other open
+ * files are re-checked. The index tracks this as its structure version.
  */
 export function crossFileSignature(file: YamlFile, index: WorkspaceIndex): string {
-  const parts: string[] = [];
-  for (const o of index.objectsIn(file.uri)) {
-    parts.push(`${o.identity.kind}/${o.identity.namespace ?? ''}/${o.identity.name}/${o.secretType ?? ''}/${o.dataKeys?.join(',') ?? ''}/${o.sops ? 's' : ''}`);
-    if (o.identity.kind === 'OCIRepository') parts.push(file.documents[o.documentIndex]?.parsed.text ?? '');
-  }
-  for (const r of index.referencesIn(file.uri)) parts.push(`${r.fromKind}/${r.fromName ?? ''}>${r.kind}/${r.namespace ?? ''}/${r.name}`);
-  return parts.join('\n');
+  if (index.file(file.uri) !== file) index.setFile(file.uri, file.text);
+  return String(index.structureVersion);
 }

@@ -1,7 +1,7 @@
 // Where Flux objects name other objects (sourceRef, chartRef, dependsOn, secret references),
 // read from one document and cached on it.
 import { isMap, isSeq, type Node } from 'yaml';
-import type { ParsedDocument, YamlFile } from '../documents';
+import type { ParsedDocument, PlacedDocument, YamlFile } from '../documents';
 import { findPair, isFluxGroup, scalarString } from '../fluxObjects';
 import type { Range } from '../types';
 import { nodeAtPath, type PathSegment } from '../yamlPath';
@@ -136,22 +136,21 @@ const shift = (r: Range, lines: number): Range => ({
   end: { line: r.end.line + lines, character: r.end.character },
 });
 
+/** The references of one placed document, in file coordinates. */
+export function documentFileReferences(uri: string, doc: PlacedDocument): ObjectReference[] {
+  const lines = doc.chunk.startLine;
+  return documentReferences(doc.parsed).map((ref) => ({
+    ...ref,
+    uri,
+    documentIndex: doc.index,
+    nameRange: shift(ref.nameRange, lines),
+    ...(ref.kindRange ? { kindRange: shift(ref.kindRange, lines) } : {}),
+  }));
+}
+
 /** The references of every document of a file, in file coordinates. */
 export function fileReferences(uri: string, file: YamlFile): ObjectReference[] {
-  const out: ObjectReference[] = [];
-  for (const doc of file.documents) {
-    for (const ref of documentReferences(doc.parsed)) {
-      const lines = doc.chunk.startLine;
-      out.push({
-        ...ref,
-        uri,
-        documentIndex: doc.index,
-        nameRange: shift(ref.nameRange, lines),
-        ...(ref.kindRange ? { kindRange: shift(ref.kindRange, lines) } : {}),
-      });
-    }
-  }
-  return out;
+  return file.documents.flatMap((doc) => documentFileReferences(uri, doc));
 }
 
 /** The YAML node of a reference's map in its document. */

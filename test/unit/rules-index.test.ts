@@ -1,0 +1,124 @@
+// Workspace index and workspace rules without the LSP layer: references, patch files,
+// resolution with missing namespaces, incremental updates, and layout-keeping edits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkspaceIndex, isPartialFile } from '../../server/src/language/workspaceIndex';
+import { defaultLintContext, lintFile } from '../../server/src/language/lint';
+import { workspaceFindings } from '../../server/src/language/rules';
+import { quickFixesFor } from '../../server/src/language/rules/fixes';
+import { deletePaths } from '../../server/src/language/rules/edits';
+import { YamlFile } from '../../server/src/language/documents';
+import type { TextEdit } from '../../server/src/language/types';
+
+const source = (name: string, ns?: string) => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: ${name}
+${ns ? `  namespace: ${ns}\n` : ''}spec:
+  interval: 5m
+  url: oci://ghcr.io/org/${name}
+`;
+const ks = (name: string, ns: string | undefined, ref: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: ${name}
+${ns ? `  namespace: ${ns}\n` : ''}spec:
+  interval: 10m
+  path: ./
+  prune: true
+  sourceRef:
+    kind: OCIRepository
+${ref}`;
+
+function apply(text: string, edits: readonly TextEdit[]): string {
+  const file = new YamlFile('x', text);
+  const sorted = [...edits].sort((a, b) => file.lines.offsetAt(b.range.start) - file.lines.offsetAt(a.range.start));
+  for (const e of sorted) text = text.slice(0, file.lines.offsetAt(e.range.start)) + e.newText + text.slice(file.lines.offsetAt(e.range.end));
+  return text;
+}
+
+const codes = (index: WorkspaceIndex, uri: string) => {
+  const file = index.file(uri)!;
+  const context = defaultLintContext();
+  return [...lintFile(file, context), ...workspaceFindings(file, index, context)].map((f) => f.code);
+};
+
+test('references resolve by kind and name when a namespace is missing on one side', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/source.yaml', source('app'));
+  index.setFile('file:///w/sync.yaml', ks('app', 'apps', '    name: app\n'));
+  assert.deepEqual(codes(index, 'file:///w/sync.yaml'), []);
+  // Another namespace's object does not get in the way of the namespace-less match.
+  index.setFile('file:///w/other/source.yaml', source('app', 'other'));
+  assert.deepEqual(codes(index, 'file:///w/sync.yaml'), []);
+  // Namespaces on both sides must agree.
+  index.removeFile('file:///w/source.yaml');
+  assert.deepEqual(codes(index, 'file:///w/sync.yaml'), ['flux/ref-not-found']);
+  index.setFile('file:///w/sync.yaml', ks('app', 'apps', '    name: app\n    namespace: other\n'));
+  assert.deepEqual(codes(index, 'file:///w/sync.yaml'), []);
+  // Two namespace-less candidates for a namespace-less reference: ambiguous, so no verdict.
+  index.setFile('file:///w/a/source.yaml', source('twin'));
+  index.setFile('file:///w/b/source.yaml', source('twin'));
+  index.setFile('file:///w/twin.yaml', ks('twin', undefined, '    name: twin\n'));
+  assert.deepEqual(codes(index, 'file:///w/twin.yaml'), []);
+});
+
+test('the index follows edits and deletions', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/sync.yaml', ks('app', undefined, '    name: app\n'));
+  assert.deepEqual(codes(index, 'file:///w/sync.yaml'), ['flux/ref-not-found']);
+  index.setFile('file:///w/source.yaml', source('app'));
+  assert.deepEqual(codes(index, 'file:///w/sync.yaml'), []);
+  assert.equal(index.referencesTo('OCIRepository', 'app').length, 1);
+  index.setFile('file:///w/source.yaml', source('renamed'));
+  assert.deepEqual(codes(index, 'file:///w/sync.yaml'), ['flux/ref-not-found']);
+  index.removeFile('file:///w/sync.yaml');
+  assert.equal(index.referencesTo('OCIRepository', 'app').length, 0);
+});
+
+test('files named by a kustomization.yaml as patches are partial objects', () => {
+  const index = new WorkspaceIndex();
+  const patch = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\nspec:\n  path: ./prod\n';
+  index.setFile('file:///w/prod/patch.yaml', patch);
+  assert.ok(codes(index, 'file:///w/prod/patch.yaml').includes('schema/required'));
+  index.setFile('file:///w/prod/kustomization.yaml', 'resources:\n  - ../base\npatches:\n  - path: patch.yaml\n    target:\n      kind: Kustomization\n');
+  assert.ok(index.isPatchFile('file:///w/prod/patch.yaml'));
+  assert.ok(isPartialFile(index.file('file:///w/prod/patch.yaml')!));
+  assert.deepEqual(codes(index, 'file:///w/prod/patch.yaml'), []);
+  index.removeFile('file:///w/prod/kustomization.yaml');
+  assert.ok(codes(index, 'file:///w/prod/patch.yaml').includes('schema/required'));
+  // patchesStrategicMerge file lists count too.
+  index.setFile('file:///w/prod/kustomization.yaml', 'patchesStrategicMerge:\n  - patch.yaml\n');
+  assert.deepEqual(codes(index, 'file:///w/prod/patch.yaml'), []);
+});
+
+test('dependsOn cycles are found across files, and a chain is not a cycle', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/s.yaml', source('app'));
+  const withDeps = (name: string, dep: string) => ks(name, undefined, `    name: app\n  dependsOn:\n    - name: ${dep}\n`);
+  index.setFile('file:///w/a.yaml', withDeps('a', 'b'));
+  index.setFile('file:///w/b.yaml', withDeps('b', 'c'));
+  index.setFile('file:///w/c.yaml', ks('c', undefined, '    name: app\n'));
+  assert.deepEqual(codes(index, 'file:///w/a.yaml'), []);
+  index.setFile('file:///w/c.yaml', withDeps('c', 'a'));
+  for (const f of ['a', 'b', 'c']) assert.deepEqual(codes(index, `file:///w/${f}.yaml`), ['flux/depends-on-cycle']);
+});
+
+test('deleting fields keeps comments and removes maps left empty', () => {
+  const text = 'spec:\n  # keep me\n  ref:\n    branch: main # gone\n  url: x\n';
+  const file = new YamlFile('file:///w/x.yaml', text);
+  const edits = deletePaths(file.documents[0], [['spec', 'ref', 'branch']])!;
+  assert.equal(apply(text, edits), 'spec:\n  # keep me\n  url: x\n');
+});
+
+test('the git oci:// fix edits only the lines it must', () => {
+  const index = new WorkspaceIndex();
+  const text = '# header\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: app # name\nspec:\n  interval: 5m\n  url: oci://ghcr.io/org/app\n  ref:\n    tag: "1.0" # pinned\n  verify:\n    mode: HEAD\n    secretRef:\n      name: pgp\n';
+  const file = index.setFile('file:///w/app.yaml', text);
+  const context = defaultLintContext();
+  const finding = lintFile(file, context).find((f) => f.code === 'flux/git-oci-url')!;
+  const [fix] = quickFixesFor(finding, file, index, context);
+  const out = apply(text, fix.edits['file:///w/app.yaml']);
+  assert.equal(out, '# header\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: app # name\nspec:\n  interval: 5m\n  url: oci://ghcr.io/org/app\n  ref:\n    tag: "1.0" # pinned\n');
+  assert.deepEqual(lintFile(new YamlFile('file:///w/app.yaml', out), context), []);
+});
