@@ -33,7 +33,8 @@ export class FluxLanguageClient {
         configurationSection: 'fluxOci',
         fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'),
       },
-      outputChannelName: 'Flux OCI',
+      // A log output channel is written to disk, so failures can be diagnosed from logs alone.
+      outputChannel: vscode.window.createOutputChannel('Flux OCI', { log: true }),
     };
     this.client = new LanguageClient('fluxOci', 'Flux OCI', serverOptions, clientOptions);
     await this.client.start();

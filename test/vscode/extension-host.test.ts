@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
-  copyLogs, whyRealVsCodeCannotRun, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium, 
+  copyLogs, whyRealVsCodeCannotRun, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium,
   openWorkbench, removeDir, repoRoot, sleep, startCodeServer, type Profile, type RunningCodeServer,
 } from '../../scripts/vscode-rig';
 import { packageRunner } from './build-runner';

@@ -130,6 +130,23 @@ export interface IndexedDocument {
   refs: ObjectReference[];
 }
 
+function moveDocument(entry: IndexedDocument, startLine: number, documentIndex: number): void {
+  const lines = startLine - entry.startLine;
+  if (lines === 0 && documentIndex === entry.documentIndex) return;
+  if (entry.object) {
+    entry.object.documentIndex = documentIndex;
+    entry.object.nameRange = shiftRange(entry.object.nameRange, lines);
+    entry.object.documentRange = shiftRange(entry.object.documentRange, lines);
+  }
+  for (const ref of entry.refs) {
+    ref.documentIndex = documentIndex;
+    ref.nameRange = shiftRange(ref.nameRange, lines);
+    if (ref.kindRange) ref.kindRange = shiftRange(ref.kindRange, lines);
+  }
+  entry.startLine = startLine;
+  entry.documentIndex = documentIndex;
+}
+
 function sameMultiset(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   const x = [...a].sort();
@@ -168,15 +185,23 @@ export class WorkspaceIndex {
       file = new YamlFile(uri, text);
       this.files.set(uri, file);
     }
-    const previous = new Map((this.documentsByFile.get(uri) ?? []).map((d) => [d.parsed, d]));
+    // Identical documents share one ParsedDocument, so keep a queue per parse.
+    const previous = new Map<ParsedDocument, IndexedDocument[]>();
+    for (const d of this.documentsByFile.get(uri) ?? []) pushTo(previous, d.parsed, d);
     const documents: IndexedDocument[] = [];
     const objects: IndexedObject[] = [];
     const refs: ObjectReference[] = [];
+    let created = false;
     for (const doc of file.documents) {
-      const old = previous.get(doc.parsed);
+      const old = previous.get(doc.parsed)?.shift();
       let entry: IndexedDocument;
-      if (old && old.startLine === doc.chunk.startLine && old.documentIndex === doc.index) entry = old;
-      else {
+      if (old) {
+        // Same text: only its place may have moved (lines inserted above it). Move the entries
+        // in place, so the lookup maps need no change.
+        moveDocument(old, doc.chunk.startLine, doc.index);
+        entry = old;
+      } else {
+        created = true;
         entry = { parsed: doc.parsed, startLine: doc.chunk.startLine, documentIndex: doc.index, refs: documentFileReferences(uri, doc) };
         const object = indexDocument(uri, doc);
         if (object) entry.object = object;
@@ -185,7 +210,13 @@ export class WorkspaceIndex {
       if (entry.object) objects.push(entry.object);
       for (const ref of entry.refs) refs.push(ref);
     }
-    this.replaceEntries(uri, objects, refs);
+    const leftOver = [...previous.values()].some((queue) => queue.length > 0);
+    if (created || leftOver) this.replaceEntries(uri, objects, refs);
+    else {
+      // The same objects and references, at most moved: the lookup maps hold them already.
+      this.objectsByFile.set(uri, objects);
+      this.refsByFile.set(uri, refs);
+    }
     this.documentsByFile.set(uri, documents);
     const kustomize = kustomizeRefsOf(uri, file);
     this.setPatchTargets(uri, kustomize.patches);
@@ -363,7 +394,7 @@ function removeFrom<T>(map: Map<string, T[]>, gone: readonly T[], keyOf: (item: 
   }
 }
 
-function pushTo<T>(map: Map<string, T[]>, key: string, item: T): void {
+function pushTo<K, T>(map: Map<K, T[]>, key: K, item: T): void {
   const list = map.get(key);
   if (list) list.push(item);
   else map.set(key, [item]);

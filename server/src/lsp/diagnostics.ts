@@ -1,7 +1,7 @@
 // Publishes diagnostics for open documents: per-document findings (cached by text) plus
-// workspace rules that look at other files through the index. When a change alters what a file
-// offers to others (its objects, their Secret facts, its references), the other open documents
-// are re-checked too, since their cross-file findings may change.
+// workspace rules that look at other files through the index. When a change alters what files
+// offer each other (objects, their Secret facts, references, kustomize lists), the other open
+// documents are re-checked too, since their cross-file findings may change.
 import type { ServerContext } from './context';
 import { lintFile } from '../language/lint';
 import { workspaceFindings, crossFileSignature } from '../language/rules';
@@ -9,7 +9,7 @@ import { toDiagnostic } from './convert';
 
 export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: string): void } {
   const pending = new Set<string>();
-  const signatures = new Map<string, string>();
+  let lastSignature: string | undefined;
 
   function publish(uri: string): void {
     const document = ctx.documents.get(uri);
@@ -17,9 +17,8 @@ export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: 
     const file = ctx.fileFor(uri);
     if (!file) return;
     const signature = crossFileSignature(file, ctx.index);
-    const before = signatures.get(uri);
-    signatures.set(uri, signature);
-    if (before !== signature) {
+    if (signature !== lastSignature) {
+      lastSignature = signature;
       for (const other of ctx.documents.all()) if (other.uri !== uri) schedule(other.uri);
     }
     const context = { ...ctx.lintContext(), unresolvedReferences: ctx.settings().references.unresolved };
