@@ -6,7 +6,13 @@ import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind, St
 export class FluxLanguageClient {
   private client: LanguageClient | undefined;
 
-  constructor(private readonly context: vscode.ExtensionContext) {}
+  /** One channel for the extension's lifetime, kept across server restarts. */
+  private readonly outputChannel: vscode.LogOutputChannel;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.outputChannel = vscode.window.createOutputChannel('Flux OCI', { log: true });
+    context.subscriptions.push(this.outputChannel);
+  }
 
   get isRunning(): boolean {
     return this.client?.state === State.Running;
@@ -34,7 +40,7 @@ export class FluxLanguageClient {
         fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'),
       },
       // A log output channel is written to disk, so failures can be diagnosed from logs alone.
-      outputChannel: vscode.window.createOutputChannel('Flux OCI', { log: true }),
+      outputChannel: this.outputChannel,
     };
     this.client = new LanguageClient('fluxOci', 'Flux OCI', serverOptions, clientOptions);
     await this.client.start();
