@@ -130,6 +130,22 @@ const CASES: Case[] = [
     negative: { 'k.yaml': ks('    kind: OCIRepository\n    name: app\n'), 's.yaml': oci('  url: oci://ghcr.io/org/app\n') },
   },
   {
+    name: 'dependsOn not found (warning)',
+    files: { 's.yaml': oci('  url: oci://ghcr.io/org/app\n'), 'k.yaml': ks('    kind: OCIRepository\n    name: app\n', 'app', '  dependsOn:\n    - name: infra\n') },
+    target: 'k.yaml', code: 'flux/ref-not-found', severity: 2,
+    negative: { 's.yaml': oci('  url: oci://ghcr.io/org/app\n'), 'k.yaml': ks('    kind: OCIRepository\n    name: app\n', 'app', '  dependsOn:\n    - name: infra\n      namespace: apps\n'), 'i.yaml': ks('    kind: OCIRepository\n    name: app\n', 'infra') },
+  },
+  {
+    name: 'chartRef found with another kind',
+    files: {
+      'h.yaml': 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: web\n',
+      'c.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  interval: 10m\n  chart: web\n  sourceRef:\n    kind: HelmRepository\n    name: charts\n',
+      'r.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\n  namespace: apps\nspec:\n  url: https://charts.example.com\n',
+    },
+    target: 'h.yaml', code: 'flux/ref-wrong-kind', fix: /Change the kind to HelmChart/, after: /chartRef:\n    kind: HelmChart/,
+    negative: { 'h.yaml': 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: web\n', 'o.yaml': oci('  url: oci://ghcr.io/org/web\n', 'web') },
+  },
+  {
     name: 'sourceRef kind the field does not allow',
     files: { 'k.yaml': ks('    kind: HelmRepository\n    name: app\n') },
     target: 'k.yaml', code: 'flux/ref-kind-not-allowed',
@@ -209,6 +225,12 @@ const CASES: Case[] = [
     },
     target: 'h.yaml', code: 'flux/chartref-layer-selector', severity: 2, fix: /Helm chart layer/, alsoChanges: ['o.yaml', /layerSelector:\n    mediaType: application\/vnd.cncf.helm.chart.content.v1.tar\+gzip\n    operation: copy/],
     negative: { 'h.yaml': 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: web\n', 'o.yaml': oci('  url: oci://ghcr.io/org/web\n  layerSelector:\n    mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip\n    operation: copy\n', 'web') },
+  },
+  {
+    name: 'field the API server drops (Kustomization v1 validation)',
+    files: { 'k.yaml': ks('    kind: OCIRepository\n    name: app\n', 'app', '  validation: client\n'), 's.yaml': oci('  url: oci://ghcr.io/org/app\n') },
+    target: 'k.yaml', code: 'schema/unknown-field', severity: 2, fix: /Remove validation/,
+    negative: { 'k.yaml': ks('    kind: OCIRepository\n    name: app\n'), 's.yaml': oci('  url: oci://ghcr.io/org/app\n') },
   },
   {
     name: 'kustomize patch file: no missing-field errors',

@@ -39,7 +39,7 @@ function apply(text: string, edits: readonly TextEdit[]): string {
 
 const codes = (index: WorkspaceIndex, uri: string) => {
   const file = index.file(uri)!;
-  const context = defaultLintContext();
+  const context = { ...defaultLintContext(), unresolvedReferences: 'warning' as const };
   return [...lintFile(file, context), ...workspaceFindings(file, index, context)].map((f) => f.code);
 };
 

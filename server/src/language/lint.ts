@@ -17,7 +17,10 @@ const settingsKey = (s: LintSettings) => s.unknownFields;
 export interface LintContext {
   catalog: SchemaCatalog;
   settings: LintSettings;
-  /** How to report sourceRef/chartRef/dependsOn names found nowhere in the workspace (default warning). */
+  /**
+   * How to report sourceRef/chartRef/dependsOn names found nowhere in the workspace. The editor
+   * passes its setting (default warning); unset means off (the CLI, linting a slice of a repo).
+   */
   unresolvedReferences?: 'warning' | 'off';
 }
 

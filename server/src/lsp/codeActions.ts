@@ -16,7 +16,8 @@ export function toCodeAction(fix: QuickFix, diagnostic: Diagnostic): CodeAction 
 
 export function registerCodeActions(ctx: ServerContext): void {
   ctx.connection.onCodeAction(({ textDocument, context }) => {
-    if (context.only && !context.only.some((kind) => kind === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${kind}.`) || kind === 'quickfix')) return [];
+    // Quick fixes are all we offer; a request for other kinds (e.g. source actions) gets none.
+    if (context.only && !context.only.some((kind) => kind === CodeActionKind.Empty || kind === CodeActionKind.QuickFix)) return [];
     const file = ctx.fileFor(textDocument.uri);
     if (!file) return [];
     const actions: CodeAction[] = [];

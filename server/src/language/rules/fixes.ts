@@ -31,7 +31,7 @@ export function quickFixesFor(finding: Pick<Finding, 'code' | 'range' | 'data'>,
     case 'flux/dockerconfigjson-plain':
       return secretContentFixes(uri, doc, finding.code);
     case 'flux/ref-wrong-kind':
-      return wrongKindFix(uri, finding);
+      return wrongKindFix(index, uri, finding);
     case 'flux/chartref-layer-selector':
       return layerSelectorFix(index, finding.data);
     case 'flux/oci-url-scheme':

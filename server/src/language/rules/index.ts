@@ -44,7 +44,9 @@ const shift = (f: Finding, lines: number): Finding => (lines === 0 ? f : {
 export function workspaceFindings(file: YamlFile, index: WorkspaceIndex, context: LintContext): Finding[] {
   const uri = file.uri;
   if (index.file(uri) !== file) index.setFile(uri, file.text);
-  const unresolved = context.unresolvedReferences ?? 'warning';
+  // Unset (the CLI's default): folders given to `flux-oci lint` are often a slice of a repository
+  // whose sources live elsewhere, so names found nowhere are not reported unless asked for.
+  const unresolved = context.unresolvedReferences ?? 'off';
   const key = `${index.structureVersion}|${unresolved}`;
   const out: Finding[] = [];
   for (const doc of index.documentsIn(uri)) {

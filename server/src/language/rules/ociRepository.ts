@@ -4,7 +4,7 @@
 // refs at once (digest wins over semver, semver over tag).
 import { isMap, type Node } from 'yaml';
 import type { ParsedDocument, PlacedDocument } from '../documents';
-import { findPair, scalarString } from '../fluxObjects';
+import { scalarString } from '../fluxObjects';
 import type { Finding, TextEdit } from '../types';
 import { nodeAtPath } from '../yamlPath';
 import { replaceNode, setField, type QuickFix } from './edits';
@@ -113,11 +113,8 @@ export function ociRepositoryFindings(parsed: ParsedDocument): Finding[] {
   }
   const filter = scalarValue(parsed, ['spec', 'ref', 'semverFilter']);
   if (filter?.text !== undefined) {
-    try {
-      new RegExp(filter.text);
-    } catch (error) {
-      findings.push({ range: range(filter.node), severity: 'error', code: 'flux/semver-filter', message: `ref.semverFilter is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}` });
-    }
+    const problem = regexpProblem(filter.text);
+    if (problem) findings.push({ range: range(filter.node), severity: 'error', code: 'flux/semver-filter', message: `ref.semverFilter is not a valid regular expression for Flux: ${problem}` });
   }
   const set = (['digest', 'semver', 'tag'] as const).filter((k) => scalarValue(parsed, ['spec', 'ref', k])?.text !== undefined);
   if (set.length > 1) {
@@ -130,6 +127,21 @@ export function ociRepositoryFindings(parsed: ParsedDocument): Finding[] {
     });
   }
   return findings;
+}
+
+/**
+ * Why a pattern would not compile in Go's regexp package (RE2), which Flux uses: JavaScript's
+ * parser catches syntax errors, and RE2 also lacks look-around and back-references.
+ */
+export function regexpProblem(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+  } catch (error) {
+    return (error as Error).message.replace(/^Invalid regular expression: /, '');
+  }
+  if (/\(\?<?[=!]/.test(pattern)) return 'look-ahead and look-behind groups are not supported (Go regular expressions)';
+  if (/(^|[^\\])(\\\\)*\\[1-9]/.test(pattern)) return 'back-references are not supported (Go regular expressions)';
+  return undefined;
 }
 
 const yamlScalar = (text: string) => (/^[0-9.]+$|^(true|false|null|yes|no|on|off|~)$/i.test(text) || /[:#{}[\],&*!|>'"%@`]/.test(text) ? JSON.stringify(text) : text);
@@ -170,9 +182,4 @@ export function ociRepositoryFixes(uri: string, doc: PlacedDocument, code: strin
   }
   const moved = fields.map(([k]) => k).join(' and ');
   return [{ title: `Move the ${moved} from the url to ref.${moved}`, kind: 'quickfix', isPreferred: true, edits: { [uri]: edits } }];
-}
-
-/** Does the document's ref have a map to put fields in? (for callers deciding on fixes) */
-export function hasRefMap(parsed: ParsedDocument): boolean {
-  return isMap(findPair(findPair(parsed.yaml.contents, 'spec')?.value, 'ref')?.value);
 }

@@ -1,10 +1,10 @@
 // Where Flux objects name other objects (sourceRef, chartRef, dependsOn, secret references),
 // read from one document and cached on it.
 import { isMap, isSeq, type Node } from 'yaml';
-import type { ParsedDocument, PlacedDocument, YamlFile } from '../documents';
+import type { ParsedDocument, PlacedDocument } from '../documents';
 import { findPair, isFluxGroup, scalarString } from '../fluxObjects';
 import type { Range } from '../types';
-import { nodeAtPath, type PathSegment } from '../yamlPath';
+import type { PathSegment } from '../yamlPath';
 
 /** What a reference is for; rules and navigation treat the roles differently. */
 export type ReferenceRole = 'source' | 'chart' | 'dependsOn' | 'secret' | 'values';
@@ -146,14 +146,4 @@ export function documentFileReferences(uri: string, doc: PlacedDocument): Object
     nameRange: shift(ref.nameRange, lines),
     ...(ref.kindRange ? { kindRange: shift(ref.kindRange, lines) } : {}),
   }));
-}
-
-/** The references of every document of a file, in file coordinates. */
-export function fileReferences(uri: string, file: YamlFile): ObjectReference[] {
-  return file.documents.flatMap((doc) => documentFileReferences(uri, doc));
-}
-
-/** The YAML node of a reference's map in its document. */
-export function referenceNode(parsed: ParsedDocument, ref: Pick<ObjectReference, 'path'>): Node | null | undefined {
-  return nodeAtPath(parsed.yaml, ref.path).value;
 }

@@ -72,7 +72,7 @@ export function describeMigration(plan: MigrationPlan): string {
   for (const p of plan.patchMaps) parts.push(`${formatPath(p)} patchesStrategicMerge/patchesJson6902 become patches`);
   for (const p of plan.valuesFileMaps) parts.push(`${formatPath([...p, 'valuesFile'])} becomes valuesFiles`);
   if (plan.drops.length) {
-    parts.push(`not migrated (removed): ${plan.drops.map((d) => `${formatPath(d.path)} (${d.why})`).join(', ')}`);
+    parts.push(`no counterpart, so the fix drops ${plan.drops.map((d) => `${formatPath(d.path)} (${d.why})`).join(', ')}`);
   }
   return parts.join('; ');
 }

@@ -53,7 +53,6 @@ export function referenceFindings(index: WorkspaceIndex, refs: readonly ObjectRe
         severity: 'error',
         code: 'flux/ref-wrong-kind',
         message: `${ref.field} names ${describe(ref)}, but "${ref.name}" in this workspace is ${/^[AEIOU]/.test(found) ? 'an' : 'a'} ${found}${allowed ? '' : `, which ${ref.field} cannot use (it accepts ${ref.allowedKinds.join(', ')})`}; ${WAITS[ref.role]}`,
-        data: { kind: found, fixable: allowed && ref.kindRange !== undefined },
       });
     } else if (resolution.state === 'missing' && unresolved === 'warning') {
       findings.push({
@@ -67,9 +66,14 @@ export function referenceFindings(index: WorkspaceIndex, refs: readonly ObjectRe
   return findings;
 }
 
-/** The fix for flux/ref-wrong-kind: write the kind that exists. */
-export function wrongKindFix(uri: string, finding: { range: Finding['range']; data?: unknown }): QuickFix[] {
-  const data = finding.data as { kind?: unknown; fixable?: unknown } | undefined;
-  if (typeof data?.kind !== 'string' || data.fixable !== true) return [];
-  return [{ title: `Change the kind to ${data.kind}`, kind: 'quickfix', isPreferred: true, edits: { [uri]: [{ range: finding.range, newText: data.kind }] } }];
+/** The fix for flux/ref-wrong-kind: write the kind that exists (recomputed from the index, so a stale diagnostic gets no fix). */
+export function wrongKindFix(index: WorkspaceIndex, uri: string, finding: { range: Finding['range'] }): QuickFix[] {
+  const at = finding.range.start;
+  const ref = index.referencesIn(uri).find((r) => r.kindRange && r.kindRange.start.line === at.line && r.kindRange.start.character === at.character);
+  if (!ref?.kindRange) return [];
+  const resolution = resolveReference(index, ref);
+  if (resolution.state !== 'other-kind') return [];
+  const kind = resolution.targets[0].identity.kind;
+  if (!ref.allowedKinds.includes(kind)) return [];
+  return [{ title: `Change the kind to ${kind}`, kind: 'quickfix', isPreferred: true, edits: { [uri]: [{ range: ref.kindRange, newText: kind }] } }];
 }

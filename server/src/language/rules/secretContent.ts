@@ -139,9 +139,10 @@ function moveToStringData(doc: PlacedDocument, dataPair: Pair<Node, Node | null>
   }
   const entryLines = pairLines(doc, entry);
   if (!entryLines || data.flow) return undefined;
+  // A scalar moves with its lines as written; a flow map becomes one quoted JSON line.
   const entryText = valueIsScalar
     ? doc.parsed.text.slice(entryLines[0], entryLines[1])
-    : `${' '.repeat(0)}${doc.parsed.text.slice(entryLines[0], entry.key.range![0])}${DOCKERCONFIG_KEY}: ${quoted(value)}\n`;
+    : `${doc.parsed.text.slice(entryLines[0], entry.key.range![0])}${DOCKERCONFIG_KEY}: ${quoted(value)}\n`;
   const edits: TextEdit[] = [];
   if (data.items.length === 1) {
     const removal = deletePair(doc, dataPair);
