@@ -10,7 +10,9 @@ const USAGE = `usage: flux-oci <command> [options]
 commands:
   lint [paths...]       check Flux YAML in files and folders (default: .), honouring .gitignore
       --format text|json|sarif   output format (default text)
-      --unknown-fields warning|off
+      --unknown-fields warning|off            report fields the API server drops (default warning)
+      --unresolved-references warning|off     report sourceRef/chartRef/dependsOn names defined
+                                              nowhere in the paths given (default off)
   help                  show this text
   version               print the version
 
@@ -24,7 +26,7 @@ interface Io {
 }
 
 function runLint(args: string[], io: Io): number {
-  const options: LintOptions = { format: 'text', unknownFields: 'warning' };
+  const options: LintOptions = { format: 'text', unknownFields: 'warning', unresolvedReferences: 'off' };
   const paths: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -36,6 +38,10 @@ function runLint(args: string[], io: Io): number {
       const value = args[++i];
       if (value !== 'warning' && value !== 'off') throw new UsageError(`--unknown-fields takes warning or off`);
       options.unknownFields = value;
+    } else if (arg === '--unresolved-references') {
+      const value = args[++i];
+      if (value !== 'warning' && value !== 'off') throw new UsageError(`--unresolved-references takes warning or off`);
+      options.unresolvedReferences = value;
     } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else paths.push(arg);
   }

@@ -124,6 +124,8 @@ documents.onDidClose(async (e) => {
   if (text === undefined) index.removeFile(uri);
   else index.setFile(uri, text);
   void connection.sendDiagnostics({ uri, diagnostics: [] });
+  // Unsaved edits are gone now; documents that refer to this one may see other names.
+  ctx.revalidateAll();
 });
 
 registerCompletion(ctx);

@@ -30,8 +30,11 @@ function documentLines(text: string, docIndex: number): [number, number] {
   return [before(doc.range[0]), before(doc.range[2])];
 }
 
+// The corpus holds single files lifted out of their repositories: the sources they reference
+// (the flux-system GitRepository that `flux bootstrap` creates, ExternalArtifacts made by other
+// controllers) are not in it, so unresolved-reference warnings are off, as for a cluster-only source.
 test('no error or warning on any document valid against the newest CRDs', { skip }, () => {
-  const results = new Map(lintPaths([corpus], { unknownFields: 'warning' }).map((r) => [r.path, r.findings]));
+  const results = new Map(lintPaths([corpus], { unknownFields: 'warning', unresolvedReferences: 'off' }).map((r) => [r.path, r.findings]));
   const valid = rows().filter((r) => r.vsNewest === 'valid');
   assert.ok(valid.length > 100, `expected many valid documents, got ${valid.length}`);
   const noisy: string[] = [];
@@ -52,7 +55,7 @@ test('no error or warning on any document valid against the newest CRDs', { skip
 });
 
 test('documents with a removed API version get a removed-version error', { skip }, () => {
-  const results = new Map(lintPaths([corpus], { unknownFields: 'warning' }).map((r) => [r.path, r.findings]));
+  const results = new Map(lintPaths([corpus], { unknownFields: 'warning', unresolvedReferences: 'off' }).map((r) => [r.path, r.findings]));
   const removed = rows().filter((r) => /\/(v1beta1|v1beta2|v2beta1|v2beta2)$/.test(r.apiVersion) && r.apiVersion.includes('.toolkit.fluxcd.io') && !r.apiVersion.startsWith('image.') && !r.apiVersion.startsWith('notification.'));
   assert.ok(removed.length > 20);
   for (const row of removed) {

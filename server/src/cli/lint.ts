@@ -17,9 +17,11 @@ export interface FileFindings {
 export interface LintOptions {
   format: 'text' | 'json' | 'sarif';
   unknownFields: 'warning' | 'off';
+  /** Sources often live only in the cluster or in another repository, so this is opt-in here. */
+  unresolvedReferences: 'warning' | 'off';
 }
 
-export function lintPaths(paths: readonly string[], options: Pick<LintOptions, 'unknownFields'>): FileFindings[] {
+export function lintPaths(paths: readonly string[], options: Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences'>> = {}): FileFindings[] {
   const index = new WorkspaceIndex();
   for (const path of findYamlFiles(paths)) {
     let text: string;
@@ -30,7 +32,7 @@ export function lintPaths(paths: readonly string[], options: Pick<LintOptions, '
     }
     index.setFile(pathToFileURL(path).href, text);
   }
-  const context = defaultLintContext({ unknownFields: options.unknownFields });
+  const context = { ...defaultLintContext({ unknownFields: options.unknownFields ?? 'warning' }), unresolvedReferences: options.unresolvedReferences ?? 'off' };
   const results: FileFindings[] = [];
   for (const uri of index.uris()) {
     const file = index.file(uri)!;
