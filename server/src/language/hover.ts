@@ -36,7 +36,6 @@ const GA_SINCE: Record<string, string> = {
   'HelmRelease helm.toolkit.fluxcd.io/v2': 'Flux 2.3 (helm-controller v1.0.0)',
   'HelmRepository source.toolkit.fluxcd.io/v1': 'Flux 2.3 (source-controller v1.3.0)',
   'HelmChart source.toolkit.fluxcd.io/v1': 'Flux 2.3 (source-controller v1.3.0)',
-  'Bucket source.toolkit.fluxcd.io/v1': 'Flux 2.3 (source-controller v1.3.0)',
   'OCIRepository source.toolkit.fluxcd.io/v1': 'Flux 2.6 (source-controller v1.6.0)',
   'ExternalArtifact source.toolkit.fluxcd.io/v1': 'Flux 2.7 (source-controller v1.7.0)',
 };
