@@ -1,22 +1,18 @@
 // Completion and hover latency at several kinds of position in the 5,000-document file:
 // flux-oci and yaml-language-server through the same client, in the same run.
 // usage: node bench/completion.mjs [--docs 5000] [--runs 5]   (builds nothing: run `npm run build` first)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
 import { generateFluxFile } from './generate.mjs';
 import { writeYlsSchema } from './yls-schema.mjs';
+import { startServer, stop, median, benchServers } from './lsp.mjs';
 
-const require = createRequire(import.meta.url);
-const rpc = require('vscode-jsonrpc/node');
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : fallback; };
 const docs = arg('docs', 5000);
 const runs = arg('runs', 5);
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 /** Positions in the middle of the file, found by text so the generator may change. */
 function probes(lines) {
@@ -36,27 +32,11 @@ function probes(lines) {
 
 async function measure(server, uri, text, lines) {
   const workspace = mkdtempSync(join(tmpdir(), 'flux-bench-ws-'));
-  const proc = spawn(process.execPath, server.args, { stdio: ['pipe', 'pipe', process.env.BENCH_STDERR ? 'inherit' : 'ignore'] });
-  const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(proc.stdout), new rpc.StreamMessageWriter(proc.stdin));
-  let diagnosed;
-  const firstDiagnostics = new Promise((r) => { diagnosed = r; });
-  conn.onNotification('textDocument/publishDiagnostics', (p) => { if (p.uri === uri && p.diagnostics.length) diagnosed(); });
-  conn.onRequest('workspace/configuration', (p) => p.items.map((it) => {
-    let v = server.settings; for (const k of (it.section || '').split('.').filter(Boolean)) v = v?.[k]; return v ?? null;
-  }));
-  conn.onRequest('client/registerCapability', () => null);
-  conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.onNotification(() => undefined);
-  conn.listen();
-  const rootUri = pathToFileURL(workspace).href;
-  await conn.sendRequest('initialize', {
-    processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: 'bench' }],
-    capabilities: { workspace: { configuration: true }, textDocument: { publishDiagnostics: {}, completion: { completionItem: { snippetSupport: true } }, hover: { contentFormat: ['markdown'] } } },
-  });
-  conn.sendNotification('initialized', {});
-  conn.sendNotification('workspace/didChangeConfiguration', { settings: server.settings });
+  const session = await startServer(server, workspace);
+  const { conn } = session;
+  const opened = session.nextDiagnostics(uri);
   conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
-  await firstDiagnostics;
+  await opened;
   const results = {};
   for (const probe of probes(lines)) {
     const times = [];
@@ -69,14 +49,7 @@ async function measure(server, uri, text, lines) {
     }
     results[probe.name] = { ms: median(times), results: size };
   }
-  // A server may close its pipes as soon as it has answered shutdown: ignore write errors from here on.
-  proc.stdin.on('error', () => undefined);
-  try {
-    await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 1000))]);
-    await conn.sendNotification('exit').catch(() => undefined);
-  } catch { /* gone */ }
-  conn.dispose();
-  proc.kill();
+  await stop(session);
   rmSync(workspace, { recursive: true, force: true });
   return results;
 }
@@ -90,14 +63,7 @@ try {
   writeFileSync(file, text);
   const uri = pathToFileURL(file).href;
   const lines = text.split('\n');
-  const servers = [
-    { name: 'flux-oci', args: [join(repo, 'dist', 'server.js'), '--stdio'], settings: {} },
-    {
-      name: 'yaml-language-server',
-      args: [require.resolve('yaml-language-server/bin/yaml-language-server'), '--stdio'],
-      settings: { yaml: { validate: true, hover: true, completion: true, schemas: { [pathToFileURL(ylsSchema).href]: '*.yaml' }, schemaStore: { enable: false }, maxItemsComputed: 5000 } },
-    },
-  ];
+  const servers = benchServers(ylsSchema);
   const all = {};
   for (const server of servers) all[server.name] = await measure(server, uri, text, lines);
   console.log(`Completion and hover, ${docs} documents (${lines.length} lines), median of ${runs} (ms; items or hover found)`);

@@ -14,13 +14,14 @@ import { writeYlsSchema } from './yls-schema.mjs';
 const require = createRequire(import.meta.url);
 const rpc = require('vscode-jsonrpc/node');
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 function peakMemoryMb(pid) {
   try { return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)[1]) / 1024; } catch { return NaN; }
 }
 
-async function startServer(server, workspace) {
+/** Starts a language server over stdio and initialises it on `workspace`. */
+export async function startServer(server, workspace) {
   const proc = spawn(process.execPath, server.args, { stdio: ['pipe', 'pipe', 'ignore'] });
   const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(proc.stdout), new rpc.StreamMessageWriter(proc.stdin));
   const listeners = new Set();
@@ -49,7 +50,9 @@ async function startServer(server, workspace) {
   return { proc, conn, nextDiagnostics, incremental: (typeof sync === 'number' ? sync : sync?.change) === 2 };
 }
 
-async function stop({ proc, conn }) {
+/** Shuts a server down politely, then for sure. */
+export async function stop({ proc, conn }) {
+  proc.stdin.on('error', () => undefined);
   try { await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 1000))]); conn.sendNotification('exit'); } catch { /* gone */ }
   setTimeout(() => proc.kill('SIGKILL'), 1000).unref();
   conn.dispose();
@@ -123,10 +126,9 @@ const t = performance.now(); parseAllDocuments(text); console.log(performance.no
   return median(times);
 }
 
-export async function benchLsp({ sizes = [1000, 5000], runs = 5 } = {}) {
-  const schemaDir = mkdtempSync(join(tmpdir(), 'flux-bench-schemas-'));
-  const ylsSchema = writeYlsSchema(repo, schemaDir);
-  const servers = [
+/** Both servers, configured to check the same schemas. */
+export function benchServers(ylsSchema) {
+  return [
     { name: 'flux-oci', args: [join(repo, 'dist', 'server.js'), '--stdio'], settings: { fluxOci: { validate: { enable: true } } } },
     {
       name: 'yaml-language-server',
@@ -134,6 +136,11 @@ export async function benchLsp({ sizes = [1000, 5000], runs = 5 } = {}) {
       settings: { yaml: { validate: true, hover: true, completion: true, schemas: { [pathToFileURL(ylsSchema).href]: '*.yaml' }, schemaStore: { enable: false }, maxItemsComputed: 5000 } },
     },
   ];
+}
+
+export async function benchLsp({ sizes = [1000, 5000], runs = 5 } = {}) {
+  const schemaDir = mkdtempSync(join(tmpdir(), 'flux-bench-schemas-'));
+  const servers = benchServers(writeYlsSchema(repo, schemaDir));
   const results = [];
   for (const size of sizes) {
     const text = generateFluxFile(size);
