@@ -19,7 +19,11 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/flux-oci-demo.XXXXXX")"
 registry_pid=""
 code_server_pid=""
 cleanup() {
-  trap - EXIT INT TERM
+  # Ignore further INT/TERM while cleaning up: a second Ctrl-C (or a wrapper such as `timeout`
+  # passing the signal on to the whole process group) would otherwise end the script half-way
+  # and leave the registry running. The cleanup itself is bounded (a few seconds).
+  trap - EXIT
+  trap '' INT TERM
   # Each service runs in its own process group (setsid), so its children stop with it.
   for pid in "$code_server_pid" "$registry_pid"; do
     [ -n "$pid" ] || continue
@@ -198,7 +202,9 @@ cat <<EOF
   Registry:  ${registry_host:-not running}${artifact_ref:+  (pushed $artifact_ref)}
   Logs:      $tmp/code-server.log, $user_data/logs
 
-  Try: open mistakes/*.yaml and the Problems panel (Ctrl+Shift+M); hover a field; Ctrl+Space in spec:.
+  Try: open mistakes/*.yaml and the Problems panel (Ctrl+Shift+M); hover a field; Ctrl+Space in spec:;
+       F12 on sourceRef.name in podinfo-staging.yaml; the Outline view of podinfo-oci.yaml.${artifact_ref:+
+  CLI:  node $repo/dist/cli.js tags oci://$registry_host/demo/hello}
   Press Ctrl-C to stop everything.
 
 EOF

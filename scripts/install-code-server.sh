@@ -22,6 +22,11 @@ cs_version_file="$cs_prefix/node_modules/code-server/package.json"
 
 mkdir -p "$cache"
 
+# Under `npm run` (e.g. `npm run demo`) the outer npm exports its own settings as npm_config_*;
+# the user agent among them names the outer Node (20), and code-server's postinstall reads its
+# Node version from that string and refuses to install. Let the inner npm work them out afresh.
+unset npm_config_user_agent npm_config_local_prefix npm_config_global_prefix npm_config_prefix
+
 installed_node_major() {
   [ -x "$node24" ] && "$node24" -p 'process.versions.node.split(".")[0]' 2>/dev/null || true
 }

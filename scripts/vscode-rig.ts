@@ -56,6 +56,7 @@ export interface Profile {
 /** A fresh user-data-dir and extensions-dir with settings that keep the workbench quiet and trusted. */
 export function createProfile(userSettings: Record<string, unknown> = {}, prefix = 'flux-oci-vscode-'): Profile {
   const root = mkdtempSync(join(tmpdir(), prefix));
+  temporaryDirs.add(root);
   const profile: Profile = {
     root,
     userDataDir: join(root, 'user-data'),
@@ -128,18 +129,24 @@ export async function startCodeServer(install: CodeServerInstall, profile: Profi
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'];
   if (options.folder) args.push(options.folder);
   const child = spawn(install.node, args, { env: codeServerEnv(install, options.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  installExitHooks();
+  if (child.pid) processGroups.add(child.pid);
   let output = '';
   child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
 
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      if (child.pid) processGroups.delete(child.pid);
+      return;
+    }
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     // The extension host and language server are children of code-server: end the whole group.
     try { process.kill(-(child.pid ?? 0), 'SIGTERM'); } catch { child.kill('SIGTERM'); }
     const timer = setTimeout(() => { try { process.kill(-(child.pid ?? 0), 'SIGKILL'); } catch { /* gone */ } }, 5000);
     await exited;
     clearTimeout(timer);
+    if (child.pid) processGroups.delete(child.pid);
   };
 
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
@@ -197,12 +204,45 @@ export function copyLogs(profile: Profile, dest: string): void {
 /** Copies a folder to a fresh temporary folder (so tests can edit files freely). */
 export function copyToTemp(src: string, prefix = 'flux-oci-ws-'): string {
   const dest = mkdtempSync(join(tmpdir(), prefix));
+  temporaryDirs.add(dest);
   cpSync(src, dest, { recursive: true });
   return dest;
 }
 
 export function removeDir(dir: string | undefined): void {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (!dir) return;
+  rmSync(dir, { recursive: true, force: true });
+  temporaryDirs.delete(dir);
+}
+
+/**
+ * What a run leaves behind when it is interrupted (Ctrl-C, the test runner's timeout) before its
+ * `after` hooks run: code-server lives in its own process group, so nothing else would stop it.
+ * These run synchronously on exit and on INT/TERM/HUP, after which the signal takes its course.
+ */
+const temporaryDirs = new Set<string>();
+const processGroups = new Set<number>();
+let exitHooksInstalled = false;
+
+function cleanUpLeftovers(): void {
+  for (const group of processGroups) {
+    try { process.kill(-group, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  processGroups.clear();
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+  temporaryDirs.clear();
+}
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  process.once('exit', cleanUpLeftovers);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      cleanUpLeftovers();
+      process.kill(process.pid, signal); // the one-off listener is gone: default action now
+    });
+  }
 }
 
 export function sleep(ms: number): Promise<void> {

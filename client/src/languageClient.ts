@@ -43,13 +43,18 @@ export class FluxLanguageClient {
       outputChannel: this.outputChannel,
     };
     this.client = new LanguageClient('fluxOci', 'Flux OCI', serverOptions, clientOptions);
+    // A line per start and stop, so a kept log shows when the server was (re)started.
+    this.outputChannel.info(`starting the language server (${serverModule})`);
     await this.client.start();
+    this.outputChannel.info('language server running');
   }
 
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    if (client) await client.stop();
+    if (!client) return;
+    await client.stop();
+    this.outputChannel.info('language server stopped');
   }
 
   async restart(): Promise<void> {

@@ -2,7 +2,9 @@
 // on a copy of examples/. Each step is its own test and leaves a screenshot in test-results/e2e/.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Browser, Page } from 'playwright-core';
@@ -11,13 +13,19 @@ import {
   openWorkbench, removeDir, repoRoot, startCodeServer,
   type CodeServerInstall, type Profile, type RunningCodeServer,
 } from '../../scripts/vscode-rig';
-import { activeEditor, editorText, goToPosition, openFile, outputChannelText, problemRows, runCommand, showProblems, waitForProblems } from './workbench';
+import { startRegistry, type RegistryRig } from '../registry/rig';
+import {
+  activeEditor, activeTabName, cursorPosition, editorText, goToPosition, openFile, outputChannelText, problemRows, runCommand, showProblems,
+  terminalText, waitForProblems,
+} from './workbench';
 
 const resultsDir = join(repoRoot, 'test-results', 'e2e');
 const install: CodeServerInstall | undefined = findCodeServer();
 const skip = whyRealVsCodeCannotRun();
 
 const flux = (rows: string[]) => rows.filter((r) => r.includes('flux-oci'));
+const cli = join(repoRoot, 'dist', 'cli.js');
+const run = promisify(execFile);
 
 describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
   let profile: Profile | undefined;
@@ -25,6 +33,7 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
   let page: Page;
+  let registry: RegistryRig | undefined;
 
   before(async () => {
     mkdirSync(resultsDir, { recursive: true });
@@ -32,16 +41,30 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     // A scratch document for completion: the cursor goes on the empty line inside spec.
     writeFileSync(join(workspace, 'scratch-completion.yaml'),
       'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: scratch\nspec:\n  interval: 5m\n  \n');
-    profile = createProfile();
+    // A Kustomization whose sourceRef.name is still empty (the cursor goes after `name: `).
+    writeFileSync(join(workspace, 'scratch-sourceref.yaml'),
+      'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: scratch\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: OCIRepository\n    name: \n');
+    // The DOM renderer keeps the integrated terminal's text readable by the CLI step.
+    profile = createProfile({ 'terminal.integrated.gpuAcceleration': 'off' });
     installExtensions(install!, profile, [extensionVsix]);
-    server = await startCodeServer(install!, profile);
-    browser = await launchChromium();
-    page = await openWorkbench(browser, server, workspace);
+    try {
+      server = await startCodeServer(install!, profile);
+      browser = await launchChromium();
+      page = await openWorkbench(browser, server, workspace);
+    } catch (error) {
+      // Keep what there is to see when the workbench never came up.
+      const opened = browser?.contexts().flatMap((c) => c.pages())[0];
+      await opened?.screenshot({ path: join(resultsDir, 'start-up.png') }).catch(() => undefined);
+      copyLogs(profile, join(resultsDir, 'logs-start-up'));
+      if (server) writeFileSync(join(resultsDir, 'code-server-start-up.log'), server.output());
+      throw error;
+    }
   }, { timeout: 120_000 });
 
   after(async () => {
     await browser?.close().catch(() => undefined);
     await server?.stop();
+    await registry?.stop();
     removeDir(workspace);
     removeDir(profile?.root);
   });
@@ -125,6 +148,59 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     await page.screenshot({ path: join(resultsDir, 'b-quick-fix-after.png') });
   }));
 
+  test('b2: quick fix migrates a removed API version', { timeout: 60_000 }, step('b2-removed-api-quick-fix', async (capture) => {
+    const file = join(workspace!, 'mistakes', 'removed-api-version.yaml');
+    const original = readFileSync(file, 'utf8');
+    const apiLine = original.split('\n').findIndex((l) => l.startsWith('apiVersion: source.toolkit.fluxcd.io/v1beta2')) + 1;
+    assert.ok(apiLine > 0);
+    await openFile(page, 'mistakes/removed-api-version.yaml');
+    await showProblems(page);
+    await waitForProblems(page, (r) => r.some((t) => t.includes('flux-oci') && t.includes('v1beta2') && /no longer served/.test(t)));
+    await goToPosition(page, apiLine, 14);
+    await page.keyboard.press('Control+.');
+    const action = page.locator('.action-widget').getByText('Migrate to source.toolkit.fluxcd.io/v1');
+    await action.waitFor({ timeout: 15_000 });
+    await capture();
+    await action.click();
+    await page.keyboard.press('Control+S');
+    await waitForFile(file, (t) => t !== original);
+    const doc = parseYaml(readFileSync(file, 'utf8')) as FluxDoc;
+    assert.equal(doc.apiVersion, 'source.toolkit.fluxcd.io/v1');
+    assert.equal(doc.kind, 'OCIRepository');
+    assert.equal(doc.spec?.url, 'oci://ghcr.io/example/legacy-manifests');
+    // The file's entry leaves the Problems panel (the Kustomization in gitrepository-oci-url.yaml
+    // keeps its own removed-API finding).
+    await waitForProblems(page, (r) => !r.some((t) => t.startsWith('removed-api-version.yaml')) &&
+      !r.some((t) => /OCIRepository is no longer served/.test(t)));
+    await page.screenshot({ path: join(resultsDir, 'b2-removed-api-quick-fix-after.png') });
+  }));
+
+  test('b3: migrating the v1beta2 Kustomization drops the field v1 no longer has', { timeout: 60_000 }, step('b3-migrate-kustomization', async (capture) => {
+    const file = join(workspace!, 'mistakes', 'gitrepository-oci-url.yaml');
+    const original = readFileSync(file, 'utf8');
+    const lines = original.split('\n');
+    const apiLine = lines.findIndex((l) => l.startsWith('apiVersion: kustomize.toolkit.fluxcd.io/v1beta2')) + 1;
+    assert.ok(apiLine > 0, 'the example has a v1beta2 Kustomization');
+    assert.ok(lines.some((l) => l.trim() === 'validation: client'));
+    await openFile(page, 'mistakes/gitrepository-oci-url.yaml');
+    await goToPosition(page, apiLine, 14);
+    await page.keyboard.press('Control+.');
+    const action = page.locator('.action-widget').getByText('Migrate to kustomize.toolkit.fluxcd.io/v1');
+    await action.waitFor({ timeout: 15_000 });
+    await capture();
+    await action.click();
+    await page.keyboard.press('Control+S');
+    await waitForFile(file, (t) => t !== original);
+    const docs = readFileSync(file, 'utf8').split(/^---$/m).map((d) => parseYaml(d) as FluxDoc & { spec?: Record<string, unknown> });
+    const kustomization = docs.find((d) => d.kind === 'Kustomization');
+    assert.equal(kustomization?.apiVersion, 'kustomize.toolkit.fluxcd.io/v1');
+    assert.equal(kustomization?.spec?.validation, undefined, 'spec.validation is gone');
+    assert.equal(kustomization?.spec?.path, './deploy', 'the other fields stay');
+    await showProblems(page);
+    await waitForProblems(page, (r) => !r.some((t) => t.startsWith('gitrepository-oci-url.yaml')));
+    await page.screenshot({ path: join(resultsDir, 'b3-migrate-kustomization-after.png') });
+  }));
+
   test('c: completion inside spec offers the fields of the kind', { timeout: 60_000 }, step('c-completion', async (capture) => {
     await openFile(page, 'scratch-completion.yaml');
     await goToPosition(page, 7, 3);
@@ -153,8 +229,69 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     const hover = page.locator('.monaco-hover:not(.hidden)').first();
     await hover.waitFor({ state: 'visible', timeout: 15_000 });
     await page.locator('.monaco-hover', { hasText: expected }).first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(400); // let the hover's fade-in finish before the screenshot
     await capture();
     await activeEditor(page).click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+  }));
+
+  test('d2: hover on apiVersion says whether current Flux serves it', { timeout: 60_000 }, step('d2-hover-api-version', async (capture) => {
+    await openFile(page, 'podinfo-oci.yaml');
+    const text = readFileSync(join(workspace!, 'podinfo-oci.yaml'), 'utf8').split('\n');
+    const apiLine = text.findIndex((l) => l.startsWith('apiVersion: source.toolkit.fluxcd.io/v1')) + 1;
+    await goToPosition(page, apiLine, 3);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    await page.locator('.monaco-hover', { hasText: 'is served by current Flux' }).first().waitFor({ timeout: 15_000 });
+    const hover = normaliseHover(await page.locator('.monaco-hover:not(.hidden)').first().innerText());
+    assert.match(hover, /source\.toolkit\.fluxcd\.io\/v1.*is served by current Flux.*OCIRepository/s);
+    await page.waitForTimeout(400); // let the hover's fade-in finish before the screenshot
+    await capture();
+    await page.keyboard.press('Escape');
+  }));
+
+  test('g: go to definition jumps from sourceRef.name to the OCIRepository in another file', { timeout: 60_000 }, step('g-go-to-definition', async () => {
+    const target = readFileSync(join(workspace!, 'podinfo-oci.yaml'), 'utf8').split('\n');
+    const firstLine = target.findIndex((l) => l === 'kind: OCIRepository') + 1;
+    const lastLine = target.findIndex((l) => l === '---') + 1;
+    assert.ok(firstLine > 0 && lastLine > firstLine);
+    const source = readFileSync(join(workspace!, 'podinfo-staging.yaml'), 'utf8').split('\n');
+    const nameLine = source.findIndex((l) => l.trim() === 'name: podinfo-manifests') + 1;
+    assert.ok(nameLine > 0);
+    await openFile(page, 'podinfo-staging.yaml');
+    await goToPosition(page, nameLine, source[nameLine - 1].indexOf('podinfo-manifests') + 4);
+    await page.keyboard.press('F12');
+    await page.locator('.tabs-container .tab.active[aria-label^="podinfo-oci.yaml"]').waitFor({ timeout: 15_000 });
+    const { line } = await cursorPosition(page);
+    assert.ok(line >= firstLine - 1 && line < lastLine, `cursor on line ${line}, expected within the OCIRepository (lines ${firstLine - 1}-${lastLine - 1})`);
+    assert.equal(await activeTabName(page), 'podinfo-oci.yaml');
+  }));
+
+  test('h: completion of sourceRef.name offers the workspace sources of that kind', { timeout: 60_000 }, step('h-sourceref-completion', async (capture) => {
+    await openFile(page, 'scratch-sourceref.yaml');
+    await goToPosition(page, 11, 11);
+    await page.keyboard.press('Control+Space');
+    const suggest = page.locator('.editor-widget.suggest-widget');
+    await suggest.waitFor({ state: 'visible', timeout: 15_000 });
+    // OCIRepositories of the examples, in flux-system ...
+    await suggest.locator('.monaco-list-row', { hasText: 'podinfo-manifests' }).first().waitFor({ timeout: 10_000 });
+    await suggest.locator('.monaco-list-row', { hasText: 'podinfo-chart' }).first().waitFor({ timeout: 10_000 });
+    const labels = (await suggest.locator('.monaco-list-row .label-name').allTextContents()).map((t) => t.trim());
+    // ... and not the HelmRepository (another kind) nor the Kustomizations.
+    assert.ok(!labels.includes('podinfo-charts'), `HelmRepository offered for an OCIRepository sourceRef: ${labels.join(', ')}`);
+    assert.ok(!labels.includes('podinfo-staging'), `Kustomization offered for an OCIRepository sourceRef: ${labels.join(', ')}`);
+    await capture();
+    await suggest.locator('.monaco-list-row', { hasText: 'podinfo-manifests' }).first().click();
+    const deadline = Date.now() + 10_000;
+    while (!/name: podinfo-manifests/.test(await editorText(page)) && Date.now() < deadline) await page.waitForTimeout(100);
+    assert.match(await editorText(page), /sourceRef:\s+kind: OCIRepository\s+name: podinfo-manifests/);
+  }));
+
+  test('i: the Outline lists the Flux objects of a file', { timeout: 60_000 }, step('i-outline', async (capture) => {
+    await openFile(page, 'podinfo-oci.yaml');
+    await runCommand(page, 'Explorer: Focus on Outline View');
+    await page.getByRole('treeitem', { name: /OCIRepository flux-system\/podinfo-manifests/ }).first().waitFor({ timeout: 15_000 });
+    await page.getByRole('treeitem', { name: /Kustomization flux-system\/podinfo\b/ }).first().waitFor({ timeout: 15_000 });
+    await capture();
   }));
 
   test('e: fluxOci.validate.enable = false clears our diagnostics', { timeout: 60_000 }, step('e-settings', async (capture) => {
@@ -178,6 +315,30 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     await waitForProblems(page, (r) => r.some((t) => t.includes('missing required field "url"')));
     assert.ok((await problemRows(page)).length > 0);
   }));
+
+  test('j: the CLI lists the tags of an artifact pushed to a local registry, in the integrated terminal', { timeout: 90_000 }, step('j-cli-tags', async (capture) => {
+    registry = await startRegistry({ auth: 'none' });
+    const ref = `oci://${registry.host}/demo/hello`;
+    await run(process.execPath, [cli, 'push', `${ref}:v1`, '--path', join(repoRoot, 'examples', 'artifact')], { timeout: 30_000 });
+    await run(process.execPath, [cli, 'tag', `${ref}:v1`, 'latest'], { timeout: 30_000 });
+    await runCommand(page, 'Terminal: Create New Terminal');
+    const terminal = page.locator('.terminal-wrapper.active .xterm');
+    await terminal.waitFor({ timeout: 20_000 });
+    await terminal.click();
+    // Type once the shell has printed its prompt, so the command is echoed once, after it.
+    const promptDeadline = Date.now() + 15_000;
+    while (!/[$#]\s*$/.test((await terminalText(page)).trimEnd() + ' ') && Date.now() < promptDeadline) await page.waitForTimeout(100);
+    await page.keyboard.type(`node ${cli} tags ${ref}; echo "exit=$?"`);
+    await page.keyboard.press('Enter');
+    const deadline = Date.now() + 30_000;
+    let text = '';
+    while (Date.now() < deadline && !/exit=\d+/.test(text = await terminalText(page))) await page.waitForTimeout(200);
+    const after = text.slice(text.lastIndexOf('tags oci://'));
+    assert.match(after, /exit=0/, `terminal:\n${text}`);
+    assert.match(after, /^latest$/m);
+    assert.match(after, /^v1$/m);
+    await capture();
+  }));
 });
 
 interface FluxDoc {
@@ -186,6 +347,8 @@ interface FluxDoc {
   metadata?: { name?: string };
   spec?: { url?: string; ref?: { tag?: string }; sourceRef?: { kind?: string } };
 }
+
+const normaliseHover = (t: string) => t.replace(/\u00a0/g, ' ');
 
 async function waitForFile(file: string, predicate: (text: string) => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -99,3 +99,24 @@ export async function outputChannelText(page: Page, channel: string): Promise<st
   await view.waitFor({ timeout: 5_000 });
   return normaliseText(await view.innerText());
 }
+
+/** The file name of the active editor tab. */
+export async function activeTabName(page: Page): Promise<string> {
+  const label = await page.locator('.editor-group-container.active .tabs-container .tab.active').first().getAttribute('aria-label');
+  return (label ?? '').split(/[,\s]/)[0];
+}
+
+/** The cursor of the active editor, as the status bar shows it ("Ln 12, Col 5"). */
+export async function cursorPosition(page: Page): Promise<{ line: number; column: number }> {
+  const item = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first();
+  await item.waitFor({ timeout: 5_000 });
+  const m = /Ln (\d+), Col (\d+)/.exec(await item.innerText());
+  if (!m) throw new Error('no cursor position in the status bar');
+  return { line: Number(m[1]), column: Number(m[2]) };
+}
+
+/** The visible text of the active integrated terminal (needs the DOM renderer: gpuAcceleration off). */
+export async function terminalText(page: Page): Promise<string> {
+  const rows = page.locator('.terminal-wrapper.active .xterm-rows > div');
+  return normaliseText((await rows.allTextContents()).map((r) => r.trimEnd()).join('\n'));
+}

@@ -274,3 +274,25 @@ test('URL fields offer the schemes their pattern allows, oci:// first', async ()
   const helm = await completeAt(`apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\nspec:\n  url: |\n`);
   assert.equal(labels(helm.items)[0], 'oci://');
 });
+
+test('inside one-line flow maps: keys stay on the line, values and references as in block style', async () => {
+  const keys = await completeAt(`${OCI_HEAD}spec: {interval: 5m, |}\n`);
+  assert.ok(!labels(keys.items).includes('interval'), 'a key already written is not offered');
+  assert.equal(newText(keys.items.find((i) => i.label === 'url')), 'url: ${1}');
+  assert.equal(newText(keys.items.find((i) => i.label === 'ref')), 'ref: {${1}}');
+  assert.ok(keys.items.every((i) => !newText(i)?.includes('\n')), 'nothing breaks the line');
+  const nested = await completeAt(`${OCI_HEAD}spec: {url: "oci://ghcr.io/org/web", ref: {ta|}}\n`);
+  assert.deepEqual(labels(nested.items).sort(), ['digest', 'semver', 'semverFilter', 'tag']);
+  assert.deepEqual(nested.items[0].textEdit && 'range' in nested.items[0].textEdit ? nested.items[0].textEdit.range : undefined,
+    { start: { line: 5, character: 43 }, end: { line: 5, character: 45 } });
+  const provider = await completeAt(`${OCI_HEAD}spec: {interval: 5m, provider: |}\n`);
+  assert.deepEqual(labels(provider.items), ['generic', 'aws', 'azure', 'gcp']);
+  const kind = await completeAt(`${KUSTOMIZATION_HEAD}spec:\n  sourceRef: {kind: |, name: fleet}\n`);
+  assert.deepEqual(labels(kind.items), ['OCIRepository', 'GitRepository', 'Bucket', 'ExternalArtifact']);
+  const name = await completeAt(`${KUSTOMIZATION_HEAD}spec:\n  sourceRef: {kind: GitRepository, name: |}\n`);
+  assert.deepEqual(labels(name.items), ['fleet']);
+  const deps = await completeAt(`${KUSTOMIZATION_HEAD}spec:\n  dependsOn: [{name: |}]\n`);
+  assert.deepEqual(labels(deps.items), ['infra']);
+  // A brace inside a quoted value or a comment is not a flow map.
+  assert.deepEqual(labels((await completeAt(`${OCI_HEAD}spec:\n  interval: 5m # {|\n`)).items), []);
+});

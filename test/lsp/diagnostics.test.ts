@@ -34,7 +34,7 @@ test('every class of schema error, each pointing at the offending key or value',
   assert.equal(duration.length, 2);
   assert.equal(duration[0].message, 'interval "10 minutes" is not a duration; use a Go duration such as 10m or 1h30m');
   assert.equal(at(duration[0]), '6:12-6:22');
-  assert.match(duration[1].message, /^timeout of an OCIRepository accepts ms, s and m only/);
+  assert.equal(duration[1].message, 'timeout of an OCIRepository accepts ms, s and m only, not hours; write "1h" as "60m"');
   assert.equal(at(duration[1]), '7:11-7:13');
   const enumError = find(ds, 'schema/enum')[0];
   assert.equal(enumError.message, 'provider must be one of generic, aws, azure, gcp');
@@ -167,4 +167,33 @@ test('fluxOci.validate.enable=false clears diagnostics; unknownFields=off hides 
   await lsp.setSettings({ validate: { enable: true, unknownFields: 'off' } });
   assert.deepEqual((await wait).map((d) => d.code), ['schema/duration']);
   await lsp.setSettings({});
+});
+
+test('odd input: no crash, no noise, and the server keeps answering', async () => {
+  const quiet: [string, string][] = [
+    ['empty.yaml', ''],
+    ['comments.yaml', '# nothing here\n# yet\n'],
+    ['list.yaml', '- apiVersion: source.toolkit.fluxcd.io/v1\n- kind: OCIRepository\n'],
+    ['scalar.yaml', 'just text\n'],
+    ['number-version.yaml', 'apiVersion: 5\nkind: OCIRepository\nspec: {url: 1}\n'],
+    ['kind-list.yaml', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: [OCIRepository]\n'],
+    ['only-markers.yaml', '---\n---\n...\n--- # end\n'],
+  ];
+  for (const [name, text] of quiet) assert.deepEqual(await lsp.open(name, text), [], name);
+  const noKind = await lsp.open('no-kind.yaml', '# half written\napiVersion: source.toolkit.fluxcd.io/v1\nmetadata: {name: x}\nspec: {url: https://x}\n');
+  assert.deepEqual(noKind.map((d) => [d.code, at(d)]), [['schema/required', '1:0-1:10']]);
+  assert.match(noKind[0].message, /^missing required field "kind": the API server rejects an object without it \(source\.toolkit\.fluxcd\.io kinds: .*OCIRepository/);
+  const specNull = await lsp.open('spec-null.yaml', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: x}\nspec: null\n');
+  assert.deepEqual(specNull.map((d) => [d.code, d.message, at(d)]), [['schema/type', 'spec must be a map of fields, not null', '3:6-3:10']]);
+  const huge = await lsp.open('huge.yaml', `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: x}\nspec:\n  interval: 5m\n  url: oci://ghcr.io/${'a'.repeat(200_000)}\n  bogus: ${'b'.repeat(100_000)}\n`);
+  assert.deepEqual(huge.map((d) => [d.code, at(d)]), [['schema/unknown-field', '6:2-6:7']]);
+  // Anchors do not cross documents: an alias to another document's anchor is reported, not thrown.
+  const alias = await lsp.open('alias.yaml', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: a}\nspec: &s\n  interval: 5m\n  url: oci://ghcr.io/x/y\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: b}\nspec: *s\n');
+  assert.deepEqual(alias.map((d) => [d.code, d.message, at(d)]), [['yaml/alias', 'alias *s has no anchor &s earlier in this document (anchors do not carry across ---)', '10:6-10:8']]);
+  // `<<` merge keys are honoured as Kubernetes' YAML reader does: merged fields count, `<<` is no unknown field.
+  const merge = await lsp.open('merge.yaml', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: m\n  labels: &common {team: a}\n  annotations:\n    <<: *common\nspec:\n  <<: {interval: 5m, url: "oci://ghcr.io/x/y"}\n  provider: nope\n');
+  assert.deepEqual(merge.map((d) => [d.code, at(d)]), [['schema/enum', '9:12-9:16']]);
+  // Still alive: a later document is checked as usual.
+  const after = await lsp.open('after.yaml', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: z}\nspec: {url: oci://ghcr.io/x/y, interval: 5 m}\n');
+  assert.deepEqual(after.map((d) => d.code), ['schema/duration']);
 });

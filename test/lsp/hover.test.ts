@@ -116,3 +116,27 @@ test('no hover on non-Flux documents or on blank lines', async () => {
   assert.equal(await lsp.hover('deploy.yaml', { line: 1, character: 2 }), null);
   assert.equal(await lsp.hover('source.yaml', { line: 12, character: 0 }), null);
 });
+
+test('flow maps: the key or reference under the cursor, not the whole map', async () => {
+  const text = `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: flow, namespace: flux-system}
+spec: {interval: 10m, prune: true, sourceRef: {kind: OCIRepository, name: app-manifests}}
+`;
+  await lsp.open('source.yaml', SOURCE);
+  await lsp.open('flow.yaml', text);
+  const key = await lsp.hover('flow.yaml', positionOf(text, 'prune', 2));
+  assert.match(markdown(key), /^\*\*`spec\.prune`\*\* · Kustomization · required/);
+  assert.deepEqual(key!.range, { start: { line: 3, character: 22 }, end: { line: 3, character: 27 } });
+  const target = await lsp.hover('flow.yaml', positionOf(text, 'app-manifests', 3));
+  assert.match(markdown(target), /\*\*OCIRepository\*\* `flux-system\/app-manifests`/);
+  assert.deepEqual(target!.range, { start: { line: 3, character: 74 }, end: { line: 3, character: 87 } });
+  const name = await lsp.hover('flow.yaml', positionOf(text, 'flow,', 1));
+  assert.match(markdown(name), /`metadata\.name`/);
+});
+
+test('no hover on a document that is a bare scalar or a list', async () => {
+  await lsp.open('scalar.yaml', 'just words\n---\n- a\n- b\n');
+  assert.equal(await lsp.hover('scalar.yaml', { line: 0, character: 3 }), null);
+  assert.equal(await lsp.hover('scalar.yaml', { line: 2, character: 2 }), null);
+});

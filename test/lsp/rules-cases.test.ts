@@ -69,6 +69,18 @@ const CASES: Case[] = [
     negative: { 'a.yaml': oci(`  url: oci://ghcr.io/org/app\n  ref:\n    digest: sha256:${'a'.repeat(64)}\n`) },
   },
   {
+    name: 'OCIRepository url with a tag, all in a flow map',
+    files: { 'a.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app, namespace: apps}\nspec: {interval: 5m, url: oci://ghcr.io/org/app:v1.2.3}\n' },
+    target: 'a.yaml', code: 'flux/oci-url-reference', fix: /Move the tag/, after: /^spec: \{interval: 5m, url: oci:\/\/ghcr\.io\/org\/app, ref: \{tag: v1\.2\.3\}\}$/m,
+    negative: { 'a.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app, namespace: apps}\nspec: {interval: 5m, url: oci://ghcr.io/org/app, ref: {tag: v1.2.3}}\n' },
+  },
+  {
+    name: 'OCIRepository url with a digest beside a flow ref',
+    files: { 'a.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app, namespace: apps}\nspec: {url: \"oci://ghcr.io/org/app@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", ref: {}, interval: 5m} # pinned\n' },
+    target: 'a.yaml', code: 'flux/oci-url-reference', fix: /Move the digest/, after: /^spec: \{url: oci:\/\/ghcr\.io\/org\/app, ref: \{digest: "sha256:a{64}"\}, interval: 5m\} # pinned$/m,
+    negative: { 'a.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app, namespace: apps}\nspec: {url: oci://ghcr.io/org/app, ref: {}, interval: 5m}\n' },
+  },
+  {
     name: 'OCIRepository url with https scheme',
     files: { 'a.yaml': oci('  url: https://ghcr.io/org/app\n') },
     target: 'a.yaml', code: 'flux/oci-url-scheme', fix: /oci:\/\//, after: /url: oci:\/\/ghcr.io\/org\/app/,
@@ -206,6 +218,13 @@ const CASES: Case[] = [
     files: { 'sec.yaml': secret('oci-registry', `data:\n  .dockerconfigjson: ${AUTH}\n`) },
     target: 'sec.yaml', code: 'flux/secret-type-oci-registry', fix: /dockerconfigjson/, after: /type: kubernetes.io\/dockerconfigjson/,
     negative: { 'sec.yaml': secret('Opaque', 'stringData:\n  username: u\n') },
+  },
+  {
+    // Only Opaque is offered: dockerconfigjson would trade this error for a missing key.
+    name: 'Secret type oci-registry holding username/password',
+    files: { 'sec.yaml': secret('"oci-registry" # as some tutorials write it', 'stringData:\n  username: u\n  password: p\n') },
+    target: 'sec.yaml', code: 'flux/secret-type-oci-registry', fix: /./, after: /type: Opaque # as some tutorials write it\n/,
+    negative: { 'sec.yaml': secret('Opaque', 'stringData:\n  username: u\n  password: p\n') },
   },
   {
     name: 'HelmRelease with both chart and chartRef',

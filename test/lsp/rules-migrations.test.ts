@@ -129,3 +129,13 @@ test('git oci:// conversion also rewrites a sourceRef in a file that is not open
     await session.close();
   }
 });
+
+test('a file with CRLF line ends keeps them through a migration that adds lines', { timeout: 30000 }, async () => {
+  const text = ['--- # the app', 'apiVersion: kustomize.toolkit.fluxcd.io/v1beta2', 'kind: Kustomization', 'metadata:', '  name: app', '  namespace: apps', 'spec:',
+    '  interval: 10m', '  path: ./deploy', '  prune: true', '  validation: client # old', '  sourceRef:', '    kind: GitRepository', '    name: repo',
+    '  patchesStrategicMerge:', '    - apiVersion: apps/v1', '      kind: Deployment', '      metadata:', '        name: web', '      spec:', '        replicas: 2', ''].join('\r\n');
+  const { after } = await migrate(text, { 'source.yaml': SOURCE });
+  assert.match(after, /^  patches:\r\n    - patch: \|\r\n        apiVersion: apps\/v1\r\n/m);
+  assert.doesNotMatch(after, /[^\r]\n/, 'no bare LF line ends');
+  assert.doesNotMatch(after, /validation/);
+});

@@ -16,6 +16,12 @@ export type Fault =
   | { kind: 'slow'; chunkBytes: number; delayMs: number }
   | { kind: 'corrupt' }
   | { kind: 'redirect-blob' }
+  /** Forward half of the request body, then cut both connections (an upload interrupted mid-way). */
+  | { kind: 'reset-request-mid-body' }
+  /** Pass the response on with a Docker-Content-Digest header that names other content. */
+  | { kind: 'wrong-digest-header' }
+  /** Answer 400 with an error body that repeats the request's Authorization header (decoded too). */
+  | { kind: 'echo-auth' }
   /** Serve the upstream tag list in pages of `n` after `last`, with Link headers (distribution 2.8 ignores n). */
   | { kind: 'paginate-tags' };
 
@@ -31,6 +37,8 @@ export interface FaultRule {
 export interface ProxyRequestRecord {
   method: string;
   path: string;
+  /** The query string (tests only: real logs must never hold one). */
+  query: string;
   fault?: Fault['kind'];
   at: number;
 }
@@ -119,11 +127,19 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0];
     const fault = pickFault(method, path);
-    requests.push({ method, path, fault: fault?.kind, at: Date.now() });
+    requests.push({ method, path, query: (req.url ?? '').slice(path.length), fault: fault?.kind, at: Date.now() });
     if (fault?.kind === 'status') {
       req.resume();
       res.writeHead(fault.status, { ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}), 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'injected fault' }] }));
+      return;
+    }
+    if (fault?.kind === 'echo-auth') {
+      req.resume();
+      const header = req.headers.authorization ?? '';
+      const decoded = header.startsWith('Basic ') ? Buffer.from(header.slice(6), 'base64').toString('utf8') : '';
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'DENIED', message: `request carried ${header} (${decoded})` }] }));
       return;
     }
     if (fault?.kind === 'redirect-blob') {
@@ -140,6 +156,11 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
       (up) => {
         const headers = { ...up.headers };
         if (paginate && up.statusCode === 200) return void servePage(req, res, up);
+        if (fault?.kind === 'wrong-digest-header' && headers['docker-content-digest']) headers['docker-content-digest'] = `sha256:${'0'.repeat(64)}`;
+        if (fault?.kind === 'wrong-digest-header' || fault?.kind === 'reset-request-mid-body') {
+          res.writeHead(up.statusCode ?? 502, headers);
+          return void up.pipe(res);
+        }
         if (fault?.kind === 'reset-mid-body' || fault?.kind === 'slow') delete headers['transfer-encoding'];
         res.writeHead(up.statusCode ?? 502, headers);
         if (!fault) return void up.pipe(res);
@@ -157,9 +178,12 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
           }
           first = false;
           if (fault.kind === 'reset-mid-body' && sent + chunk.length >= total / 2) {
-            res.write(chunk.subarray(0, Math.max(0, Math.floor(total / 2) - sent)));
+            const socket = res.socket;
+            const keep = Math.max(1, Math.floor(total / 2) - sent);
+            sent = total;
             up.destroy();
-            res.socket?.destroy();
+            // Flush the first half so the client is inside the body when the connection dies.
+            res.write(chunk.subarray(0, keep), () => setTimeout(() => socket?.destroy(), 20));
             return;
           }
           sent += chunk.length;
@@ -183,6 +207,24 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
       if (!res.headersSent) res.writeHead(502);
       res.end();
     });
+    if (fault?.kind === 'reset-request-mid-body') {
+      const total = Number(req.headers['content-length'] ?? 0);
+      let received = 0;
+      req.on('data', (chunk: Buffer) => {
+        if (received >= total / 2) return;
+        const keep = chunk.subarray(0, Math.max(0, Math.ceil(total / 2) - received));
+        received += chunk.length;
+        forward.write(keep);
+        if (received >= total / 2) {
+          // Let the half reach the registry before both sides go away.
+          setTimeout(() => {
+            forward.destroy();
+            req.socket.destroy();
+          }, 50);
+        }
+      });
+      return;
+    }
     req.pipe(forward);
   });
   const host = await listen(server);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRegistry, RegistryRig } from './rig';
+import { startRegistry, RegistryRig, freePort } from './rig';
 import { runRegistryCommand, REGISTRY_COMMANDS } from '../../server/src/cliRegistry';
 
 async function cli(args: string[]) {
@@ -25,6 +25,7 @@ for (const mode of ['basic-tls', 'token'] as const) {
       outputs.push(result.stdout, result.stderr);
       return result;
     };
+    const savedDockerConfig = process.env.DOCKER_CONFIG;
     before(async () => {
       rig = await startRegistry({ auth: mode });
       work = await mkdtemp(join(tmpdir(), 'flux-oci-cli-'));
@@ -35,8 +36,25 @@ for (const mode of ['basic-tls', 'token'] as const) {
       await writeFile(join(work, 'src', 'apps', 'cm.yaml'), 'kind: ConfigMap\n');
     });
     after(async () => {
+      if (savedDockerConfig === undefined) delete process.env.DOCKER_CONFIG;
+      else process.env.DOCKER_CONFIG = savedDockerConfig;
       await rig?.stop();
       if (work) await rm(work, { recursive: true, force: true });
+    });
+
+    test('credentials from the Docker config that DOCKER_CONFIG names, without --creds', async () => {
+      const auth = Buffer.from(`${rig.username}:${rig.password}`).toString('base64');
+      await mkdir(join(work, 'docker'), { recursive: true });
+      await writeFile(join(work, 'docker', 'config.json'), JSON.stringify({ auths: { [rig.host]: { auth } } }));
+      try {
+        const ca = rig.caFile ? ['--ca-file', rig.caFile] : [];
+        const push = await run(['push', `oci://${rig.host}/cli/fromconfig:v1`, '--path', join(work, 'src'), ...ca]);
+        assert.equal(push.code, 0, push.stderr);
+        const tags = await run(['tags', `oci://${rig.host}/cli/fromconfig`, ...ca]);
+        assert.equal(tags.stdout, 'v1\n');
+      } finally {
+        await rm(join(work, 'docker', 'config.json'), { force: true });
+      }
     });
 
     test('exports the verbs', () => {
@@ -95,6 +113,16 @@ for (const mode of ['basic-tls', 'token'] as const) {
       const badCreds = await run(['tags', `${rig.host}/cli/app`, '--creds', 'justapassword']);
       assert.equal(badCreds.code, 2);
       assert.ok(!badCreds.stderr.includes('justapassword'));
+      const pasted = await run(['tags', `oci://alice:${rig.password}@${rig.host}/cli/app`]);
+      assert.equal(pasted.code, 2);
+      assert.match(pasted.stderr, /credentials do not belong in a reference/);
+      const unknownHost = await run(['tags', 'oci://registry.flux-oci.invalid/cli/app']);
+      assert.equal(unknownHost.code, 1);
+      assert.match(unknownHost.stderr, /^error: cannot find the registry host registry\.flux-oci\.invalid/);
+      const down = await run(['tags', `127.0.0.1:${await freePort()}/cli/app`, '--timeout', '20s']);
+      assert.equal(down.code, 1);
+      assert.match(down.stderr, /^error: cannot connect to 127\.0\.0\.1:\d+: connection refused; is the registry running/);
+      for (const text of outputs) assert.ok(!text.includes(rig.password!), 'the password never appears in output');
     });
   });
 }

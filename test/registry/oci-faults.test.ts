@@ -11,6 +11,7 @@ import { parseReference, Reference } from '../../server/src/oci/reference';
 import { RegistryClient, RegistryError, DigestMismatchError, bufferSource, sha256Digest, BlobSource } from '../../server/src/oci/registry';
 import { pullArtifact, pushDirectory } from '../../server/src/oci/artifact/push';
 import { writeFile, mkdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 
 // Each setup: a real registry, a fault proxy in front of it, and a blob already stored.
 for (const mode of ['none', 'token', 'basic-tls'] as const) {
@@ -157,7 +158,115 @@ for (const mode of ['none', 'token', 'basic-tls'] as const) {
       await assert.rejects(client.listTags(paged, { signal: signal(), pageSize: 5, maxTags: 7 }), /more than 7 tags/);
     });
 
+    test('size limits: a blob larger than allowed or than its descriptor stops early and leaves nothing', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'flux-oci-limits-'));
+      await assert.rejects(client.downloadBlob(ref, blob, join(dir, 'capped'), { signal: signal(), maxBytes: 1024 }), /larger than 1024 bytes; stopped reading/);
+      await assert.rejects(client.downloadBlob(ref, { digest: blob.digest, size: 1000 }, join(dir, 'short'), { signal: signal() }), /larger than 1000 bytes/);
+      await assert.rejects(client.downloadBlob(ref, { digest: blob.digest, size: blob.size + 1 }, join(dir, 'long'), { signal: signal() }), /ended after \d+ of \d+ bytes/);
+      assert.deepEqual(await readdir(dir), []);
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test('a reset that never stops is retried a bounded number of times and leaves nothing', async () => {
+      proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'reset-mid-body' } });
+      const dir = await mkdtemp(join(tmpdir(), 'flux-oci-resets-'));
+      const count = proxy.requests.length;
+      await assert.rejects(client.downloadBlob(ref, blob, join(dir, 'blob'), { signal: signal() }), /was cut off 3 times \(last: .*\); nothing was written/);
+      assert.equal(proxy.requests.slice(count).filter((r) => r.fault === 'reset-mid-body').length, 3, 'three attempts, then give up');
+      assert.deepEqual(await readdir(dir), []);
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test('a reset in the middle of a manifest or tag list is retried', async () => {
+      proxy.rules.push({ method: 'GET', path: /\/manifests\/v1$/, fault: { kind: 'reset-mid-body' }, times: 1 });
+      proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'reset-mid-body' }, times: 1 });
+      const count = proxy.requests.length;
+      assert.equal((await client.getManifest(ref, { signal: signal() })).digest, sha256Digest(manifest));
+      assert.deepEqual(await client.listTags(ref, { signal: signal() }), ['v1']);
+      assert.equal(proxy.requests.slice(count).filter((r) => r.fault === 'reset-mid-body').length, 2);
+    });
+
+    test('manifest digests are checked: a corrupted manifest and a wrong reported digest both fail', async () => {
+      proxy.rules.push({ method: 'GET', path: /\/manifests\//, fault: { kind: 'corrupt' }, times: 1 });
+      await assert.rejects(client.getManifest(ref.withDigest(sha256Digest(manifest)), { signal: signal() }), (e: unknown) => e instanceof DigestMismatchError && /manifest/.test(e.message));
+      proxy.rules.push({ method: 'PUT', path: /\/manifests\//, fault: { kind: 'wrong-digest-header' }, times: 1 });
+      await assert.rejects(client.putManifest(ref.withTag('checked'), manifest, 'application/vnd.oci.image.manifest.v1+json', { signal: signal() }), (e: unknown) => {
+        assert.ok(e instanceof DigestMismatchError, String(e));
+        assert.equal(e.expected, sha256Digest(manifest));
+        assert.equal(e.actual, `sha256:${'0'.repeat(64)}`);
+        return true;
+      });
+    });
+
+    test('a cross-repository mount really happens (one POST with mount=, no upload), and falls back to an upload', async () => {
+      const fresh = bufferSource(randomBytes(4096));
+      await client.pushBlob(ref, fresh, { signal: signal() });
+      const target = parseReference(`${proxy.host}/faults/mounted`);
+      const count = proxy.requests.length;
+      assert.equal(await client.pushBlob(target, fresh, { signal: signal(), mountFrom: ref.repository }), 'mounted');
+      const sent = proxy.requests.slice(count).filter((r) => r.path.startsWith('/v2/faults/mounted/'));
+      assert.deepEqual(sent.filter((r) => r.method === 'POST').map((r) => new URLSearchParams(r.query.slice(1)).get('mount')), [fresh.digest]);
+      assert.deepEqual(sent.filter((r) => r.method === 'PUT' || r.method === 'PATCH'), [], 'no bytes were uploaded');
+      // A source that lacks the blob: the registry opens an ordinary upload instead.
+      const other = bufferSource(randomBytes(4096));
+      assert.equal(await client.pushBlob(target, other, { signal: signal(), mountFrom: 'faults/nowhere' }), 'uploaded');
+      assert.equal(await client.blobExists(target, other.digest, { signal: signal() }), true);
+    });
+
+    test('an upload cut off mid-body (chunked PATCH or single PUT) is started again in a fresh session', async () => {
+      const chunked = makeClient({ chunkThreshold: 64 * 1024, chunkSize: 64 * 1024 });
+      const big = bufferSource(randomBytes(200 * 1024));
+      proxy.rules.push({ method: 'PATCH', path: /\/blobs\/uploads\//, fault: { kind: 'reset-request-mid-body' }, times: 1 });
+      const target = parseReference(`${proxy.host}/faults/resumed`);
+      assert.equal(await chunked.pushBlob(target, big, { signal: signal() }), 'uploaded');
+      assert.ok(proxy.requests.some((r) => r.fault === 'reset-request-mid-body'), 'the fault fired');
+      assert.ok(logs.some((l) => /interrupted; starting it again/.test(l)), 'a new session was used');
+      const dir = await mkdtemp(join(tmpdir(), 'flux-oci-resumed-'));
+      await chunked.downloadBlob(target, big, join(dir, 'blob'), { signal: signal() });
+      chunked.close();
+      const single = bufferSource(randomBytes(32 * 1024));
+      proxy.rules.push({ method: 'PUT', path: /\/blobs\/uploads\//, fault: { kind: 'reset-request-mid-body' }, times: 1 });
+      assert.equal(await client.pushBlob(target, single, { signal: signal() }), 'uploaded');
+      await client.downloadBlob(target, single, join(dir, 'single'), { signal: signal() });
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test('an abort during an upload stops it promptly', async () => {
+      const size = 1024 * 1024;
+      const slow: BlobSource = {
+        digest: sha256Digest(Buffer.alloc(size)),
+        size,
+        open: () =>
+          Readable.from(
+            (async function* () {
+              for (let sent = 0; sent < size; sent += 1024) {
+                await new Promise((r) => setTimeout(r, 50));
+                yield Buffer.alloc(1024);
+              }
+            })(),
+          ),
+      };
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('upload cancelled')), 300);
+      const started = Date.now();
+      await assert.rejects(client.pushBlob(parseReference(`${proxy.host}/faults/aborted`), slow, { signal: controller.signal }), /upload cancelled|abort/i);
+      assert.ok(Date.now() - started < 3000, `stopped after ${Date.now() - started} ms`);
+    });
+
     if (mode !== 'none') {
+      test('an error body that echoes the Authorization header is scrubbed of every secret', async () => {
+        proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'echo-auth' }, times: 1 });
+        await assert.rejects(client.listTags(ref, { signal: signal() }), (e: unknown) => {
+          assert.ok(e instanceof RegistryError, String(e));
+          assert.equal(e.status, 400);
+          assert.match(e.message, /DENIED: request carried (Basic|Bearer) \*\*\*/, 'the echo arrived and was scrubbed');
+          assert.ok(!e.message.includes(rig.password!), 'no password');
+          assert.ok(!e.message.includes(Buffer.from(`${rig.username}:${rig.password}`).toString('base64')), 'no Basic value');
+          assert.ok(!/Bearer [A-Za-z0-9_-]{8,}/.test(e.message), 'no bearer token');
+          return true;
+        });
+      });
+
       test('pulling an artifact through a redirecting proxy keeps credentials home', async () => {
         const src = await mkdtemp(join(tmpdir(), 'flux-oci-src-'));
         await mkdir(join(src, 'apps'));
@@ -174,5 +283,15 @@ for (const mode of ['none', 'token', 'basic-tls'] as const) {
         await rm(src, { recursive: true, force: true });
       });
     }
+
+    test('across every test above, no log line holds a secret or a query string', () => {
+      assert.ok(logs.length > 10, 'the client did log');
+      const text = logs.join('\n');
+      for (const secret of [rig.password, rig.refreshToken, rig.password && Buffer.from(`${rig.username}:${rig.password}`).toString('base64')]) {
+        if (secret) assert.ok(!text.includes(secret), 'a secret reached the log');
+      }
+      assert.ok(!/Bearer |Basic |eyJ[A-Za-z0-9_-]{10,}/.test(text), 'no authorization value or JWT in the log');
+      assert.ok(!/\?/.test(text), 'no query strings (signed URLs, mount sources, digests of uploads) in the log');
+    });
   });
 }

@@ -11,6 +11,7 @@ import { RegistryClient, RegistryError, bufferSource, sha256Digest, MEDIA_TYPES,
 import { AuthError } from '../../server/src/oci/auth/session';
 import { dockerConfigCredentials } from '../../server/src/oci/auth/credentials';
 import { TransportError } from '../../server/src/oci/transport';
+import { pullArtifact } from '../../server/src/oci/artifact/push';
 
 function manifestFor(config: { digest: string; size: number }, layer: { digest: string; size: number }, note: string): Buffer {
   return Buffer.from(
@@ -92,6 +93,24 @@ for (const mode of AUTH_MODES) {
       await assert.rejects(client.getManifest(pushed.ref.withTag('missing'), { signal: signal() }), (e: unknown) => e instanceof RegistryError && e.status === 404 && /not found/.test(e.message));
     });
 
+    test('indexes and Docker v2 manifests come back as what they are (the Accept header asks for all four types)', async () => {
+      const pushed = await pushSmallArtifact(client, `${rig.host}/kinds/app:single`, 'kinds');
+      const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [{ mediaType: MEDIA_TYPES.ociManifest, digest: pushed.digest, size: pushed.bytes.length, platform: { architecture: 'amd64', os: 'linux' } }] }));
+      const indexRef = pushed.ref.withTag('index');
+      const indexDigest = await client.putManifest(indexRef, index, MEDIA_TYPES.ociIndex, { signal: signal() });
+      // Without the index type in Accept, distribution would answer with the linux/amd64 manifest instead.
+      const gotIndex = await client.getManifest(indexRef, { signal: signal() });
+      assert.deepEqual([gotIndex.mediaType, gotIndex.digest], [MEDIA_TYPES.ociIndex, indexDigest]);
+      assert.equal((await client.headManifest(indexRef, { signal: signal() }))?.mediaType, MEDIA_TYPES.ociIndex);
+      await assert.rejects(pullArtifact(client, indexRef, join(tmpdir(), 'never-created'), { signal: signal() }), /is an image index, not a single artifact/);
+
+      const docker = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.dockerManifest, config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: pushed.config.digest, size: pushed.config.size }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: pushed.layer.digest, size: pushed.layer.size }] }));
+      const dockerRef = pushed.ref.withTag('docker');
+      const dockerDigest = await client.putManifest(dockerRef, docker, MEDIA_TYPES.dockerManifest, { signal: signal() });
+      const gotDocker = await client.getManifest(dockerRef, { signal: signal() });
+      assert.deepEqual([gotDocker.mediaType, gotDocker.digest], [MEDIA_TYPES.dockerManifest, dockerDigest]);
+    });
+
     test('tags: tag an existing manifest, list with pagination and a cap', async () => {
       const pushed = await pushSmallArtifact(client, `${rig.host}/tags/app:base`, 'tags');
       const names = Array.from({ length: 23 }, (_, i) => `v${String(i).padStart(2, '0')}`);
@@ -151,16 +170,29 @@ for (const mode of AUTH_MODES) {
         const answer = JSON.stringify({ ServerURL: rig.host, Username: rig.username, Secret: rig.password });
         await writeFile(helper, `#!/bin/sh\nread server\nif [ "$1" = get ] && [ "$server" = "${rig.host}" ]; then echo '${answer}'; else echo "credentials not found"; exit 1; fi\n`);
         await chmod(helper, 0o755);
-        await writeFile(join(dir, 'config.json'), JSON.stringify({ credHelpers: { [rig.host]: 'fluxtest' } }));
         const oldPath = process.env.PATH;
         process.env.PATH = `${helperDir}:${oldPath}`;
         try {
-          const fromHelper = clientFor(rig, { credentials: undefined, credentialSource: dockerConfigCredentials({ configDir: dir }) });
-          await fromHelper.listTags(parseReference(`${rig.host}/tags/app`), { signal: signal() });
-          fromHelper.close();
+          // credHelpers for this host, then credsStore for every host; both run the script on PATH.
+          for (const config of [{ credHelpers: { [rig.host]: 'fluxtest' } }, { credsStore: 'fluxtest' }]) {
+            await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+            const fromHelper = clientFor(rig, { credentials: undefined, credentialSource: dockerConfigCredentials({ configDir: dir }) });
+            await fromHelper.listTags(parseReference(`${rig.host}/tags/app`), { signal: signal() });
+            fromHelper.close();
+          }
+          // A helper that knows nothing of this host means anonymous, which the registry refuses.
+          await writeFile(join(dir, 'config.json'), JSON.stringify({ credsStore: 'fluxtest' }));
+          const unknownHost = clientFor(rig, { credentials: undefined, credentialSource: dockerConfigCredentials({ configDir: dir }) });
+          await assert.rejects(unknownHost.listTags(parseReference(`localhost:${rig.host.split(':')[1]}/tags/app`), { signal: signal() }), /requires authentication|not trusted/);
+          unknownHost.close();
         } finally {
           process.env.PATH = oldPath;
         }
+        // username/password fields, and DOCKER_CONFIG naming the folder.
+        await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: { [rig.host]: { username: rig.username, password: rig.password } } }));
+        const viaEnv = clientFor(rig, { credentials: undefined, credentialSource: dockerConfigCredentials({ env: { DOCKER_CONFIG: dir } }) });
+        await viaEnv.listTags(parseReference(`${rig.host}/tags/app`), { signal: signal() });
+        viaEnv.close();
         await rm(dir, { recursive: true, force: true });
         await rm(helperDir, { recursive: true, force: true });
       });
@@ -181,7 +213,9 @@ for (const mode of AUTH_MODES) {
         const ref = parseReference(`${rig.host}/tags/app`);
         const start = issuer.requests.length;
         for (let i = 0; i < 3; i++) await fresh.listTags(ref, { signal: signal() });
-        assert.equal(issuer.requests.length - start, 1, 'one token for three listings');
+        assert.deepEqual(issuer.requests.slice(start).map((r) => [r.method, r.user, r.scopes.join(' ')]), [['GET', 'alice', 'repository:tags/app:pull']], 'one token (GET form, Basic-authenticated) for three listings');
+        await fresh.listTags(parseReference(`${rig.host}/tags/other`), { signal: signal() }).catch(() => undefined);
+        assert.equal(issuer.requests.length - start, 2, 'another repository is another scope, so another token');
         fresh.close();
 
         const post = clientFor(rig, { tokenMethod: 'post' });
@@ -190,11 +224,15 @@ for (const mode of AUTH_MODES) {
         assert.deepEqual(issuer.requests.slice(beforePost).map((r) => [r.method, r.grant, r.user]), [['POST', 'password', 'alice']]);
         post.close();
 
-        const refresh = clientFor(rig, { credentials: { kind: 'identityToken', token: rig.refreshToken! } });
+        // An identitytoken in the Docker config is an OAuth2 refresh token: POST form, refresh_token grant.
+        const dir = await mkdtemp(join(tmpdir(), 'flux-oci-idtoken-'));
+        await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: { [rig.host]: { auth: Buffer.from('<token>:').toString('base64'), identitytoken: rig.refreshToken } } }));
+        const refresh = clientFor(rig, { credentials: undefined, credentialSource: dockerConfigCredentials({ configDir: dir }) });
         const beforeRefresh = issuer.requests.length;
         await refresh.listTags(ref, { signal: signal() });
-        assert.deepEqual(issuer.requests.slice(beforeRefresh).map((r) => [r.method, r.grant]), [['POST', 'refresh_token']]);
+        assert.deepEqual(issuer.requests.slice(beforeRefresh).map((r) => [r.method, r.grant, r.user]), [['POST', 'refresh_token', 'alice']]);
         refresh.close();
+        await rm(dir, { recursive: true, force: true });
       });
 
       test('a token for one repository does not open another (scope is requested per repository)', async () => {
@@ -205,6 +243,16 @@ for (const mode of AUTH_MODES) {
         assert.ok(tokens.includes('repository:scoped/two:pull,push'));
       });
     }
+
+    test('across every test above, no log line holds a secret or a query string', () => {
+      assert.ok(logs.length > 10, 'the client did log');
+      const text = logs.join('\n');
+      for (const secret of [rig.password, rig.refreshToken, rig.password && Buffer.from(`${rig.username}:${rig.password}`).toString('base64')]) {
+        if (secret) assert.ok(!text.includes(secret), 'a secret reached the log');
+      }
+      assert.ok(!/Bearer |Basic |eyJ[A-Za-z0-9_-]{10,}/.test(text), 'no authorization value or JWT in the log');
+      assert.ok(!/\?/.test(text), 'no query strings (signed URLs, mount sources, digests of uploads) in the log');
+    });
   });
 }
 

@@ -47,7 +47,7 @@ function openssl(args: string[], cwd: string): void {
 }
 
 /** A CA and a server certificate for 127.0.0.1 signed by it. */
-function makeTlsFiles(dir: string): { caFile: string; certFile: string; keyFile: string } {
+export function makeTlsFiles(dir: string): { caFile: string; certFile: string; keyFile: string } {
   openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=flux-oci test CA'], dir);
   openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', '/CN=127.0.0.1'], dir);
   execFileSync('sh', ['-c', 'printf "subjectAltName=IP:127.0.0.1\\n" > san.ext'], { cwd: dir });

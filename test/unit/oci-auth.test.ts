@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { parseChallenges } from '../../server/src/oci/auth/challenge';
 import { TokenCache } from '../../server/src/oci/auth/tokenCache';
 import { dockerConfigCredentials, parseCredentialsFlag, credentialChain, CredentialError } from '../../server/src/oci/auth/credentials';
-import { retryAfterMs } from '../../server/src/oci/transport';
+import { retryAfterMs, Transport } from '../../server/src/oci/transport';
+import { AuthSession, AuthError } from '../../server/src/oci/auth/session';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { nextLink } from '../../server/src/oci/registry';
 
 test('Bearer and Basic challenges, quoted values with commas and escapes', () => {
@@ -76,8 +79,9 @@ test('docker config: auths (auth, username/password, identitytoken), Docker Hub 
   const viaEnv = dockerConfigCredentials({ env: { DOCKER_CONFIG: dir } });
   assert.deepEqual(await viaEnv('ghcr.io', s), { kind: 'basic', username: 'gh', password: 'ghp' });
 
-  await writeFile(join(dir, 'config.json'), '{ not json');
-  await assert.rejects(dockerConfigCredentials({ configDir: dir })('ghcr.io', s), (e: unknown) => e instanceof CredentialError && !/ghp/.test(e.message));
+  // A trailing comma: JSON.parse would quote the text nearby, here a secret.
+  await writeFile(join(dir, 'config.json'), '{"auths":{"r.io":{"auth":"c2VjcmV0LXZhbHVl"}},}');
+  await assert.rejects(dockerConfigCredentials({ configDir: dir })('ghcr.io', s), (e: unknown) => e instanceof CredentialError && /is not valid JSON/.test(e.message) && !/c2VjcmV0/.test(e.message));
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -111,4 +115,78 @@ test('Retry-After as seconds or a date; Link headers', () => {
   assert.equal(nextLink('</v2/app/tags/list?n=2&last=b>; rel="next"', base)?.href, 'https://r.io/v2/app/tags/list?n=2&last=b');
   assert.equal(nextLink('<https://r.io/x>; rel="prev", <https://r.io/y>; rel=next', base)?.href, 'https://r.io/y');
   assert.equal(nextLink(undefined, base), undefined);
+});
+
+test('token service failures never repeat what the service sent back; POST falls back to GET on 405', async () => {
+  const secret = 'Very-Secret-Pa55';
+  let tokenMode: 'echo-401' | 'echo-500' | 'no-post' = 'echo-401';
+  const methods: string[] = [];
+  const tokenServer = http.createServer((req, res) => {
+    methods.push(req.method ?? '');
+    if (tokenMode === 'no-post' && req.method === 'POST') return void res.writeHead(405).end();
+    if (tokenMode === 'no-post') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'tok-123456' }));
+    res.writeHead(tokenMode === 'echo-401' ? 401 : 500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: `bad password ${secret}`, echo: req.headers.authorization }));
+  });
+  await new Promise<void>((r) => tokenServer.listen(0, '127.0.0.1', r));
+  const tokenPort = (tokenServer.address() as AddressInfo).port;
+  const registry = http.createServer((req, res) => {
+    if (req.headers.authorization === 'Bearer tok-123456') return void res.writeHead(200).end('{}');
+    res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${tokenPort}/token",service="svc"` }).end();
+  });
+  await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  const transport = new Transport({ baseDelayMs: 1 });
+  const creds = async () => ({ kind: 'basic' as const, username: 'bob', password: secret });
+  const get = (session: AuthSession) => session.send(host, { method: 'GET', url: `http://${host}/v2/`, signal: AbortSignal.timeout(5000) }, []);
+  for (const mode of ['echo-401', 'echo-500'] as const) {
+    tokenMode = mode;
+    await assert.rejects(get(new AuthSession(transport, creds)), (e: unknown) => {
+      assert.ok(e instanceof AuthError);
+      assert.match(e.message, mode === 'echo-401' ? /refused the credentials \(401\)/ : /answered 500/);
+      assert.ok(!e.message.includes(secret) && !e.message.includes(Buffer.from(`bob:${secret}`).toString('base64')), e.message);
+      return true;
+    });
+  }
+  tokenMode = 'no-post';
+  methods.length = 0;
+  const response = await get(new AuthSession(transport, creds, { tokenMethod: 'post' }));
+  assert.equal(response.status, 200);
+  response.discard();
+  assert.deepEqual(methods, ['POST', 'GET'], 'the OAuth2 form first, then the GET form');
+  transport.close();
+  await new Promise((r) => registry.close(r));
+  await new Promise((r) => tokenServer.close(r));
+});
+
+test('a cached token the registry stops accepting is replaced once, then the failure is reported', async () => {
+  let issued = 0;
+  const tokenServer = http.createServer((_req, res) => {
+    issued++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `tok-${issued}-abcdef`, expires_in: 300 }));
+  });
+  await new Promise<void>((r) => tokenServer.listen(0, '127.0.0.1', r));
+  const realm = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
+  let accepted = 'tok-1-abcdef';
+  const registry = http.createServer((req, res) => {
+    if (req.headers.authorization === `Bearer ${accepted}`) return void res.writeHead(200).end('{}');
+    res.writeHead(401, { 'www-authenticate': `Bearer realm="${realm}",service="svc",scope="repository:app:pull"` }).end();
+  });
+  await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  const transport = new Transport();
+  const session = new AuthSession(transport, async () => undefined);
+  const get = () => session.send(host, { method: 'GET', url: `http://${host}/v2/app/tags/list`, signal: AbortSignal.timeout(5000) }, ['repository:app:pull']);
+  for (let i = 0; i < 3; i++) (await get()).discard();
+  assert.equal(issued, 1, 'one token serves three requests');
+  accepted = 'tok-2-abcdef';
+  (await get()).discard();
+  assert.equal(issued, 2, 'a refused token is fetched again');
+  accepted = 'never';
+  await assert.rejects(get(), (e: unknown) => e instanceof AuthError && /requires authentication/.test(e.message));
+  assert.equal(issued, 3, 'bounded: one fresh token, then the error');
+  transport.close();
+  registry.closeAllConnections();
+  await new Promise((r) => registry.close(r));
+  await new Promise((r) => tokenServer.close(r));
 });

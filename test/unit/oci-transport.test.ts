@@ -1,10 +1,19 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Transport, TransportError } from '../../server/src/oci/transport';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+// Servers are also closed here, so that a failed assertion ends the run instead of hanging it.
+const openServers: http.Server[] = [];
+after(() => {
+  for (const s of openServers) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
 
 async function server(handler: Handler): Promise<{ host: string; seen: http.IncomingHttpHeaders[]; close: () => Promise<void> }> {
   const seen: http.IncomingHttpHeaders[] = [];
@@ -13,6 +22,7 @@ async function server(handler: Handler): Promise<{ host: string; seen: http.Inco
     handler(req, res);
   });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  openServers.push(s);
   return {
     host: `127.0.0.1:${(s.address() as AddressInfo).port}`,
     seen,

@@ -122,3 +122,33 @@ test('the git oci:// fix edits only the lines it must', () => {
   assert.equal(out, '# header\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: app # name\nspec:\n  interval: 5m\n  url: oci://ghcr.io/org/app\n  ref:\n    tag: "1.0" # pinned\n');
   assert.deepEqual(lintFile(new YamlFile('file:///w/app.yaml', out), context), []);
 });
+
+test('a one-document edit in a long file re-indexes that document only; renames, moves and deletions stay exact', () => {
+  const index = new WorkspaceIndex();
+  const uri = 'file:///w/many.yaml';
+  const docs = Array.from({ length: 50 }, (_, i) => source(`s${i}`, 'apps'));
+  index.setFile(uri, docs.join('---\n'));
+  const before = [...index.documentsIn(uri)];
+  // Rename the object of document 20: every other entry is the very same object as before.
+  docs[20] = source('renamed', 'apps');
+  index.setFile(uri, docs.join('---\n'));
+  const after = index.documentsIn(uri);
+  assert.equal(after.length, 50);
+  assert.deepEqual(after.map((d, i) => (d === before[i] ? '' : i)).filter((x) => x !== ''), [20]);
+  assert.equal(index.resolve({ kind: 'OCIRepository', name: 's20', namespace: 'apps' }).length, 0);
+  assert.equal(index.resolve({ kind: 'OCIRepository', name: 'renamed', namespace: 'apps' }).length, 1);
+  // Insert a document at the top: the others are reused and their ranges move down.
+  const s30Line = index.resolve({ kind: 'OCIRepository', name: 's30' })[0].nameRange.start.line;
+  docs.unshift('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: top}\n');
+  index.setFile(uri, docs.join('---\n'));
+  assert.equal(index.resolve({ kind: 'OCIRepository', name: 's30' })[0].nameRange.start.line, s30Line + 4);
+  assert.equal(index.resolve({ kind: 'OCIRepository', name: 's30' })[0].documentIndex, 31);
+  // Delete two documents in the middle and swap two others.
+  docs.splice(10, 2);
+  [docs[3], docs[4]] = [docs[4], docs[3]];
+  index.setFile(uri, docs.join('---\n'));
+  assert.deepEqual(index.objectsIn(uri).map((o) => o.identity.name), docs.map((d) => /name: (\S+)/.exec(d)![1].replace(/[{}]/g, '')));
+  for (const name of ['s9', 's10']) assert.equal(index.resolve({ kind: 'OCIRepository', name }).length, 0, name);
+  assert.equal(index.withKindAndName('OCIRepository', 's2').length, 1);
+  index.objectsIn(uri).forEach((o, i) => assert.equal(o.documentIndex, i));
+});

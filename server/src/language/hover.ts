@@ -10,7 +10,8 @@ import { removedApiVersion } from './apiVersions';
 import { isFluxGroup } from './fluxObjects';
 import type { Position, Range } from './types';
 import type { IndexedObject, WorkspaceIndex } from './workspaceIndex';
-import type { PathSegment } from './yamlPath';
+import { isMap, isScalar, type Node } from 'yaml';
+import { nodeAtPath, pathAtOffset, type PathSegment } from './yamlPath';
 import { documentView, linesOf, type DocumentView } from './completion/documentView';
 import type { LineEntry } from './completion/yamlLines';
 import { referenceTarget, type ReferenceTarget } from './completion/references';
@@ -56,13 +57,76 @@ interface Hovered {
   path: PathSegment[];
   /** On the key (field help) or on the value (value-specific help). */
   on: 'key' | 'value';
+  /** The scalar value hovered (or of the hovered key's pair). */
+  value: string | undefined;
+  start: number;
+  end: number;
+  /** The other fields of the map holding the hovered pair (for references: kind, namespace). */
+  siblings: () => ReadonlyMap<string, string | undefined>;
+}
+
+interface LineHit {
+  path: PathSegment[];
+  on: 'key' | 'value';
   entry: LineEntry;
   start: number;
   end: number;
   startsItem: boolean;
 }
 
-function hovered(view: DocumentView, line: number, character: number): Hovered | undefined {
+const isFlowStart = (value: string | undefined) => value !== undefined && (value.startsWith('{') || value.startsWith('['));
+
+/** Reads the hovered place from the lines (works on broken YAML); flow collections from the parse. */
+function hoveredAt(view: DocumentView, line: number, character: number): Hovered | undefined {
+  const hit = hovered(view, line, character);
+  if (hit && hit.on === 'value' && isFlowStart(hit.entry.value)) return inFlowCollection(view, line, character);
+  if (!hit) return undefined;
+  return {
+    path: hit.path,
+    on: hit.on,
+    value: hit.entry.value,
+    start: hit.start,
+    end: hit.end,
+    siblings: () => view.lines.siblings(line, hit.entry.col, hit.startsItem),
+  };
+}
+
+/**
+ * Inside `{...}` or `[...]` the lines say too little, so the parsed document decides which key or
+ * value is under the cursor (only when it parsed cleanly; a half-typed flow map gets no hover).
+ */
+function inFlowCollection(view: DocumentView, line: number, character: number): Hovered | undefined {
+  const parsed = view.placed?.parsed;
+  if (!parsed || parsed.yaml.errors.length > 0) return undefined;
+  const offset = parsed.lines.offsetAt({ line, character });
+  const { path, pair, onKey } = pathAtOffset(parsed.yaml, offset);
+  if (!pair || path.length === 0) return undefined;
+  const node = (onKey ? pair.key : pair.value) as Node | null;
+  if (!node?.range || (!onKey && !isScalar(node))) return undefined;
+  const start = parsed.lines.positionAt(node.range[0]);
+  const end = parsed.lines.positionAt(node.range[1]);
+  if (start.line !== line || offset < node.range[0] || offset > node.range[1]) return undefined;
+  const value = isScalar(pair.value) && pair.value.value !== null ? String(pair.value.value) : undefined;
+  const parent = nodeAtPath(parsed.yaml, path.slice(0, -1)).value;
+  return {
+    path,
+    on: onKey ? 'key' : 'value',
+    value,
+    start: start.character,
+    end: end.line === line ? end.character : (view.lines.lines[line] ?? '').length,
+    siblings: () => {
+      const out = new Map<string, string | undefined>();
+      if (isMap(parent)) {
+        for (const p of parent.items) {
+          if (isScalar(p.key)) out.set(String(p.key.value), isScalar(p.value) && p.value.value !== null ? String(p.value.value) : undefined);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+function hovered(view: DocumentView, line: number, character: number): LineHit | undefined {
   const entries = view.lines.entries(line);
   const text = view.lines.lines[line] ?? '';
   for (let i = entries.length - 1; i >= 0; i--) {
@@ -93,8 +157,9 @@ export function hover(request: HoverRequest): HoverResult | undefined {
   const docs = request.docs ?? defaultFieldDocs();
   const view = documentView(request.file, request.position.line, catalog);
   const line = request.position.line - view.startLine;
-  const at = hovered(view, line, request.position.character);
-  if (!at || !view.schema) return undefined;
+  const at = hoveredAt(view, line, request.position.character);
+  // A document that is a bare scalar or list has no field to explain.
+  if (!at || at.path.length === 0 || !view.schema) return undefined;
   if (view.group !== undefined && !isFluxGroup(view.group)) return undefined;
   const range: Range = {
     start: { line: request.position.line, character: at.start },
@@ -102,11 +167,10 @@ export function hover(request: HoverRequest): HoverResult | undefined {
   };
   const sections: string[] = [];
   if (at.path.length === 1 && at.path[0] === 'apiVersion') sections.push(apiVersionStatus(view, catalog));
-  if (at.on === 'value' && at.entry.value !== undefined) {
-    const siblings = view.lines.siblings(line, at.entry.col, at.startsItem);
-    const target = referenceTarget(at.path, siblings, view, view.lines.scalarAt(['spec', 'type']));
+  if (at.on === 'value' && at.value !== undefined) {
+    const target = referenceTarget(at.path, at.siblings(), view, view.lines.scalarAt(['spec', 'type']));
     if (target) {
-      sections.push(referenceSummary(target, at.entry.value, request.index, request.file.uri));
+      sections.push(referenceSummary(target, at.value, request.index, request.file.uri));
       return { markdown: sections.join('\n\n---\n\n'), range };
     }
   }
@@ -164,13 +228,13 @@ function apiVersionStatus(view: DocumentView, catalog: SchemaCatalog): string {
   const entry = catalog.find(group, version, kind);
   if (entry?.served) {
     const since = GA_SINCE[`${kind} ${apiVersion}`];
-    return `✅ ${code(apiVersion)} is served by current Flux: it is the current API version of ${kind}${since ? `, generally available since ${since}` : ''}.`;
+    return `**Served.** ${code(apiVersion)} is served by current Flux: it is the current API version of ${kind}${since ? `, generally available since ${since}` : ''}.`;
   }
   const removed = removedApiVersion(group, version, kind);
   if (removed) {
-    return `⛔ ${code(apiVersion)} ${kind} is no longer served: ${removed.removedIn} stopped serving it.${current ? ` Use ${code(current)}, the current version of ${kind}.` : ''}`;
+    return `**Not served.** ${code(apiVersion)} ${kind} is no longer served: ${removed.removedIn} stopped serving it.${current ? ` Use ${code(current)}, the current version of ${kind}.` : ''}`;
   }
-  return `⛔ ${kind} has no API version ${code(apiVersion)} in current Flux.${current ? ` The current one is ${code(current)}.` : ''}`;
+  return `**Unknown version.** ${kind} has no API version ${code(apiVersion)} in current Flux.${current ? ` The current one is ${code(current)}.` : ''}`;
 }
 
 /** Scalar fields worth showing for a referenced object, in this order. */

@@ -1,7 +1,8 @@
 // Lints the documents of one YAML file: syntax, Flux identity, schema.
 // Findings of a document depend only on its text and the settings, so they are cached on it.
 import type { ParsedDocument, PlacedDocument, YamlFile } from './documents';
-import { isFluxGroup, looksLikeFlux } from './fluxObjects';
+import { isMap, type Node } from 'yaml';
+import { findPair, isFluxGroup, looksLikeFlux, scalarString, splitApiVersion } from './fluxObjects';
 import { defaultCatalog, type SchemaCatalog } from './schemas';
 import { schemaFindings } from './diagnostics/schema';
 import { removedApiVersion } from './apiVersions';
@@ -52,7 +53,19 @@ function computeDocumentFindings(parsed: ParsedDocument, { catalog, settings }: 
       message: `YAML syntax error: ${e.message.split('\n')[0]}`,
     }));
   }
-  if (!identity || !isFluxGroup(identity.group) || !catalog.knowsGroup(identity.group)) return localRuleFindings(parsed);
+  if (!identity) {
+    const missingKind = missingKindFinding(parsed, catalog);
+    return missingKind ? [missingKind] : localRuleFindings(parsed);
+  }
+  if (!isFluxGroup(identity.group) || !catalog.knowsGroup(identity.group)) return localRuleFindings(parsed);
+  const plain = parsed.plainValue;
+  if (!plain.ok) {
+    const [start, end] = plain.at ?? [0, 1];
+    const message = plain.unresolvedAlias !== undefined
+      ? `alias *${plain.unresolvedAlias} has no anchor &${plain.unresolvedAlias} earlier in this document (anchors do not carry across ---)`
+      : `YAML error: ${plain.message.split('\n')[0]}`;
+    return [{ range: parsed.lines.rangeOf(start, end), severity: 'error', code: 'yaml/alias', message }];
+  }
   const entry = catalog.find(identity.group, identity.version, identity.kind);
   const rangeOf = (path: string[]) => {
     const r = nodeAtPath(yaml, path).value?.range;
@@ -80,6 +93,27 @@ function computeDocumentFindings(parsed: ParsedDocument, { catalog, settings }: 
     return [{ range: rangeOf(['apiVersion']), severity: 'error', code: 'flux/unknown-api-version', message: `${identity.kind} has no API version ${identity.version}${served ? `; current Flux serves ${served.group}/${served.version}` : ''}` }];
   }
   return [...schemaFindings(parsed, entry, catalog, settings), ...localRuleFindings(parsed)];
+}
+
+/**
+ * A Flux apiVersion with no kind at all: the API server rejects the object, and nothing else can
+ * be checked until the kind is known. (A kind that is present but not a string is left alone.)
+ */
+function missingKindFinding(parsed: ParsedDocument, catalog: SchemaCatalog): Finding | undefined {
+  const root = parsed.yaml.contents;
+  if (!isMap(root) || findPair(root, 'kind')) return undefined;
+  const apiVersionPair = findPair(root, 'apiVersion');
+  const apiVersion = scalarString(apiVersionPair?.value);
+  if (!apiVersion || !apiVersionPair?.key) return undefined;
+  const { group } = splitApiVersion(apiVersion);
+  if (!isFluxGroup(group) || !catalog.knowsGroup(group)) return undefined;
+  const key = (apiVersionPair.key as Node).range;
+  return {
+    range: parsed.lines.rangeOf(key?.[0] ?? 0, key?.[1] ?? 0),
+    severity: 'error',
+    code: 'schema/required',
+    message: `missing required field "kind": the API server rejects an object without it (${group} kinds: ${catalog.kindsOf(group).join(', ')})`,
+  };
 }
 
 /** Codes that do not apply to partial objects (kustomize patch files). */

@@ -20,3 +20,20 @@ export function describePattern(pattern: string): string {
 
 /** The whole-value regular expression of a Go duration (any unit). */
 export const GO_DURATION = new RegExp(DURATION_PATTERN);
+
+/**
+ * A Go duration with hours rewritten in minutes (`1h30m` → `90m`, `2h` → `120m`), for fields
+ * whose pattern has no hours; undefined when the text is not a duration.
+ */
+export function withoutHours(duration: string): string | undefined {
+  if (!GO_DURATION.test(duration)) return undefined;
+  let minutes = 0;
+  let rest = '';
+  for (const [, amount, unit] of duration.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
+    if (unit === 'h') minutes += Number(amount) * 60;
+    else if (unit === 'm') minutes += Number(amount);
+    else rest += `${amount}${unit}`;
+  }
+  const whole = Number.isInteger(minutes) ? `${minutes}m` : `${Math.round(minutes * 60)}s`;
+  return minutes > 0 ? `${whole}${rest}` : rest;
+}

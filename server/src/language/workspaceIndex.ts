@@ -185,15 +185,27 @@ export class WorkspaceIndex {
       file = new YamlFile(uri, text);
       this.files.set(uri, file);
     }
-    // Identical documents share one ParsedDocument, so keep a queue per parse.
+    // Documents before and after the edited ones are the same parses at the same places counted
+    // from either end: take their entries directly. Only the ones in between are matched by parse
+    // (a queue per parse: identical documents may share one).
+    const oldDocs = this.documentsByFile.get(uri) ?? [];
+    const docs = file.documents;
+    let head = 0;
+    while (head < docs.length && head < oldDocs.length && oldDocs[head].parsed === docs[head].parsed) head++;
+    let tail = 0;
+    while (tail < docs.length - head && tail < oldDocs.length - head
+      && oldDocs[oldDocs.length - 1 - tail].parsed === docs[docs.length - 1 - tail].parsed) tail++;
     const previous = new Map<ParsedDocument, IndexedDocument[]>();
-    for (const d of this.documentsByFile.get(uri) ?? []) pushTo(previous, d.parsed, d);
-    const documents: IndexedDocument[] = [];
+    for (let i = head; i < oldDocs.length - tail; i++) pushTo(previous, oldDocs[i].parsed, oldDocs[i]);
+    const documents: IndexedDocument[] = new Array<IndexedDocument>(docs.length);
     const objects: IndexedObject[] = [];
     const refs: ObjectReference[] = [];
-    let created = false;
-    for (const doc of file.documents) {
-      const old = previous.get(doc.parsed)?.shift();
+    const created: IndexedDocument[] = [];
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i];
+      const old = i < head ? oldDocs[i]
+        : i >= docs.length - tail ? oldDocs[i - docs.length + oldDocs.length]
+          : previous.get(doc.parsed)?.shift();
       let entry: IndexedDocument;
       if (old) {
         // Same text: only its place may have moved (lines inserted above it). Move the entries
@@ -201,17 +213,18 @@ export class WorkspaceIndex {
         moveDocument(old, doc.chunk.startLine, doc.index);
         entry = old;
       } else {
-        created = true;
         entry = { parsed: doc.parsed, startLine: doc.chunk.startLine, documentIndex: doc.index, refs: documentFileReferences(uri, doc) };
         const object = indexDocument(uri, doc);
         if (object) entry.object = object;
+        created.push(entry);
       }
-      documents.push(entry);
+      documents[i] = entry;
       if (entry.object) objects.push(entry.object);
       for (const ref of entry.refs) refs.push(ref);
     }
-    const leftOver = [...previous.values()].some((queue) => queue.length > 0);
-    if (created || leftOver) this.replaceEntries(uri, objects, refs);
+    const gone: IndexedDocument[] = [];
+    for (const queue of previous.values()) gone.push(...queue);
+    if (created.length || gone.length) this.replaceEntries(uri, objects, refs, gone, created);
     else {
       // The same objects and references, at most moved: the lookup maps hold them already.
       this.objectsByFile.set(uri, objects);
@@ -226,18 +239,15 @@ export class WorkspaceIndex {
     return file;
   }
 
-  /** Swaps a file's objects and references in the lookup maps, touching only what changed. */
-  private replaceEntries(uri: string, objects: IndexedObject[], refs: ObjectReference[]): void {
-    const oldObjects = this.objectsByFile.get(uri) ?? [];
-    const oldRefs = this.refsByFile.get(uri) ?? [];
-    const keptObjects = new Set(objects);
-    const keptRefs = new Set(refs);
-    const previousObjects = new Set(oldObjects);
-    const previousRefs = new Set(oldRefs);
-    const goneObjects = oldObjects.filter((o) => !keptObjects.has(o));
-    const newObjects = objects.filter((o) => !previousObjects.has(o));
-    const goneRefs = oldRefs.filter((r) => !keptRefs.has(r));
-    const newRefs = refs.filter((r) => !previousRefs.has(r));
+  /**
+   * Swaps a file's objects and references in the lookup maps, touching only what changed: the
+   * entries of the documents gone and of those created (the others stay where they are).
+   */
+  private replaceEntries(uri: string, objects: IndexedObject[], refs: ObjectReference[], gone: readonly IndexedDocument[], created: readonly IndexedDocument[]): void {
+    const goneObjects = gone.flatMap((d) => (d.object ? [d.object] : []));
+    const newObjects = created.flatMap((d) => (d.object ? [d.object] : []));
+    const goneRefs = gone.flatMap((d) => d.refs);
+    const newRefs = created.flatMap((d) => d.refs);
     removeFrom(this.byKindName, goneObjects, (o) => kindNameKey(o.identity.kind, o.identity.name));
     removeFrom(this.refsByTarget, goneRefs, (r) => kindNameKey(r.kind, r.name));
     for (const o of newObjects) pushTo(this.byKindName, kindNameKey(o.identity.kind, o.identity.name), o);
@@ -317,7 +327,7 @@ export class WorkspaceIndex {
 
   removeFile(uri: string): void {
     if (!this.files.has(uri)) return;
-    this.replaceEntries(uri, [], []);
+    this.replaceEntries(uri, [], [], this.documentsByFile.get(uri) ?? [], []);
     this.setPatchTargets(uri, []);
     this.setResources(uri, []);
     this.files.delete(uri);

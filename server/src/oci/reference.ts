@@ -15,10 +15,22 @@ const IPV6_HOST = /^\[[a-fA-F0-9:.]+\]$/;
 const MAX_NAME_LENGTH = 255;
 
 export class InvalidReferenceError extends Error {
-  constructor(readonly input: string, reason: string) {
-    super(`invalid reference "${input}": ${reason}`);
+  /** The text as given, except that anything shaped like `user:password@` is masked. */
+  readonly input: string;
+  constructor(input: string, reason: string) {
+    const shown = withoutUserInfo(input);
+    super(`invalid reference "${shown}": ${reason}`);
+    this.input = shown;
     this.name = 'InvalidReferenceError';
   }
+}
+
+/**
+ * Mask a `user[:password]@` part before the first slash, so that a reference
+ * pasted with credentials never repeats them in a message.
+ */
+function withoutUserInfo(text: string): string {
+  return text.replace(/^((?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?)([^/@]*)@(?=[^/]*\/|[^/]*$)(?![a-z0-9]+:[a-zA-Z0-9=_-]+$)/, (_all, scheme: string) => `${scheme}***@`);
 }
 
 export class Reference {
@@ -69,6 +81,13 @@ export function parseReference(text: string): Reference {
       throw new InvalidReferenceError(input, `only the oci:// scheme is understood, not ${scheme[1]}://`);
     }
     rest = rest.slice(scheme[0].length);
+  }
+
+  // `user:password@host/repo` is a URL habit; references carry no credentials.
+  const firstSlash = rest.indexOf('/');
+  const userInfoAt = rest.indexOf('@');
+  if (userInfoAt >= 0 && (firstSlash < 0 || userInfoAt < firstSlash) && firstSlash >= 0) {
+    throw new InvalidReferenceError(input, 'credentials do not belong in a reference; pass them with --creds or a Docker login');
   }
 
   let digest: string | undefined;

@@ -8,7 +8,7 @@ import { dirname, basename, join } from 'node:path';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Reference, apiHost } from './reference';
-import { Transport, TransportOptions, TransportRequest, TransportResponse, isTransientError, describeUrl } from './transport';
+import { Transport, TransportError, TransportOptions, TransportRequest, TransportResponse, isTransientError, describeUrl, errorCode } from './transport';
 import { AuthSession } from './auth/session';
 import { Credentials, CredentialSource, credentialChain, dockerConfigCredentials } from './auth/credentials';
 
@@ -26,6 +26,10 @@ const DEFAULT_MAX_TAGS = 100_000;
 const DEFAULT_CHUNK_THRESHOLD = 64 * 1024 * 1024;
 const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 const BLOB_DOWNLOAD_ATTEMPTS = 3;
+/** Fresh upload sessions tried for one blob before giving up. */
+const UPLOAD_ATTEMPTS = 3;
+/** What a registry answers when an earlier, interrupted request spoilt the upload session. */
+const SPOILT_UPLOAD_CODES = new Set(['BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID', 'SIZE_INVALID']);
 
 export interface Descriptor {
   mediaType: string;
@@ -69,8 +73,8 @@ export class RegistryError extends Error {
 }
 
 export class DigestMismatchError extends Error {
-  constructor(readonly expected: string, readonly actual: string, what: string) {
-    super(`digest mismatch for ${what}: expected ${expected} but the content hashes to ${actual}; nothing was kept`);
+  constructor(readonly expected: string, readonly actual: string, readonly what: string, consequence?: string) {
+    super(`digest mismatch for ${what}: expected ${expected} but got ${actual}${consequence ? `; ${consequence}` : ''}`);
     this.name = 'DigestMismatchError';
   }
 }
@@ -158,12 +162,17 @@ export class RegistryClient {
     while (url) {
       if (seen.has(url.href)) throw new RegistryError(`tag listing for ${ref.repository} loops back to a page it already read`);
       seen.add(url.href);
-      const response = await this.send(ref, { method: 'GET', url, headers: { accept: 'application/json' }, signal: options.signal }, 'pull');
-      if (response.status === 404) {
-        await this.fail(response, `repository ${ref.repository} was not found on ${ref.registry}`);
+      const page: URL = url;
+      const { response, bytes } = await this.getSmall(ref, page, 'application/json', options.signal, async (response) => {
+        if (response.status === 404) await this.fail(response, `repository ${ref.repository} was not found on ${ref.registry}`);
+        if (response.status !== 200) await this.fail(response, `listing tags of ${ref.repository}`);
+      });
+      let body: { tags?: string[] | null };
+      try {
+        body = JSON.parse(bytes.toString('utf8')) as { tags?: string[] | null };
+      } catch {
+        throw new RegistryError(`the tag list of ${ref.repository} from ${ref.registry} is not JSON`);
       }
-      if (response.status !== 200) await this.fail(response, `listing tags of ${ref.repository}`);
-      const body = JSON.parse(await response.text()) as { tags?: string[] | null };
       for (const tag of body.tags ?? []) {
         if (tags.length >= maxTags) throw new RegistryError(`${ref.repository} has more than ${maxTags} tags; raise the limit to list them all`);
         tags.push(tag);
@@ -186,13 +195,13 @@ export class RegistryClient {
 
   /** The manifest bytes, verified against the digest requested or reported. */
   async getManifest(ref: Reference, options: Options): Promise<Manifest> {
-    const response = await this.send(ref, { method: 'GET', url: this.url(ref, `/manifests/${ref.reference}`), headers: { accept: MANIFEST_ACCEPT }, signal: options.signal }, 'pull');
-    if (response.status === 404) await this.fail(response, `manifest ${ref} was not found`);
-    if (response.status !== 200) await this.fail(response, `fetching manifest ${ref}`);
-    const bytes = await response.buffer(MAX_MANIFEST_BYTES);
+    const { response, bytes } = await this.getSmall(ref, this.url(ref, `/manifests/${ref.reference}`), MANIFEST_ACCEPT, options.signal, async (response) => {
+      if (response.status === 404) await this.fail(response, `manifest ${ref} was not found`);
+      if (response.status !== 200) await this.fail(response, `fetching manifest ${ref}`);
+    }, MAX_MANIFEST_BYTES);
     const actual = sha256Digest(bytes);
     const expected = ref.digest ?? response.headers['docker-content-digest'];
-    if (expected && expected.startsWith('sha256:') && expected !== actual) throw new DigestMismatchError(expected, actual, `manifest ${ref}`);
+    if (expected && expected.startsWith('sha256:') && expected !== actual) throw new DigestMismatchError(expected, actual, `manifest ${ref}`, 'it was not used');
     let mediaType = stripParams(response.headers['content-type']);
     try {
       const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: string };
@@ -236,11 +245,13 @@ export class RegistryClient {
         return;
       } catch (error) {
         await rm(temporary, { force: true });
-        if (attempt < BLOB_DOWNLOAD_ATTEMPTS && isTransientError(error) && !options.signal.aborted) {
+        if (error instanceof DigestMismatchError) throw new DigestMismatchError(error.expected, error.actual, error.what, 'nothing was written');
+        if (options.signal.aborted || !isTransientError(error)) throw error;
+        if (attempt < BLOB_DOWNLOAD_ATTEMPTS) {
           this.options.log?.(`blob ${descriptor.digest} transfer interrupted; starting again`);
           continue;
         }
-        throw error;
+        throw new TransportError(`the download of blob ${descriptor.digest} from ${ref.registry} was cut off ${attempt} times (last: ${error instanceof Error ? error.message : String(error)}); nothing was written`, errorCode(error), { cause: error });
       }
     }
   }
@@ -256,68 +267,85 @@ export class RegistryClient {
       options.onProgress?.(blob.size, blob.size);
       return 'exists';
     }
-    let start: TransportResponse;
-    if (options.mountFrom && options.mountFrom !== ref.repository) {
-      const query = new URLSearchParams({ mount: blob.digest, from: options.mountFrom });
-      start = await this.send(ref, { method: 'POST', url: this.url(ref, `/blobs/uploads/?${query}`), signal }, 'pull,push', [`repository:${options.mountFrom}:pull`]);
-      if (start.status === 201) {
-        start.discard();
-        options.onProgress?.(blob.size, blob.size);
-        return 'mounted';
+    for (let attempt = 1; ; attempt++) {
+      let start: TransportResponse;
+      if (options.mountFrom && options.mountFrom !== ref.repository && attempt === 1) {
+        const query = new URLSearchParams({ mount: blob.digest, from: options.mountFrom });
+        start = await this.send(ref, { method: 'POST', url: this.url(ref, `/blobs/uploads/?${query}`), signal }, 'pull,push', [`repository:${options.mountFrom}:pull`]);
+        if (start.status === 201) {
+          start.discard();
+          options.onProgress?.(blob.size, blob.size);
+          return 'mounted';
+        }
+        // Anything else is an ordinary upload session (the registry could not mount).
+      } else {
+        start = await this.send(ref, { method: 'POST', url: this.url(ref, '/blobs/uploads/'), signal }, 'pull,push');
       }
-    } else {
-      start = await this.send(ref, { method: 'POST', url: this.url(ref, '/blobs/uploads/'), signal }, 'pull,push');
+      if (start.status !== 202) await this.fail(start, `starting the upload of ${blob.digest}`);
+      start.discard();
+      const location = uploadLocation(start);
+      try {
+        if (blob.size > (this.options.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD)) await this.uploadInChunks(ref, blob, location, options);
+        else await this.uploadWhole(ref, blob, location, options);
+        return 'uploaded';
+      } catch (error) {
+        // An interrupted upload leaves a session the registry may have dropped or
+        // half-filled (distribution drops it); a fresh session is the reliable way on.
+        if (attempt >= UPLOAD_ATTEMPTS || signal.aborted || !uploadCanRestart(error)) throw error;
+        this.options.log?.(`upload of ${blob.digest} was interrupted; starting it again`);
+      }
     }
-    if (start.status !== 202) await this.fail(start, `starting the upload of ${blob.digest}`);
-    start.discard();
-    let location = uploadLocation(start);
-    const threshold = this.options.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD;
-    if (blob.size > threshold) {
-      const chunkSize = this.options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-      for (let offset = 0; offset < blob.size; offset += chunkSize) {
-        const end = Math.min(offset + chunkSize, blob.size);
-        const response = await this.sendUpload(ref, {
-          method: 'PATCH',
-          url: location,
-          headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - offset), 'content-range': `${offset}-${end - 1}` },
-          body: () => blob.open(offset, end),
-          signal,
-        });
-        if (response.status !== 202) await this.fail(response, `uploading bytes ${offset}-${end - 1} of ${blob.digest}`);
-        response.discard();
-        location = uploadLocation(response);
-        options.onProgress?.(end, blob.size);
-      }
-      location.searchParams.set('digest', blob.digest);
-      const done = await this.sendUpload(ref, { method: 'PUT', url: location, signal });
-      if (done.status !== 201) await this.fail(done, `finishing the upload of ${blob.digest}`);
-      done.discard();
-    } else {
-      location.searchParams.set('digest', blob.digest);
-      let sent = 0;
+  }
+
+  private async uploadInChunks(ref: Reference, blob: BlobSource, start: URL, options: Options & { onProgress?: Progress }): Promise<void> {
+    const { signal } = options;
+    const chunkSize = this.options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    let location = start;
+    for (let offset = 0; offset < blob.size; offset += chunkSize) {
+      const end = Math.min(offset + chunkSize, blob.size);
       const response = await this.sendUpload(ref, {
-        method: 'PUT',
+        method: 'PATCH',
         url: location,
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
-        body: () => {
-          sent = 0;
-          const counted = new Transform({
-            transform(chunk: Buffer, _e, callback) {
-              sent += chunk.length;
-              options.onProgress?.(sent, blob.size);
-              callback(null, chunk);
-            },
-          });
-          const source = blob.open();
-          source.on('error', (error) => counted.destroy(error));
-          return source.pipe(counted);
-        },
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - offset), 'content-range': `${offset}-${end - 1}` },
+        body: () => blob.open(offset, end),
         signal,
       });
-      if (response.status !== 201) await this.fail(response, `uploading ${blob.digest}`);
+      if (response.status !== 202) await this.fail(response, `uploading bytes ${offset}-${end - 1} of ${blob.digest}`);
       response.discard();
+      location = uploadLocation(response);
+      options.onProgress?.(end, blob.size);
     }
-    return 'uploaded';
+    location.searchParams.set('digest', blob.digest);
+    const done = await this.sendUpload(ref, { method: 'PUT', url: location, signal });
+    if (done.status !== 201) await this.fail(done, `finishing the upload of ${blob.digest}`);
+    done.discard();
+  }
+
+  private async uploadWhole(ref: Reference, blob: BlobSource, start: URL, options: Options & { onProgress?: Progress }): Promise<void> {
+    const location = new URL(start);
+    location.searchParams.set('digest', blob.digest);
+    let sent = 0;
+    const response = await this.sendUpload(ref, {
+      method: 'PUT',
+      url: location,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+      body: () => {
+        sent = 0;
+        const counted = new Transform({
+          transform(chunk: Buffer, _e, callback) {
+            sent += chunk.length;
+            options.onProgress?.(sent, blob.size);
+            callback(null, chunk);
+          },
+        });
+        const source = blob.open();
+        source.on('error', (error) => counted.destroy(error));
+        return source.pipe(counted);
+      },
+      signal: options.signal,
+    });
+    if (response.status !== 201) await this.fail(response, `uploading ${blob.digest}`);
+    response.discard();
   }
 
   /** Store a manifest under a tag or digest and check the digest the registry reports. */
@@ -329,7 +357,9 @@ export class RegistryClient {
     if (response.status !== 201 && response.status !== 200) await this.fail(response, `pushing the manifest of ${ref}`);
     response.discard();
     const reported = response.headers['docker-content-digest'];
-    if (reported && reported !== digest) throw new DigestMismatchError(digest, reported, `the manifest stored by ${ref.registry}`);
+    if (reported && reported !== digest) {
+      throw new DigestMismatchError(digest, reported, `the manifest stored by ${ref.registry}`, `the registry reports different content under ${ref.reference}; do not rely on it`);
+    }
     return digest;
   }
 
@@ -370,10 +400,32 @@ export class RegistryClient {
       return;
     }
     if (response.status === 400 || response.status === 405) {
-      await this.fail(response, `${ref.registry} cannot delete a tag on its own; delete the manifest by digest instead (that removes every tag pointing at it)`);
+      // Registries without tag deletion read the tag as a malformed digest; their wording only confuses.
+      response.discard();
+      throw new RegistryError(
+        `${ref.registry} cannot delete a tag on its own (HTTP ${response.status}); delete the manifest instead, which removes every tag pointing at it`,
+        response.status,
+      );
     }
     if (response.status === 404) await this.fail(response, `tag ${ref.tag} was not found`);
     await this.fail(response, `deleting tag ${ref.tag}`);
+  }
+
+  /**
+   * GET a small document (manifest, tag page) into memory. A connection cut
+   * while the body arrives is retried, like one cut before the headers.
+   */
+  private async getSmall(ref: Reference, url: URL, accept: string, signal: AbortSignal, check: (response: TransportResponse) => Promise<void>, limit?: number): Promise<{ response: TransportResponse; bytes: Buffer }> {
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.send(ref, { method: 'GET', url, headers: { accept }, signal }, 'pull');
+      await check(response);
+      try {
+        return { response, bytes: await response.buffer(limit) };
+      } catch (error) {
+        if (attempt >= BLOB_DOWNLOAD_ATTEMPTS || signal.aborted || !isTransientError(error)) throw error;
+        this.options.log?.(`reading ${describeUrl(url)} was interrupted; asking again`);
+      }
+    }
   }
 
   private url(ref: Reference, suffix: string): URL {
@@ -404,8 +456,15 @@ export class RegistryClient {
       }
     } else response.discard();
     const status = response.status;
-    throw new RegistryError(`${what}: ${describeStatus(status)}${detail ? ` (${detail})` : ''} from ${describeUrl(response.url)}`, status, codes);
+    // Error bodies are the server's words; some echo the request, so secrets are scrubbed.
+    const message = `${what}: ${describeStatus(status)}${detail ? ` (${this.auth.redact(detail).slice(0, 500)})` : ''} from ${describeUrl(response.url)}`;
+    throw new RegistryError(message, status, codes);
   }
+}
+
+function uploadCanRestart(error: unknown): boolean {
+  if (isTransientError(error)) return true;
+  return error instanceof RegistryError && (error.status === 416 || error.codes.some((code) => SPOILT_UPLOAD_CODES.has(code)));
 }
 
 function describeStatus(status: number): string {

@@ -152,7 +152,9 @@ export class Transport {
       } catch (error) {
         if (request.signal.aborted) throw abortReason(request.signal);
         const code = errorCode(error);
-        if (attempt < this.options.maxRetries && code !== undefined && RETRY_ERROR_CODES.has(code)) {
+        // A refused connection rarely heals within seconds: one more try, not the full budget.
+        const budget = code === 'ECONNREFUSED' ? Math.min(1, this.options.maxRetries) : this.options.maxRetries;
+        if (attempt < budget && code !== undefined && RETRY_ERROR_CODES.has(code)) {
           await sleep(this.backoff(attempt), request.signal);
           continue;
         }
@@ -275,14 +277,19 @@ function wrapResponse(res: http.IncomingMessage, url: URL, isHead: boolean): Tra
     async buffer(limitBytes = DEFAULT_BODY_LIMIT) {
       const chunks: Buffer[] = [];
       let total = 0;
-      for await (const chunk of body) {
-        const piece = chunk as Buffer;
-        total += piece.length;
-        if (total > limitBytes) {
-          body.destroy();
-          throw new TransportError(`response from ${url.host} is larger than ${limitBytes} bytes`);
+      try {
+        for await (const chunk of body) {
+          const piece = chunk as Buffer;
+          total += piece.length;
+          if (total > limitBytes) {
+            body.destroy();
+            throw new TransportError(`response from ${url.host} is larger than ${limitBytes} bytes`);
+          }
+          chunks.push(piece);
         }
-        chunks.push(piece);
+      } catch (error) {
+        if (error instanceof TransportError || !isTransientError(error)) throw error;
+        throw new TransportError(`the connection to ${url.host} was cut while reading the response (${errorCode(error) ?? 'aborted'})`, errorCode(error) ?? 'ECONNRESET', { cause: error });
       }
       return Buffer.concat(chunks);
     },
@@ -324,6 +331,12 @@ function describeNetworkError(error: unknown, url: URL): Error {
   const detail = error instanceof Error ? error.message : String(error);
   if (code && CERT_ERROR.test(code)) {
     return new TransportError(`TLS certificate of ${url.host} is not trusted (${code}); pass the registry's CA file`, code, { cause: error });
+  }
+  if (code === 'ECONNREFUSED') {
+    return new TransportError(`cannot connect to ${url.host}: connection refused; is the registry running and is the port right?`, code, { cause: error });
+  }
+  if (code === 'ENOTFOUND') {
+    return new TransportError(`cannot find the registry host ${url.hostname}: the name does not resolve`, code, { cause: error });
   }
   return new TransportError(`cannot reach ${describeUrl(url)}: ${detail}`, code, { cause: error });
 }

@@ -1,6 +1,7 @@
 // What the cursor is on: a key being typed (and the map around it) or a value of a known field.
 import type { PathSegment } from '../yamlPath';
 import { DocumentLines, tokenizeLine } from './yamlLines';
+import { flowCursorContext, openBrackets } from './flowCursor';
 
 export interface CursorContext {
   /** A map key is being typed, or the value of `path` is. */
@@ -26,6 +27,8 @@ export interface CursorContext {
   lineIndent: number;
   /** Keys of the surrounding map and their inline values (key mode: the map; value mode: the field's map). */
   siblings: Map<string, string | undefined>;
+  /** Inside a one-line flow map (`{...}`): whatever is inserted must stay on the line. */
+  inFlow?: boolean;
 }
 
 const WORD_AFTER = /^[^\s:#"',[\]{}]*/;
@@ -36,6 +39,8 @@ export function cursorContext(lines: DocumentLines, line: number, character: num
   const after = text.slice(character);
   if (/^(---|\.\.\.)([ \t]|$)/.test(before)) return undefined;
   if (/(^|[ \t])#/.test(before.replace(/"[^"]*"|'[^']*'/g, '""'))) return undefined; // inside a comment
+  // Inside `{...}` or `[...]` only the flow reader knows where the cursor is.
+  if (/[{[]/.test(before) && openBrackets(before)?.length) return flowCursorContext(lines, line, character);
   const entries = tokenizeLine(before);
   const lineIndent = /^[ \t]*/.exec(text)![0].length;
   const last = entries[entries.length - 1];

@@ -74,6 +74,7 @@ function produce(setting: CompletionSetting): CompletionEntry[] {
   if (cursor.mode === 'value') {
     return [...valueCompletions(setting), ...referenceCompletions(setting)];
   }
+  if (cursor.inFlow) return keyCompletions(setting);
   // A list item of scalars (`- ` under components, buildMetadata...): complete the value.
   if (cursor.startsItem && view.schema) {
     const at = schemaAt(view.schema, cursor.path);

@@ -52,6 +52,14 @@ export function fieldSnippet(name: string, node: SchemaNode, unit: string, stops
   return [`${key}: ${scalarValue(node, stops)}`];
 }
 
+/** A field inside a one-line flow map: the value stays on the line (`{}` / `[]` for collections). */
+function flowFieldSnippet(name: string, node: SchemaNode): string {
+  const key = /^[A-Za-z0-9_./-]+$/.test(name) ? name : JSON.stringify(name);
+  if (isArrayNode(node)) return `${key}: [\${1}]`;
+  if (isObjectNode(node) || isMapNode(node)) return `${key}: {\${1}}`;
+  return `${key}: ${scalarValue(node, { next: 1 })}`;
+}
+
 function requiredChildren(node: SchemaNode, unit: string, stops: Stops, depth: number): string[] {
   const out: string[] = [];
   for (const child of node.required ?? []) {
@@ -95,6 +103,8 @@ export function keyCompletions(s: CompletionSetting): CompletionEntry[] {
     if (cursor.hasColon) {
       newText = name;
       snippet = false;
+    } else if (cursor.inFlow) {
+      newText = flowFieldSnippet(name, node);
     } else {
       const lines = fieldSnippet(name, node, s.indentUnit, { next: 1 });
       if (itemPrefix) lines[0] = itemPrefix + lines[0];

@@ -6,7 +6,7 @@ import type { ParsedDocument } from '../documents';
 import type { SchemaCatalog, SchemaEntry } from '../schemas';
 import type { Finding, LintSettings, Severity } from '../types';
 import { nodeAtPath, parseInstancePath, formatPath, type PathSegment } from '../yamlPath';
-import { DURATION_PATTERN, DURATION_NO_HOURS_PATTERN, GO_DURATION, describePattern } from '../patterns';
+import { DURATION_PATTERN, DURATION_NO_HOURS_PATTERN, GO_DURATION, describePattern, withoutHours } from '../patterns';
 
 const article = (kind: string) => (/^[AEIOU]/.test(kind) ? 'an' : 'a');
 
@@ -56,7 +56,7 @@ function patternMessage(field: string, value: unknown, pattern: string, kind: st
   }
   if (pattern === DURATION_NO_HOURS_PATTERN) {
     if (GO_DURATION.test(text)) {
-      return { code: 'schema/duration', message: `${field} of ${article(kind)} ${kind} accepts ms, s and m only; write ${show(text)} without hours, e.g. as minutes` };
+      return { code: 'schema/duration', message: `${field} of ${article(kind)} ${kind} accepts ms, s and m only, not hours; write ${show(text)} as ${show(withoutHours(text))}` };
     }
     return { code: 'schema/duration', message: `${field} ${show(text)} is not a duration; use ms, s or m units such as 60s or 5m` };
   }
@@ -66,8 +66,8 @@ function patternMessage(field: string, value: unknown, pattern: string, kind: st
 /** Validates a parsed Flux document against its schema. */
 export function schemaFindings(parsed: ParsedDocument, entry: SchemaEntry, catalog: SchemaCatalog, settings: LintSettings): Finding[] {
   const validate = catalog.validator(entry);
-  const value = parsed.yaml.toJS({ maxAliasCount: 100 }) as unknown;
-  if (validate(value)) return [];
+  const plain = parsed.plainValue;
+  if (!plain.ok || validate(plain.value)) return [];
   const findings: Finding[] = [];
   const seen = new Set<string>();
   for (const error of collapse(validate.errors ?? [])) {

@@ -15,6 +15,32 @@ import { ociRepositoryFixes } from './ociRepository';
 export type { QuickFix } from './edits';
 
 export function quickFixesFor(finding: Pick<Finding, 'code' | 'range' | 'data'>, file: YamlFile, index: WorkspaceIndex, context: LintContext): QuickFix[] {
+  return withLineEnds(fixesByCode(finding, file, index, context), (uri) => (uri === file.uri ? file : index.file(uri)));
+}
+
+const usesCrlf = (text: string): boolean => {
+  const newline = text.indexOf('\n');
+  return newline > 0 && text[newline - 1] === '\r';
+};
+
+/**
+ * Rules write their new lines with \n; in a file whose lines end with \r\n that would leave mixed
+ * line ends, so inserted line breaks follow the file's own convention (judged by its first line).
+ */
+function withLineEnds(fixes: QuickFix[], fileOf: (uri: string) => YamlFile | undefined): QuickFix[] {
+  return fixes.map((fix) => {
+    const edits: QuickFix['edits'] = {};
+    for (const [uri, list] of Object.entries(fix.edits)) {
+      const text = fileOf(uri)?.text;
+      edits[uri] = text !== undefined && usesCrlf(text)
+        ? list.map((e) => ({ ...e, newText: e.newText.replace(/\r?\n/g, '\r\n') }))
+        : list;
+    }
+    return { ...fix, edits };
+  });
+}
+
+function fixesByCode(finding: Pick<Finding, 'code' | 'range' | 'data'>, file: YamlFile, index: WorkspaceIndex, context: LintContext): QuickFix[] {
   const doc = file.documentAtLine(finding.range.start.line);
   if (!doc) return [];
   const uri = file.uri;

@@ -15,9 +15,10 @@ const ALWAYS_DROP: PathSegment[][] = [['spec', 'verify']];
 export function gitOnlyPaths(doc: PlacedDocument, catalog: SchemaCatalog): PathSegment[][] | undefined {
   const target = catalog.servedVersion('OCIRepository');
   if (!target) return undefined;
-  const value = doc.parsed.yaml.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
-  value.apiVersion = `${target.group}/${target.version}`;
-  value.kind = 'OCIRepository';
+  const plain = doc.parsed.plainValue;
+  if (!plain.ok || typeof plain.value !== 'object' || plain.value === null) return undefined;
+  // A copy: the plain value is cached on the document and shared.
+  const value = { ...(plain.value as Record<string, unknown>), apiVersion: `${target.group}/${target.version}`, kind: 'OCIRepository' };
   const validate = catalog.validator(target);
   validate(value);
   const paths: PathSegment[][] = ALWAYS_DROP.filter((p) => nodeAtPath(doc.parsed.yaml, p).depth === p.length);

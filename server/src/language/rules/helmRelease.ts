@@ -19,7 +19,7 @@ export function helmReleaseFindings(parsed: ParsedDocument): Finding[] {
     return [{ range: keyRange(chartRef.key as never), severity: 'error', code: 'flux/helmrelease-chart-both', message: 'a HelmRelease takes either chart or chartRef, not both; the API server rejects it' }];
   }
   if (!chart && !chartRef) {
-    return [{ range: keyRange(spec.key as never), severity: 'error', code: 'flux/helmrelease-chart-missing', message: 'a HelmRelease needs chart (a chart template) or chartRef (an OCIRepository or HelmChart); the API server rejects it without one' }];
+    return [{ range: keyRange(spec.key as never), severity: 'error', code: 'flux/helmrelease-chart-missing', message: 'a HelmRelease needs chart (a chart template) or chartRef (an OCIRepository, HelmChart or ExternalArtifact); the API server rejects it without one' }];
   }
   return [];
 }

@@ -2,12 +2,12 @@
 // repository path the registry will refuse, Docker Hub by omission; malformed digests,
 // version ranges Flux cannot parse, semverFilter expressions that do not compile, and several
 // refs at once (digest wins over semver, semver over tag).
-import { isMap, type Node } from 'yaml';
+import { isMap, type Node, type YAMLMap } from 'yaml';
 import type { ParsedDocument, PlacedDocument } from '../documents';
 import { scalarString } from '../fluxObjects';
 import type { Finding, TextEdit } from '../types';
 import { nodeAtPath } from '../yamlPath';
-import { replaceNode, setField, type QuickFix } from './edits';
+import { fileRange, replaceNode, setField, type QuickFix } from './edits';
 import { checkConstraint } from './semverRange';
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
@@ -78,7 +78,7 @@ export function ociRepositoryFindings(parsed: ParsedDocument): Finding[] {
         range: range(url.node, start + shift, url.text.length + shift),
         severity: 'error',
         code: 'flux/oci-url-reference',
-        message: `the url must name the repository only; source-controller does not read a ${parts.digest !== undefined ? 'digest' : 'tag'} in it. Put it in ref.${parts.digest !== undefined ? 'digest' : 'tag'}`,
+        message: `the url must name the repository only: source-controller refuses a url with a ${parts.digest !== undefined ? 'digest' : 'tag'} in it ("URL must not contain a tag") and the OCIRepository never becomes ready. Put it in ref.${parts.digest !== undefined ? 'digest' : 'tag'}`,
       });
     }
     const components = parts.path.split('/');
@@ -146,6 +146,16 @@ export function regexpProblem(pattern: string): string | undefined {
 
 const yamlScalar = (text: string) => (/^[0-9.]+$|^(true|false|null|yes|no|on|off|~)$/i.test(text) || /[:#{}[\],&*!|>'"%@`]/.test(text) ? JSON.stringify(text) : text);
 
+/** Adds `pairs` (already rendered, `k: v, k2: v2`) at the end of a one-line flow map. */
+function appendToFlowMap(doc: PlacedDocument, map: YAMLMap, pairs: string): TextEdit | undefined {
+  const last = map.items[map.items.length - 1];
+  const lastNode = (last?.value ?? last?.key) as Node | null | undefined;
+  if (last && !lastNode?.range) return undefined;
+  const at = lastNode?.range ? lastNode.range[1] : (map.range?.[0] ?? -1) + 1;
+  if (at <= 0) return undefined;
+  return { range: fileRange(doc, at, at), newText: last ? `, ${pairs}` : pairs };
+}
+
 export function ociRepositoryFixes(uri: string, doc: PlacedDocument, code: string): QuickFix[] {
   const urlNode = nodeAtPath(doc.parsed.yaml, ['spec', 'url']).value;
   const url = scalarString(urlNode);
@@ -169,7 +179,16 @@ export function ociRepositoryFixes(uri: string, doc: PlacedDocument, code: strin
   const fields: [string, string][] = [];
   if (parts.digest !== undefined) fields.push(['digest', parts.digest]);
   else if (parts.tag !== undefined) fields.push(['tag', parts.tag]);
-  if (ref.depth === 2 && isMap(ref.value)) {
+  const spec = nodeAtPath(doc.parsed.yaml, ['spec']).value;
+  if (ref.depth === 2 && isMap(ref.value) && ref.value.flow) {
+    const edit = appendToFlowMap(doc, ref.value, fields.map(([k, v]) => `${k}: ${yamlScalar(v)}`).join(', '));
+    if (!edit) return [];
+    edits.push(edit);
+  } else if (ref.depth !== 2 && isMap(spec) && spec.flow) {
+    const edit = appendToFlowMap(doc, spec, `ref: {${fields.map(([k, v]) => `${k}: ${yamlScalar(v)}`).join(', ')}}`);
+    if (!edit) return [];
+    edits.push(edit);
+  } else if (ref.depth === 2 && isMap(ref.value)) {
     for (const [key, value] of fields) {
       const edit = setField(doc, ['spec', 'ref'], key, yamlScalar(value));
       if (!edit) return [];
@@ -180,6 +199,16 @@ export function ociRepositoryFixes(uri: string, doc: PlacedDocument, code: strin
     if (!edit) return [];
     edits.push(...edit);
   }
+  // An insertion right where the url ends (url was the flow map's last pair) joins the url's edit,
+  // so no two edits touch the same place.
+  const [urlEdit, ...rest] = edits;
+  const joined = rest.filter((e) => {
+    const touches = e.range.start.line === urlEdit.range.end.line && e.range.start.character === urlEdit.range.end.character
+      && e.range.end.line === e.range.start.line && e.range.end.character === e.range.start.character;
+    if (touches) urlEdit.newText += e.newText;
+    return !touches;
+  });
+  edits.splice(0, edits.length, urlEdit, ...joined);
   const moved = fields.map(([k]) => k).join(' and ');
   return [{ title: `Move the ${moved} from the url to ref.${moved}`, kind: 'quickfix', isPreferred: true, edits: { [uri]: edits } }];
 }

@@ -41,9 +41,10 @@ function computePlan(parsed: ParsedDocument, catalog: SchemaCatalog): MigrationP
   if (!identity) return undefined;
   const target = catalog.servedVersion(identity.kind);
   if (!target) return undefined;
-  const value = parsed.yaml.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
-  if (typeof value !== 'object' || value === null) return undefined;
-  value.apiVersion = `${target.group}/${target.version}`;
+  const plain = parsed.plainValue;
+  if (!plain.ok || typeof plain.value !== 'object' || plain.value === null || Array.isArray(plain.value)) return undefined;
+  // A copy: the plain value is cached on the document and shared.
+  const value = { ...(plain.value as Record<string, unknown>), apiVersion: `${target.group}/${target.version}` };
   const validate = catalog.validator(target);
   validate(value);
   const plan: MigrationPlan = { target, patchMaps: [], valuesFileMaps: [], drops: [] };

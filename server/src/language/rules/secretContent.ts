@@ -1,7 +1,7 @@
 // Registry Secrets written by hand: plain JSON under `data:` (the API server expects base64
 // there), and the Secret type `oci-registry`, which Kubernetes does not have.
 // SOPS-encrypted Secrets are left alone: their values are ciphertext.
-import { isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { ParsedDocument, PlacedDocument } from '../documents';
 import { findPair, scalarString } from '../fluxObjects';
 import type { Finding, TextEdit } from '../types';
@@ -77,7 +77,8 @@ export function secretContentFindings(parsed: ParsedDocument): Finding[] {
   }
   if (inData) {
     const value = writtenValue(inData.value);
-    const state = value === undefined ? 'bad-base64' : dataState(value);
+    // An alias stands for its anchor's value, which is judged where it is written.
+    const state = isAlias(inData.value) ? 'ok' : value === undefined ? 'bad-base64' : dataState(value);
     const at = range((inData.value as Node | null) ?? (inData.key as Node));
     if (state === 'plain-json') {
       findings.push({ range: at, severity: 'error', code: 'flux/dockerconfigjson-plain', message: `${DOCKERCONFIG_KEY} under data: must be base64; this is plain JSON, which the API server rejects. Put it under stringData: or encode it` });
@@ -103,8 +104,11 @@ export function secretContentFixes(uri: string, doc: PlacedDocument, code: strin
     if (!typeNode) return [];
     const keys = [...keysOf(findPair(root, 'data')?.value), ...keysOf(findPair(root, 'stringData')?.value)];
     const basic = keys.includes('username') || keys.includes('password');
+    // A Secret holding only username/password would just trade this error for a missing
+    // .dockerconfigjson key, so it is offered Opaque alone.
+    const dockerConfig = !basic || keys.includes(DOCKERCONFIG_KEY);
     return [
-      { title: `Change the type to ${DOCKERCONFIG_TYPE}`, kind: 'quickfix', isPreferred: !basic, edits: { [uri]: [replaceNode(doc, typeNode, DOCKERCONFIG_TYPE)] } },
+      ...(dockerConfig ? [{ title: `Change the type to ${DOCKERCONFIG_TYPE}`, kind: 'quickfix' as const, isPreferred: !basic, edits: { [uri]: [replaceNode(doc, typeNode, DOCKERCONFIG_TYPE)] } }] : []),
       ...(basic ? [{ title: 'Change the type to Opaque (username/password, as a HelmRepository accepts)', kind: 'quickfix' as const, isPreferred: true, edits: { [uri]: [replaceNode(doc, typeNode, 'Opaque')] } }] : []),
     ];
   }

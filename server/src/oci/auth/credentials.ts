@@ -79,7 +79,9 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
       config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as DockerConfigFile;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new CredentialError(`cannot read the Docker config in ${dir}: ${(error as Error).message}`);
+      // JSON.parse quotes the text around a syntax error, which may be a secret: say only where.
+      if (error instanceof SyntaxError) throw new CredentialError(`the Docker config ${join(dir, 'config.json')} is not valid JSON`);
+      throw new CredentialError(`cannot read the Docker config in ${dir}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
     }
     const helper = findEntry(config.credHelpers, registry) ?? config.credsStore;
     const entry = findEntry(config.auths, registry);

@@ -36,6 +36,8 @@ export class AuthSession {
   private readonly hostSchemes = new Map<string, HostScheme>();
   private readonly credentialsByHost = new Map<string, Promise<Credentials | undefined>>();
   private readonly tokens = new TokenCache();
+  /** Every secret this session has held, so that text from a server can be scrubbed of them. */
+  private readonly secrets = new Set<string>();
 
   constructor(
     readonly transport: Transport,
@@ -86,7 +88,10 @@ export class AuthSession {
   private credentialsFor(host: string, signal: AbortSignal): Promise<Credentials | undefined> {
     let found = this.credentialsByHost.get(host);
     if (!found) {
-      found = this.credentials(host, signal);
+      found = this.credentials(host, signal).then((creds) => {
+        this.remember(creds);
+        return creds;
+      });
       this.credentialsByHost.set(host, found);
       found.catch(() => this.credentialsByHost.delete(host));
     }
@@ -111,9 +116,34 @@ export class AuthSession {
       const response = await this.fetchToken(known.realm, known.service, scopes, creds, signal);
       token = response.token ?? response.access_token;
       if (!token) throw new AuthError(`the token service for ${host} answered without a token`);
+      this.addSecret(token);
       this.tokens.set(key, token, response.expires_in, response.issued_at);
     }
     return `Bearer ${token}`;
+  }
+
+  /**
+   * Replace every secret this session knows (passwords, tokens, Basic header
+   * values) in text that came from a server, such as an error body that
+   * echoes the request. Used for every message built from server output.
+   */
+  redact(text: string): string {
+    let result = text;
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) result = result.split(secret).join('***');
+    return result;
+  }
+
+  private remember(creds: Credentials | undefined): void {
+    if (!creds) return;
+    if (creds.kind === 'basic') {
+      this.addSecret(creds.password);
+      this.addSecret(Buffer.from(`${creds.username}:${creds.password}`).toString('base64'));
+    } else this.addSecret(creds.token);
+  }
+
+  private addSecret(secret: string): void {
+    // Very short values would scrub ordinary words; nobody uses them as secrets.
+    if (secret.length >= 4) this.secrets.add(secret);
   }
 
   private refuseCleartext(host: string, what: string): void {
@@ -155,7 +185,7 @@ export class AuthSession {
       if ((response.status === 404 || response.status === 405) && creds.kind === 'basic') {
         response.discard();
       } else {
-        return this.readTokenResponse(response, realmUrl);
+        return this.readTokenResponse(response, realmUrl, true);
       }
     }
     const url = new URL(realmUrl);
@@ -164,13 +194,19 @@ export class AuthSession {
     const headers: Record<string, string> = {};
     if (creds?.kind === 'basic') headers['authorization'] = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
     const response = await this.transport.request({ method: 'GET', url, headers, signal });
-    return this.readTokenResponse(response, realmUrl);
+    return this.readTokenResponse(response, realmUrl, creds !== undefined);
   }
 
-  private async readTokenResponse(response: TransportResponse, realm: URL): Promise<TokenResponse> {
+  private async readTokenResponse(response: TransportResponse, realm: URL, withCredentials: boolean): Promise<TokenResponse> {
+    // The body is never read on failure: some services repeat the request in it.
     if (response.status === 401 || response.status === 403) {
       response.discard();
-      throw new AuthError(`the token service ${realm.host} refused the credentials (${response.status})`, response.status);
+      throw new AuthError(
+        withCredentials
+          ? `the token service ${realm.host} refused the credentials (${response.status}); check the username and password or token`
+          : `the token service ${realm.host} refused anonymous access (${response.status}); log in or pass credentials`,
+        response.status,
+      );
     }
     if (response.status !== 200) {
       response.discard();
