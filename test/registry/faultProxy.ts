@@ -16,6 +16,8 @@ export type Fault =
   | { kind: 'slow'; chunkBytes: number; delayMs: number }
   | { kind: 'corrupt' }
   | { kind: 'redirect-blob' }
+  /** Answer an upload start with a Location on the second host, which forwards the upload. */
+  | { kind: 'upload-elsewhere' }
   /** Forward half of the request body, then cut both connections (an upload interrupted mid-way). */
   | { kind: 'reset-request-mid-body' }
   /** Pass the response on with a Docker-Content-Digest header that names other content. */
@@ -98,6 +100,22 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
   const redirectServer = http.createServer((req, res) => {
     redirectHost.requests.push({ path: req.url ?? '', headers: req.headers });
     if (req.headers.authorization) redirectHost.authorizationHeaders.push(req.headers.authorization);
+    if ((req.url ?? '').startsWith('/upload/')) {
+      // Stands in for object storage taking an upload: passes it to the registry as it came.
+      const headers = { ...req.headers };
+      delete headers.host;
+      const module = upstream.protocol === 'https:' ? https : http;
+      const forward = module.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: (req.url ?? '').slice('/upload'.length), headers, ca }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      forward.on('error', () => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+      req.pipe(forward);
+      return;
+    }
     const match = /^\/blobs\/sha256\/([a-f0-9]{64})/.exec(req.url ?? '');
     const file = match ? join(options.dataDir, 'docker/registry/v2/blobs/sha256', match[1].slice(0, 2), match[1], 'data') : '';
     if (!match || !existsSync(file)) {
@@ -156,6 +174,12 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
       (up) => {
         const headers = { ...up.headers };
         if (paginate && up.statusCode === 200) return void servePage(req, res, up);
+        if (fault?.kind === 'upload-elsewhere' && headers['location']) {
+          const target = new URL(String(headers['location']), `http://${host}`);
+          headers['location'] = `http://${redirectHost.host}/upload${target.pathname}${target.search}`;
+          res.writeHead(up.statusCode ?? 502, headers);
+          return void up.pipe(res);
+        }
         if (fault?.kind === 'wrong-digest-header' && headers['docker-content-digest']) headers['docker-content-digest'] = `sha256:${'0'.repeat(64)}`;
         if (fault?.kind === 'wrong-digest-header' || fault?.kind === 'reset-request-mid-body') {
           res.writeHead(up.statusCode ?? 502, headers);

@@ -167,6 +167,23 @@ for (const mode of ['none', 'token', 'basic-tls'] as const) {
       await rm(dir, { recursive: true, force: true });
     });
 
+    test('an upload location on another host gets the bytes but never the credentials', async () => {
+      proxy.rules.push({ method: 'POST', path: /\/blobs\/uploads\/$/, fault: { kind: 'upload-elsewhere' }, times: 1 });
+      const before = proxy.redirectHost.requests.length;
+      const other = bufferSource(randomBytes(8192));
+      const target = parseReference(`${proxy.host}/faults/elsewhere`);
+      const outcome = await client.pushBlob(target, other, { signal: signal() }).then(
+        (result) => result,
+        (error: unknown) => error,
+      );
+      const sent = proxy.redirectHost.requests.slice(before);
+      assert.ok(sent.some((r) => r.path.startsWith('/upload/v2/faults/elsewhere/blobs/uploads/')), 'the upload went to the other host');
+      assert.deepEqual(sent.filter((r) => r.headers.authorization !== undefined), [], 'without an Authorization header');
+      if (mode === 'none') assert.equal(outcome, 'uploaded');
+      // Here the registry itself sits behind that host and wants credentials, so the upload is refused.
+      else assert.ok(outcome instanceof RegistryError && outcome.status === 401, String(outcome));
+    });
+
     test('a reset that never stops is retried a bounded number of times and leaves nothing', async () => {
       proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'reset-mid-body' } });
       const dir = await mkdtemp(join(tmpdir(), 'flux-oci-resets-'));

@@ -2,8 +2,8 @@
 // push, tag and delete. Every operation takes an AbortSignal.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -239,8 +239,18 @@ export class RegistryClient {
     const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.partial`);
     for (let attempt = 1; ; attempt++) {
       try {
-        const stream = await this.openBlob(ref, descriptor, options);
-        await pipeline(stream, createWriteStream(temporary, { highWaterMark: 1024 * 1024 }), { signal: options.signal });
+        // Create the file before streaming: a write stream opens it lazily, and an
+        // early failure could otherwise see it appear after the clean-up below.
+        const handle = await open(temporary, 'wx');
+        const output = handle.createWriteStream({ highWaterMark: 1024 * 1024 });
+        let stream: Readable;
+        try {
+          stream = await this.openBlob(ref, descriptor, options);
+        } catch (error) {
+          output.destroy();
+          throw error;
+        }
+        await pipeline(stream, output, { signal: options.signal });
         await rename(temporary, file);
         return;
       } catch (error) {

@@ -14,6 +14,7 @@ import * as https from 'node:https';
 import * as tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import type { LookupFunction } from 'node:net';
 import { isLoopbackHost } from './reference';
 
 export type RequestBody = Buffer | string | (() => Readable);
@@ -56,6 +57,8 @@ export interface TransportOptions {
   maxDelayMs?: number;
   maxRedirects?: number;
   userAgent?: string;
+  /** Name resolution override (split-horizon setups; tests give registry names to loopback servers). */
+  lookup?: LookupFunction;
   /** Receives one line per request; never headers, never query strings. */
   log?: (line: string) => void;
 }
@@ -73,7 +76,7 @@ const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_ISSU
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
 export class Transport {
-  private readonly options: Required<Omit<TransportOptions, 'log' | 'caFiles' | 'insecureHosts'>> & TransportOptions;
+  private readonly options: Required<Omit<TransportOptions, 'log' | 'caFiles' | 'insecureHosts' | 'lookup'>> & TransportOptions;
   private readonly schemeByHost = new Map<string, 'https:' | 'http:'>();
   private readonly agents = new Map<string, https.Agent>();
   private readonly httpAgent = new http.Agent({ keepAlive: true });
@@ -236,7 +239,7 @@ export class Transport {
     }
     const module = url.protocol === 'https:' ? https : http;
     return new Promise<TransportResponse>((resolve, reject) => {
-      const req = module.request(url, { method: request.method, headers, agent: this.agentFor(url), signal, timeout: this.options.idleTimeoutMs });
+      const req = module.request(url, { method: request.method, headers, agent: this.agentFor(url), signal, timeout: this.options.idleTimeoutMs, lookup: this.options.lookup });
       let response: http.IncomingMessage | undefined;
       req.on('timeout', () => {
         const error = new TransportError(`no data from ${url.host} for ${this.options.idleTimeoutMs} ms`, 'ERR_IDLE_TIMEOUT');
