@@ -1,5 +1,6 @@
 // Shared helpers for the registry suite: clients wired to a rig, skopeo flags.
 
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,4 +44,15 @@ export async function skopeoFlags(rig: RegistryRig): Promise<string[]> {
 export async function skopeo(args: string[]): Promise<string> {
   const { stdout } = await execFileAsync('skopeo', args, { timeout: 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HOME: tmpdir() } });
   return stdout;
+}
+
+/** Asserts that no captured log line holds a credential, an authorization value or a query string. */
+export function assertLogsHoldNoSecrets(logs: readonly string[], rig: RegistryRig): void {
+  assert.ok(logs.length > 10, 'the client did log');
+  const text = logs.join('\n');
+  for (const secret of [rig.password, rig.refreshToken, rig.password && Buffer.from(`${rig.username}:${rig.password}`).toString('base64')]) {
+    if (secret) assert.ok(!text.includes(secret), 'a secret reached the log');
+  }
+  assert.ok(!/Bearer |Basic |eyJ[A-Za-z0-9_-]{10,}/.test(text), 'no authorization value or JWT in the log');
+  assert.ok(!/\?/.test(text), 'no query strings (signed URLs, mount sources, digests of uploads) in the log');
 }
