@@ -54,13 +54,6 @@ function runLint(args: string[], io: Io): number {
 
 class UsageError extends Error {}
 
-/** Aborts registry operations on Ctrl-C, so uploads and downloads stop cleanly. */
-function interruptSignal(): AbortSignal {
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort(new Error('interrupted')));
-  return controller.signal;
-}
-
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -78,7 +71,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.stdout(`${VERSION}\n`);
         return 0;
       default:
-        if (REGISTRY_COMMANDS.includes(command)) return await runRegistryCommand(command, args, io, interruptSignal());
+        if (REGISTRY_COMMANDS.includes(command)) return await runRegistryCommand(command, args, io);
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {

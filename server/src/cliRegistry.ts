@@ -81,6 +81,16 @@ function referenceArg(parsed: Parsed, index: number, what: string): Reference {
   return parseReference(text);
 }
 
+/** Runs `use` with a client for `ref`, closing its connections however `use` ends. */
+async function withClient(parsed: Parsed, ref: Reference, use: (client: RegistryClient) => Promise<void>): Promise<void> {
+  const client = clientFor(parsed, ref);
+  try {
+    await use(client);
+  } finally {
+    client.close();
+  }
+}
+
 function clientFor(parsed: Parsed, ref: Reference): RegistryClient {
   const options: RegistryClientOptions = {};
   const creds = one(parsed, '--creds');
@@ -148,8 +158,7 @@ async function run(command: string, args: string[], io: Io, signal: AbortSignal)
       if (!path) throw new UsageError('push needs --path <dir>');
       const info = await stat(path).catch(() => undefined);
       if (!info?.isDirectory()) throw new UsageError(`--path ${path} is not a folder`);
-      const client = clientFor(parsed, ref);
-      try {
+      await withClient(parsed, ref, async (client) => {
         const result = await pushDirectory(client, ref.tag ? ref : ref.withTag('latest'), resolve(path), {
           signal: timeoutSignal(parsed, signal),
           source: one(parsed, '--source'),
@@ -161,9 +170,7 @@ async function run(command: string, args: string[], io: Io, signal: AbortSignal)
         });
         io.stderr(`pushed ${result.files.length} entries (${result.layer.size} bytes compressed)\n`);
         io.stdout(`${result.reference.toString()}\n`);
-      } finally {
-        client.close();
-      }
+      });
       return 0;
     }
     case 'pull': {
@@ -171,26 +178,20 @@ async function run(command: string, args: string[], io: Io, signal: AbortSignal)
       const ref = referenceArg(parsed, 0, 'the artifact reference');
       const output = one(parsed, '--output');
       if (!output) throw new UsageError('pull needs --output <dir>');
-      const client = clientFor(parsed, ref);
-      try {
+      await withClient(parsed, ref, async (client) => {
         const result = await pullArtifact(client, ref, resolve(output), { signal: timeoutSignal(parsed, signal), onProgress: progressPrinter(io) });
         io.stderr(`extracted ${result.files.length} files into ${output}\n`);
         io.stdout(`${ref.repositoryReference.toString()}@${result.digest}\n`);
-      } finally {
-        client.close();
-      }
+      });
       return 0;
     }
     case 'tags': {
       const parsed = parseArgs(args, COMMON);
       const ref = referenceArg(parsed, 0, 'the repository reference');
-      const client = clientFor(parsed, ref);
-      try {
+      await withClient(parsed, ref, async (client) => {
         const tags = await client.listTags(ref, { signal: timeoutSignal(parsed, signal) });
         io.stdout(tags.map((t) => `${t}\n`).join(''));
-      } finally {
-        client.close();
-      }
+      });
       return 0;
     }
     case 'tag': {
@@ -199,26 +200,20 @@ async function run(command: string, args: string[], io: Io, signal: AbortSignal)
       const newTag = parsed.positionals[1];
       if (!newTag) throw new UsageError('tag needs the new tag as its second argument');
       if (!isValidTag(newTag)) throw new UsageError(`"${newTag}" is not a valid tag`);
-      const client = clientFor(parsed, ref);
-      try {
+      await withClient(parsed, ref, async (client) => {
         const digest = await client.tag(ref, newTag, { signal: timeoutSignal(parsed, signal) });
         io.stdout(`${ref.withTag(newTag).toString()}@${digest}\n`);
-      } finally {
-        client.close();
-      }
+      });
       return 0;
     }
     case 'manifest': {
       const parsed = parseArgs(args, COMMON);
       const ref = referenceArg(parsed, 0, 'the artifact reference');
-      const client = clientFor(parsed, ref);
-      try {
+      await withClient(parsed, ref, async (client) => {
         const manifest = await client.getManifest(ref, { signal: timeoutSignal(parsed, signal) });
         io.stderr(`digest: ${manifest.digest}\nmediaType: ${manifest.mediaType}\n`);
         io.stdout(`${JSON.stringify(JSON.parse(manifest.bytes.toString('utf8')), null, 2)}\n`);
-      } finally {
-        client.close();
-      }
+      });
       return 0;
     }
     case 'delete': {
@@ -226,18 +221,15 @@ async function run(command: string, args: string[], io: Io, signal: AbortSignal)
       const ref = referenceArg(parsed, 0, 'the artifact reference');
       const tagOnly = one(parsed, '--tag-only') === 'true';
       if (tagOnly && (!ref.tag || ref.digest)) throw new UsageError('--tag-only needs a reference with a tag and no digest');
-      const client = clientFor(parsed, ref);
-      try {
+      await withClient(parsed, ref, async (client) => {
         if (tagOnly) {
           await client.deleteTag(ref, { signal: timeoutSignal(parsed, signal) });
           io.stdout(`deleted tag ${ref.toString()}\n`);
-          return 0;
+          return;
         }
         const digest = await client.deleteManifest(ref, { signal: timeoutSignal(parsed, signal) });
         io.stdout(`deleted ${ref.repositoryReference.toString()}@${digest}\n`);
-      } finally {
-        client.close();
-      }
+      });
       return 0;
     }
     default:
