@@ -1,6 +1,15 @@
 // Offset <-> line/character conversion for one piece of text.
 import type { Position, Range } from './types';
 
+/** The same range moved down by `lines` lines (document → file coordinates). */
+export function shiftRange(r: Range, lines: number): Range {
+  if (lines === 0) return r;
+  return {
+    start: { line: r.start.line + lines, character: r.start.character },
+    end: { line: r.end.line + lines, character: r.end.character },
+  };
+}
+
 export class LineIndex {
   /** Offsets at which each line starts. */
   readonly lineStarts: number[];

@@ -1,5 +1,6 @@
 // Lints the documents of one YAML file: syntax, Flux identity, schema.
 // Findings of a document depend only on its text and the settings, so they are cached on it.
+import { shiftRange } from './lineIndex';
 import type { ParsedDocument, PlacedDocument, YamlFile } from './documents';
 import { isMap, type Node } from 'yaml';
 import { findPair, isFluxGroup, looksLikeFlux, scalarString, splitApiVersion } from './fluxObjects';
@@ -122,14 +123,7 @@ const WHOLE_OBJECT_CODES = new Set(['schema/required', 'flux/helmrelease-chart-m
 /** Moves a document-relative finding to file coordinates. */
 export function placeFinding(doc: PlacedDocument, finding: Finding): Finding {
   const offset = doc.chunk.startLine;
-  if (offset === 0) return finding;
-  return {
-    ...finding,
-    range: {
-      start: { line: finding.range.start.line + offset, character: finding.range.start.character },
-      end: { line: finding.range.end.line + offset, character: finding.range.end.character },
-    },
-  };
+  return offset === 0 ? finding : { ...finding, range: shiftRange(finding.range, offset) };
 }
 
 /** All findings of a file, in file coordinates. */

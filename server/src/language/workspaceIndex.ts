@@ -1,6 +1,7 @@
 // Every Kubernetes object of the workspace's YAML files (Flux objects, Secrets, ConfigMaps,
 // and anything else with apiVersion/kind/name), kept current file by file.
 // Re-indexing a file re-parses only its changed documents (YamlFile caches by text).
+import { shiftRange } from './lineIndex';
 import { isMap, isScalar } from 'yaml';
 import { YamlFile, type PlacedDocument, type ParsedDocument } from './documents';
 import type { ObjectIdentity } from './fluxObjects';
@@ -90,11 +91,6 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
   }
   return facts;
 }
-
-const shiftRange = (r: Range, lines: number): Range => ({
-  start: { line: r.start.line + lines, character: r.start.character },
-  end: { line: r.end.line + lines, character: r.end.character },
-});
 
 function indexDocument(uri: string, doc: PlacedDocument): IndexedObject | undefined {
   const { identity } = doc.parsed;

@@ -1,5 +1,6 @@
 // Text edits on one placed YAML document that keep the user's layout: each helper touches
 // only the lines of the fields it changes, never the rest of the document.
+import { shiftRange } from '../lineIndex';
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { PlacedDocument } from '../documents';
 import type { Range, TextEdit } from '../types';
@@ -18,9 +19,7 @@ export interface QuickFix {
 
 /** File range of document-relative offsets. */
 export function fileRange(doc: PlacedDocument, start: number, end: number): Range {
-  const r = doc.parsed.lines.rangeOf(start, end);
-  const shift = doc.chunk.startLine;
-  return { start: { line: r.start.line + shift, character: r.start.character }, end: { line: r.end.line + shift, character: r.end.character } };
+  return shiftRange(doc.parsed.lines.rangeOf(start, end), doc.chunk.startLine);
 }
 
 export function replaceNode(doc: PlacedDocument, node: Node, newText: string): TextEdit {

@@ -3,6 +3,7 @@
 // Results are cached per document and reused while the index's structure (names, references,
 // Secret facts, kustomize lists) is unchanged, so re-linting a large file after a one-line
 // edit recomputes only the edited document.
+import { shiftRange } from '../lineIndex';
 import type { ParsedDocument, YamlFile } from '../documents';
 import type { IndexedDocument, WorkspaceIndex } from '../workspaceIndex';
 import type { LintContext } from '../lint';
@@ -33,13 +34,7 @@ function documentFindings(index: WorkspaceIndex, doc: IndexedDocument, unresolve
   ];
 }
 
-const shift = (f: Finding, lines: number): Finding => (lines === 0 ? f : {
-  ...f,
-  range: {
-    start: { line: f.range.start.line + lines, character: f.range.start.character },
-    end: { line: f.range.end.line + lines, character: f.range.end.character },
-  },
-});
+const shift = (f: Finding, lines: number): Finding => (lines === 0 ? f : { ...f, range: shiftRange(f.range, lines) });
 
 export function workspaceFindings(file: YamlFile, index: WorkspaceIndex, context: LintContext): Finding[] {
   const uri = file.uri;

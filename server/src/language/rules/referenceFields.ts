@@ -1,5 +1,6 @@
 // Where Flux objects name other objects (sourceRef, chartRef, dependsOn, secret references),
 // read from one document and cached on it.
+import { shiftRange } from '../lineIndex';
 import { isMap, isSeq, type Node } from 'yaml';
 import type { ParsedDocument, PlacedDocument } from '../documents';
 import { findPair, isFluxGroup, scalarString } from '../fluxObjects';
@@ -131,10 +132,6 @@ export function documentReferences(parsed: ParsedDocument): DocumentReference[] 
   return refs;
 }
 
-const shift = (r: Range, lines: number): Range => ({
-  start: { line: r.start.line + lines, character: r.start.character },
-  end: { line: r.end.line + lines, character: r.end.character },
-});
 
 /** The references of one placed document, in file coordinates. */
 export function documentFileReferences(uri: string, doc: PlacedDocument): ObjectReference[] {
@@ -143,7 +140,7 @@ export function documentFileReferences(uri: string, doc: PlacedDocument): Object
     ...ref,
     uri,
     documentIndex: doc.index,
-    nameRange: shift(ref.nameRange, lines),
-    ...(ref.kindRange ? { kindRange: shift(ref.kindRange, lines) } : {}),
+    nameRange: shiftRange(ref.nameRange, lines),
+    ...(ref.kindRange ? { kindRange: shiftRange(ref.kindRange, lines) } : {}),
   }));
 }
