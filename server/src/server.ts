@@ -21,7 +21,12 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const index = new WorkspaceIndex();
 let settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
-let lintContext: LintContext = defaultLintContext();
+/** The lint context every feature uses, derived from the settings in one place. */
+const lintContextFor = (s: ServerSettings): LintContext => ({
+  ...defaultLintContext({ unknownFields: s.validate.unknownFields }),
+  unresolvedReferences: s.references.unresolved,
+});
+let lintContext: LintContext = lintContextFor(settings);
 let canPullConfiguration = false;
 let workspaceFolders: string[] = [];
 
@@ -96,7 +101,7 @@ async function refreshSettings(pushed: unknown): Promise<void> {
     }
   }
   settings = readSettings(raw ?? {});
-  lintContext = defaultLintContext({ unknownFields: settings.validate.unknownFields });
+  lintContext = lintContextFor(settings);
   ctx.revalidateAll();
 }
 

@@ -21,7 +21,7 @@ export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: 
       lastSignature = signature;
       for (const other of ctx.documents.all()) if (other.uri !== uri) schedule(other.uri);
     }
-    const context = { ...ctx.lintContext(), unresolvedReferences: ctx.settings().references.unresolved };
+    const context = ctx.lintContext();
     const diagnostics = ctx.settings().validate.enable
       ? [...lintFile(file, context), ...workspaceFindings(file, ctx.index, context)].map(toDiagnostic)
       : [];
