@@ -16,10 +16,13 @@ import { registerCompletion } from './lsp/completion';
 import { registerHover } from './lsp/hover';
 import { registerCodeActions } from './lsp/codeActions';
 import { registerNavigation } from './lsp/navigation';
+import { RegistrySession } from './registry/session';
+import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const index = new WorkspaceIndex();
+const registry = new RegistrySession();
 let settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
 /** The lint context every feature uses, derived from the settings in one place. */
 const lintContextFor = (s: ServerSettings): LintContext => ({
@@ -35,6 +38,7 @@ const ctx: ServerContext = {
   documents,
   index,
   settings: () => settings,
+  registry,
   lintContext: () => lintContext,
   fileFor(uri) {
     const document = documents.get(uri);
@@ -50,6 +54,10 @@ connection.onInitialize((params) => {
   canPullConfiguration = Boolean(params.capabilities.workspace?.configuration);
   const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
   workspaceFolders = folders.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
+  // A client that manages workspace trust (the VS Code extension) says so here; until it reports a
+  // trusted workspace, no registry named in workspace files is contacted. Other clients are trusted.
+  const init = params.initializationOptions as { workspaceTrust?: boolean } | undefined;
+  if (init?.workspaceTrust === true) registry.setTrusted(false);
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -102,6 +110,7 @@ async function refreshSettings(pushed: unknown): Promise<void> {
   }
   settings = readSettings(raw ?? {});
   lintContext = lintContextFor(settings);
+  registry.configure(settings.registry);
   ctx.revalidateAll();
 }
 
@@ -132,6 +141,10 @@ documents.onDidClose(async (e) => {
   // Unsaved edits are gone now; documents that refer to this one may see other names.
   ctx.revalidateAll();
 });
+
+connection.onRequest(SetCredentialsRequest, ({ credentials }) => registry.setCredentials(credentials));
+connection.onNotification(SetTrustNotification, ({ trusted }) => registry.setTrusted(trusted));
+connection.onShutdown(() => registry.dispose());
 
 registerCompletion(ctx);
 registerHover(ctx);

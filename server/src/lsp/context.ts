@@ -6,12 +6,15 @@ import type { WorkspaceIndex } from '../language/workspaceIndex';
 import type { LintContext } from '../language/lint';
 import type { ServerSettings } from './settings';
 import type { YamlFile } from '../language/documents';
+import type { RegistrySession } from '../registry/session';
 
 export interface ServerContext {
   connection: Connection;
   documents: TextDocuments<TextDocument>;
   index: WorkspaceIndex;
   settings(): ServerSettings;
+  /** The window's one registry session (credentials, trust, clients). */
+  registry: RegistrySession;
   lintContext(): LintContext;
   /** The up-to-date model of an open document (or an indexed file). */
   fileFor(uri: string): YamlFile | undefined;

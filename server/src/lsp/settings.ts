@@ -1,15 +1,18 @@
 // The server's view of the fluxOci.* settings, with defaults for clients that send none.
 import type { LintSettings } from '../language/types';
+import { DEFAULT_REGISTRY_SETTINGS, type RegistrySettings } from '../registry/session';
 
 export interface ServerSettings {
   validate: { enable: boolean; unknownFields: LintSettings['unknownFields'] };
   /** `unresolved`: how to report sourceRef/chartRef/dependsOn names not defined in the workspace. */
   references: { unresolved: 'warning' | 'off' };
+  registry: RegistrySettings;
 }
 
 export const DEFAULT_SERVER_SETTINGS: ServerSettings = {
   validate: { enable: true, unknownFields: 'warning' },
   references: { unresolved: 'warning' },
+  registry: DEFAULT_REGISTRY_SETTINGS,
 };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -25,5 +28,21 @@ export function readSettings(raw: unknown): ServerSettings {
       unknownFields: validate.unknownFields === 'off' ? 'off' : 'warning',
     },
     references: { unresolved: references.unresolved === 'off' ? 'off' : 'warning' },
+    registry: readRegistrySettings(isRecord(section) && isRecord(section.registry) ? section.registry : {}),
+  };
+}
+
+const stringList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length > 0) : []);
+
+function readRegistrySettings(raw: Record<string, unknown>): RegistrySettings {
+  const d = DEFAULT_REGISTRY_SETTINGS;
+  const ttl = raw.cacheTtlSeconds;
+  const caFiles: Record<string, string> = {};
+  if (isRecord(raw.caFiles)) for (const [host, file] of Object.entries(raw.caFiles)) if (typeof file === 'string' && file) caFiles[host] = file;
+  return {
+    liveChecks: typeof raw.liveChecks === 'boolean' ? raw.liveChecks : d.liveChecks,
+    cacheTtlSeconds: typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0 ? ttl : d.cacheTtlSeconds,
+    insecureHosts: stringList(raw.insecureHosts),
+    caFiles,
   };
 }
