@@ -2,6 +2,8 @@
 import { isMap, isScalar, type Document, type Node, type Pair } from 'yaml';
 
 export const FLUX_GROUP_SUFFIX = '.toolkit.fluxcd.io';
+/** Flux API groups outside *.toolkit.fluxcd.io (source-watcher's ArtifactGenerator). */
+const OTHER_FLUX_GROUPS: ReadonlySet<string> = new Set(['source.extensions.fluxcd.io']);
 
 export interface ObjectIdentity {
   apiVersion: string;
@@ -14,13 +16,13 @@ export interface ObjectIdentity {
 }
 
 /** Cheap text test used where a document does not parse: does it look like a Flux object? */
-const FLUX_API_VERSION_LINE = /^apiVersion:[ \t]*["']?[a-z0-9.-]+\.toolkit\.fluxcd\.io\//m;
+const FLUX_API_VERSION_LINE = /^apiVersion:[ \t]*["']?(?:[a-z0-9.-]+\.toolkit|source\.extensions)\.fluxcd\.io\//m;
 export function looksLikeFlux(text: string): boolean {
   return FLUX_API_VERSION_LINE.test(text);
 }
 
 export function isFluxGroup(group: string): boolean {
-  return group.endsWith(FLUX_GROUP_SUFFIX);
+  return group.endsWith(FLUX_GROUP_SUFFIX) || OTHER_FLUX_GROUPS.has(group);
 }
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
