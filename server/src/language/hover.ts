@@ -39,6 +39,17 @@ const GA_SINCE: Record<string, string> = {
   'HelmChart source.toolkit.fluxcd.io/v1': 'Flux 2.3 (source-controller v1.3.0)',
   'OCIRepository source.toolkit.fluxcd.io/v1': 'Flux 2.6 (source-controller v1.6.0)',
   'ExternalArtifact source.toolkit.fluxcd.io/v1': 'Flux 2.7 (source-controller v1.7.0)',
+  'Receiver notification.toolkit.fluxcd.io/v1': 'notification-controller v1.0.0',
+  'ImageRepository image.toolkit.fluxcd.io/v1': 'image-reflector-controller v1.0.0',
+  'ImagePolicy image.toolkit.fluxcd.io/v1': 'image-reflector-controller v1.0.0',
+  'ImageUpdateAutomation image.toolkit.fluxcd.io/v1': 'image-automation-controller v1.0.0',
+};
+
+/** Served versions that are still beta: what to know about them instead of a GA release. */
+const BETA_NOTE: Record<string, string> = {
+  'Alert notification.toolkit.fluxcd.io/v1beta3': 'still a beta API (served since notification-controller v1.2.0); Alert has no v1 yet, so this is the version to write',
+  'Provider notification.toolkit.fluxcd.io/v1beta3': 'still a beta API (served since notification-controller v1.2.0); Provider has no v1 yet, so this is the version to write',
+  'ArtifactGenerator source.extensions.fluxcd.io/v1beta1': 'still a beta API, and the only version source-watcher serves',
 };
 
 /** Short texts for the standard metadata fields, which schemas/docs leaves out on purpose. */
@@ -228,7 +239,9 @@ function apiVersionStatus(view: DocumentView, catalog: SchemaCatalog): string {
   const entry = catalog.find(group, version, kind);
   if (entry?.served) {
     const since = GA_SINCE[`${kind} ${apiVersion}`];
-    return `**Served.** ${code(apiVersion)} is served by current Flux: it is the current API version of ${kind}${since ? `, generally available since ${since}` : ''}.`;
+    const beta = BETA_NOTE[`${kind} ${apiVersion}`];
+    const note = since ? `, generally available since ${since}` : beta ? `, ${beta}` : '';
+    return `**Served.** ${code(apiVersion)} is served by current Flux: it is the current API version of ${kind}${note}.`;
   }
   const removed = removedApiVersion(group, version, kind);
   if (removed) {

@@ -1,7 +1,7 @@
 // `flux/removed-api-version` (found in lint.ts): the fix migrates a document to the served
 // version. The target schema says which fields no longer exist; known renames are applied
 // (patchesStrategicMerge / patchesJson6902 → patches, valuesFile → valuesFiles), the rest are
-// dropped and named in the diagnostic's message.
+// dropped and named in the diagnostic's message; fields whose meaning changed are named too.
 import { isMap, isScalar, isSeq, stringify, type Node, type Pair } from 'yaml';
 import type { ParsedDocument, PlacedDocument } from '../documents';
 import type { SchemaCatalog, SchemaEntry } from '../schemas';
@@ -17,6 +17,36 @@ export interface MigrationPlan {
   valuesFileMaps: PathSegment[][];
   /** Fields with no counterpart, dropped by the fix. */
   drops: { path: PathSegment[]; why: string }[];
+  /** Fields the served version still has but reads differently; the fix keeps them as written. */
+  notes: { path: PathSegment[]; why: string }[];
+}
+
+/**
+ * Fields that survive a migration with the same name but not the same meaning (facts from the
+ * served CRDs). `applies` sees the field's value; the note is added when it returns true.
+ */
+const CHANGED_MEANING: readonly { kind: string; path: readonly string[]; applies: (value: unknown) => boolean; why: string }[] = [
+  {
+    kind: 'ImageUpdateAutomation',
+    path: ['spec', 'git', 'commit', 'messageTemplate'],
+    applies: (v) => typeof v === 'string' && /\.Updated\b/.test(v),
+    why: 'uses .Updated, which v1 no longer provides: rewrite the template with .Changed',
+  },
+  {
+    kind: 'Provider',
+    path: ['spec', 'interval'],
+    applies: (v) => v !== undefined,
+    why: 'is kept but ignored by v1beta3, which does not reconcile Providers on a timer',
+  },
+];
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || Array.isArray(at)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
 }
 
 const WHY_GONE: Record<string, string> = {
@@ -47,7 +77,10 @@ function computePlan(parsed: ParsedDocument, catalog: SchemaCatalog): MigrationP
   const value = { ...(plain.value as Record<string, unknown>), apiVersion: `${target.group}/${target.version}` };
   const validate = catalog.validator(target);
   validate(value);
-  const plan: MigrationPlan = { target, patchMaps: [], valuesFileMaps: [], drops: [] };
+  const plan: MigrationPlan = { target, patchMaps: [], valuesFileMaps: [], drops: [], notes: [] };
+  for (const change of CHANGED_MEANING) {
+    if (change.kind === identity.kind && change.applies(valueAt(plain.value, change.path))) plan.notes.push({ path: [...change.path], why: change.why });
+  }
   const seen = new Set<string>();
   for (const error of validate.errors ?? []) {
     if (error.keyword !== 'additionalProperties') continue;
@@ -75,6 +108,7 @@ export function describeMigration(plan: MigrationPlan): string {
   if (plan.drops.length) {
     parts.push(`no counterpart, so the fix drops ${plan.drops.map((d) => `${formatPath(d.path)} (${d.why})`).join(', ')}`);
   }
+  for (const n of plan.notes) parts.push(`${formatPath(n.path)} ${n.why}`);
   return parts.join('; ');
 }
 
