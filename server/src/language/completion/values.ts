@@ -63,7 +63,9 @@ function kindValues(s: CompletionSetting): CompletionEntry[] {
   const { view, catalog } = s;
   if (view.group !== undefined && !isFluxGroup(view.group)) return [];
   const served = catalog.entries.filter((e) => e.served && (view.group === undefined || e.group === view.group));
-  const list = served.length ? served : catalog.entries.filter((e) => e.served);
+  // A group can serve kinds at different versions (notification: Alert v1beta3, Receiver v1).
+  const sameVersion = served.filter((e) => e.version === view.version);
+  const list = sameVersion.length ? sameVersion : served.length ? served : catalog.entries.filter((e) => e.served);
   return list.map((e) => value(s, e.kind, { kind: 'kind', detail: `${e.group}/${e.version}`, documentation: s.docs.kind(e.kind)?.fields.get('kind')?.description }));
 }
 
