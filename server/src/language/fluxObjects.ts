@@ -14,14 +14,20 @@ export interface ObjectIdentity {
 }
 
 /** Cheap text test used where a document does not parse: does it look like a Flux object? */
-const FLUX_API_VERSION_LINE = /^apiVersion:[ \t]*["']?[a-z0-9.-]+\.toolkit\.fluxcd\.io\//m;
+const FLUX_API_VERSION_LINE = /^apiVersion:[ \t]*["']?(?:[a-z0-9.-]+\.toolkit|source\.extensions)\.fluxcd\.io\//m;
 export function looksLikeFlux(text: string): boolean {
   return FLUX_API_VERSION_LINE.test(text);
 }
 
+/** Flux API groups outside toolkit.fluxcd.io (source-watcher's ArtifactGenerator). */
+const OTHER_FLUX_GROUPS = new Set(['source.extensions.fluxcd.io']);
+
 export function isFluxGroup(group: string): boolean {
-  return group.endsWith(FLUX_GROUP_SUFFIX);
+  return group.endsWith(FLUX_GROUP_SUFFIX) || OTHER_FLUX_GROUPS.has(group);
 }
+
+/** The Flux Operator's API group (FluxInstance, ResourceSet, ...). */
+export const FLUX_OPERATOR_GROUP = 'fluxcd.controlplane.io';
 
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.lastIndexOf('/');

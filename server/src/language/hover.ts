@@ -243,10 +243,14 @@ const SUMMARY_FIELDS: readonly (readonly string[])[] = [
   ['spec', 'ref', 'tag'], ['spec', 'ref', 'semver'], ['spec', 'ref', 'digest'], ['spec', 'ref', 'branch'], ['spec', 'ref', 'commit'], ['spec', 'ref', 'name'],
   ['spec', 'layerSelector', 'mediaType'], ['spec', 'layerSelector', 'operation'],
   ['spec', 'chart'], ['spec', 'version'], ['spec', 'path'], ['spec', 'sourceRef', 'kind'], ['spec', 'sourceRef', 'name'],
+  ['spec', 'image'], ['spec', 'imageRepositoryRef', 'name'],
+  ['spec', 'policy', 'semver', 'range'], ['spec', 'policy', 'alphabetical', 'order'], ['spec', 'policy', 'numerical', 'order'],
+  ['spec', 'filterTags', 'pattern'], ['spec', 'filterTags', 'extract'], ['spec', 'channel'],
   ['spec', 'interval'], ['spec', 'suspend'],
 ];
 
 function referenceSummary(target: ReferenceTarget, name: string, index: WorkspaceIndex, from: string): string {
+  if (name === '*') return `Every ${target.kinds.join(' or ')}${target.namespace ? ` in namespace ${code(target.namespace)}` : ''}${target.kinds.length ? '' : ' object'} (narrowed by matchLabels when set).`;
   const found: IndexedObject[] = [];
   for (const kind of target.kinds) found.push(...index.resolve({ kind, name, namespace: target.namespace }));
   const wanted = target.kinds.length === 1 ? target.kinds[0] : target.kinds.join(' or ');
@@ -270,7 +274,9 @@ function objectSummary(o: IndexedObject, index: WorkspaceIndex, from: string): s
   const where = `${o.identity.namespace ? `${o.identity.namespace}/` : ''}${o.identity.name}`;
   const out = [`**${o.identity.kind}** ${code(where)} · ${code(o.identity.apiVersion)}`];
   const parsed = index.file(o.uri)?.documents[o.documentIndex]?.parsed;
-  if (parsed) {
+  if (o.generatedBy) {
+    out.push('', `Declared by ${o.generatedBy.kind} ${code(`${o.identity.namespace ? `${o.identity.namespace}/` : ''}${o.generatedBy.name}`)}: source-watcher creates this ExternalArtifact from the generator's sources.`);
+  } else if (parsed) {
     const lines = linesOf(parsed);
     const facts: string[] = [];
     if (o.secretType !== undefined) {
