@@ -228,3 +228,63 @@ test('completion offers Providers, ImageRepositories and event source names of t
   const policy = IMAGE_POLICY('');
   assert.deepEqual(labels('file:///w/policy.yaml', policy, at(policy, 'name: \n', 0, 6)), ['podinfo']);
 });
+
+test('a same-named object of another kind whose namespace is unknown is not called a wrong kind', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/ks.yaml', KS_EXTERNAL('podinfo'));
+  index.setFile('file:///w/apps/source.yaml', OCI('podinfo'));
+  // Not an error: the OCIRepository may live in any namespace. An information says why no verdict.
+  const [finding, ...rest] = findings(index, 'file:///w/ks.yaml');
+  assert.deepEqual(rest, []);
+  assert.equal(finding.code, 'flux/ref-namespace-unknown');
+  assert.equal(finding.severity, 'info');
+  assert.match(finding.message, /^ExternalArtifact "flux-system\/podinfo" is not defined in this workspace\. OCIRepository "podinfo" has the name, but its namespace is not written/);
+  // Off means silence, as for every unresolved reference.
+  const file = index.file('file:///w/ks.yaml')!;
+  assert.deepEqual(workspaceFindings(file, index, defaultLintContext()), []);
+  // Both namespaces known and equal: that is a kind mistake.
+  index.setFile('file:///w/apps/source.yaml', OCI('podinfo', 'flux-system'));
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-wrong-kind@11']);
+  // Known and different: simply not found.
+  index.setFile('file:///w/apps/source.yaml', OCI('podinfo', 'apps'));
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-not-found@12']);
+});
+
+test('an effective-namespace function plugs into resolution', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/ks.yaml', KS_EXTERNAL('podinfo'));
+  index.setFile('file:///w/apps/source.yaml', OCI('podinfo'));
+  index.setFile('file:///w/policy.yaml', IMAGE_POLICY('podinfo').replace('  namespace: flux-system\n', ''));
+  index.setFile('file:///w/repo.yaml', IMAGE_REPO('podinfo'));
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-namespace-unknown@12']);
+  const before = index.structureVersion;
+  // As an apply graph would: files under apps/ land in "apps"; policy.yaml in flux-system.
+  index.setNamespaceResolver((uri, _doc, written) => written ?? (uri.includes('/apps/') ? 'apps' : uri.endsWith('policy.yaml') ? 'flux-system' : undefined));
+  assert.ok(index.structureVersion > before, 'cross-file results are recomputed');
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-not-found@12']);
+  assert.equal(index.objectNamespace(index.objectsIn('file:///w/apps/source.yaml')[0]), 'apps');
+  assert.equal(index.referenceNamespace(index.referencesIn('file:///w/policy.yaml')[0]), 'flux-system');
+  assert.deepEqual(codes(index, 'file:///w/policy.yaml'), []);
+  index.setNamespaceResolver(undefined);
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-namespace-unknown@12']);
+});
+
+test('Flux Operator kinds in eventSources and resources are valid only where the workspace uses the Operator', () => {
+  const index = new WorkspaceIndex();
+  const alert = ALERT.replace('kind: HelmRelease', 'kind: FluxInstance').replace('name: podinfo\n      namespace: apps', 'name: flux');
+  index.setFile('file:///w/alert.yaml', alert);
+  index.setFile('file:///w/provider.yaml', PROVIDER('slack'));
+  index.setFile('file:///w/policy.yaml', IMAGE_POLICY('podinfo') + '---\n' + IMAGE_REPO('podinfo'));
+  const [enumError, ...rest] = findings(index, 'file:///w/alert.yaml');
+  assert.deepEqual(rest, [], 'no reference warning on top of the schema error');
+  assert.equal(enumError.code, 'schema/enum');
+  assert.match(enumError.message, /FluxInstance is a Flux Operator kind, accepted only where the Flux Operator is installed/);
+  const instance = 'apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: "2.x"\n';
+  index.setFile('file:///w/instance.yaml', instance);
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), []);
+  // The reference itself is resolved: another name is not found.
+  index.setFile('file:///w/instance.yaml', instance.replace('name: flux', 'name: other'));
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['flux/ref-not-found@15']);
+  index.removeFile('file:///w/instance.yaml');
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['schema/enum@14']);
+});

@@ -21,6 +21,13 @@ export function isPartialFile(file: YamlFile): boolean {
   return partialFiles.has(file);
 }
 
+/** The index each file model belongs to, so `lintFile` can ask workspace-wide facts of it. */
+const indexOfFile = new WeakMap<YamlFile, WorkspaceIndex>();
+/** Does the workspace of this file use the Flux Operator? (False for a file outside any index.) */
+export function usesFluxOperator(file: YamlFile): boolean {
+  return indexOfFile.get(file)?.usesFluxOperator() ?? false;
+}
+
 export interface IndexedObject {
   uri: string;
   /** Index of the document in its file. */
@@ -272,6 +279,7 @@ export class WorkspaceIndex {
     else {
       file = new YamlFile(uri, text);
       this.files.set(uri, file);
+      indexOfFile.set(file, this);
     }
     // Documents before and after the edited ones are the same parses at the same places counted
     // from either end: take their entries directly. Only the ones in between are matched by parse

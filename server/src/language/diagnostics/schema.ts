@@ -5,6 +5,7 @@ import type { Node } from 'yaml';
 import type { ParsedDocument } from '../documents';
 import type { SchemaCatalog, SchemaEntry } from '../schemas';
 import type { Finding, LintSettings, Severity } from '../types';
+import { FLUX_OPERATOR_KINDS } from '../rules/referenceFields';
 import { nodeAtPath, parseInstancePath, formatPath, type PathSegment } from '../yamlPath';
 import { DURATION_PATTERN, DURATION_NO_HOURS_PATTERN, GO_DURATION, describePattern, withoutHours } from '../patterns';
 
@@ -134,6 +135,12 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
       const allowed = (params.allowedValues as unknown[]).map((v) => String(v)).join(', ');
       message = `${field} must be one of ${allowed}`;
       const refField = path.length >= 2 && field === 'kind' ? path.at(-2) : undefined;
+      const listField = path.length === 4 && field === 'kind' && path[0] === 'spec' && typeof path[2] === 'number' ? `${entry.kind}.${String(path[1])}` : undefined;
+      if ((listField === 'Alert.eventSources' || listField === 'Receiver.resources') && FLUX_OPERATOR_KINDS.includes(String(target.value))) {
+        // The Flux Operator patches the notification CRDs to accept its own kinds.
+        if (settings.fluxOperator) return undefined;
+        message += `; ${String(target.value)} is a Flux Operator kind, accepted only where the Flux Operator is installed (this workspace has no fluxcd.controlplane.io object)`;
+      }
       if (refField === 'sourceRef' || refField === 'chartRef') {
         code = 'flux/ref-kind-not-allowed';
         message = `${article(entry.kind)} ${entry.kind} cannot use ${show(target.value)} as its ${refField}; ${refField}.kind must be one of ${allowed}`;
