@@ -110,3 +110,18 @@ test('ImagePolicy filterTags: pattern compiles in Go, extract names groups that 
   assert.match(glued[0].message, /Go reads the longest name, so write \$\{1\}x/);
   assert.deepEqual(lint(tags('^v([0-9]+)', '$2')).findings.map((f) => f.code), ['flux/filter-tags-extract']);
 });
+
+test('setter markers: parsed with offsets and suffixes; bad ones warned in any YAML', async () => {
+  const { findMarkers } = await import('../../server/src/language/rules/imagePolicyMarkers');
+  const line = '  image: app:1.0 # {"$imagepolicy": "flux-system:app:tag"}';
+  const [m] = findMarkers(line);
+  assert.deepEqual({ ...m }, { valueStart: line.indexOf('flux-system'), valueEnd: line.length - 2, value: 'flux-system:app:tag', namespace: 'flux-system', name: 'app', suffix: 'tag', nameStart: line.indexOf('app:tag'), nameEnd: line.indexOf(':tag') });
+  assert.deepEqual(findMarkers('image: x # {"$imagepolicy":"a:b"}').map((x) => x.name), ['b']);
+  assert.deepEqual(findMarkers('image: x # $imagepolicy a:b'), []);
+  const plain = (marker: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  image: app # {"$imagepolicy": "${marker}"}\n`;
+  assert.deepEqual(lint(plain('flux-system:app')).findings, []);
+  assert.deepEqual(lint(plain('flux-system:app:digest')).findings, []);
+  assert.deepEqual(lint(plain('app')).findings.map((f) => [f.code, f.severity]), [['flux/imagepolicy-marker', 'warning']]);
+  assert.match(lint(plain('ns:app:version')).findings[0].message, /suffix ":version" is not one of :tag, :name or :digest/);
+  assert.deepEqual(lint(`values:\n  tag: 1.0 # {"$imagepolicy": "app"}\n`).findings.map((f) => f.code), ['flux/imagepolicy-marker'], 'a file with no kind at all');
+});

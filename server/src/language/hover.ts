@@ -15,6 +15,8 @@ import { nodeAtPath, pathAtOffset, type PathSegment } from './yamlPath';
 import { documentView, linesOf, type DocumentView } from './completion/documentView';
 import type { LineEntry } from './completion/yamlLines';
 import { referenceTarget, type ReferenceTarget } from './completion/references';
+import { markerHover } from './imagePolicyMarker';
+import { relativeName } from './paths';
 
 export interface HoverRequest {
   file: YamlFile;
@@ -153,6 +155,8 @@ function hovered(view: DocumentView, line: number, character: number): LineHit |
 }
 
 export function hover(request: HoverRequest): HoverResult | undefined {
+  const marker = markerHover(request.file, request.position, request.index);
+  if (marker) return marker;
   const catalog = request.catalog ?? defaultCatalog();
   const docs = request.docs ?? defaultFieldDocs();
   const view = documentView(request.file, request.position.line, catalog);
@@ -260,15 +264,7 @@ function referenceSummary(target: ReferenceTarget, name: string, index: Workspac
   return found.slice(0, 3).map((o) => objectSummary(o, index, from)).join('\n\n');
 }
 
-/** Where a file is, as seen from the file being edited: `sources.yaml`, `../infra/sources.yaml`. */
-export function relativeName(target: string, from: string): string {
-  const t = target.split('/');
-  const f = from.split('/').slice(0, -1);
-  if (t.length < 2 || t.slice(0, 3).join('/') !== f.slice(0, 3).join('/')) return decodeURIComponent(t[t.length - 1]);
-  let common = 0;
-  while (common < f.length && common < t.length - 1 && f[common] === t[common]) common++;
-  return decodeURIComponent([...Array<string>(f.length - common).fill('..'), ...t.slice(common)].join('/'));
-}
+export { relativeName } from './paths';
 
 function objectSummary(o: IndexedObject, index: WorkspaceIndex, from: string): string {
   const where = `${o.identity.namespace ? `${o.identity.namespace}/` : ''}${o.identity.name}`;

@@ -74,7 +74,8 @@ export function setterMarkers(parsed: ParsedDocument) {
       name: m.name,
       namespace: m.namespace,
       writtenNamespace: m.namespace,
-      nameRange: parsed.lines.rangeOf(m.nameStart, m.nameEnd),
+      // The whole `namespace:name`, so navigation works from either part.
+      nameRange: parsed.lines.rangeOf(m.valueStart, m.nameEnd),
     }];
   });
 }
