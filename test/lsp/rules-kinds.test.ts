@@ -162,3 +162,16 @@ test('$imagepolicy markers: unknown policy warned, completion, definition and ho
     await session.close();
   }
 });
+
+test('interval "5 minutes": the quick fix writes 5m', { timeout: 60000 }, async () => {
+  const session = await startServer();
+  try {
+    const text = OCI('podinfo', 'apps').replace('interval: 5m', 'interval: 5 minutes');
+    const diagnostics = await session.open('a.yaml', text);
+    await applyFix(session, 'a.yaml', only(diagnostics, 'schema/duration'), /^Write 5m$/);
+    assert.equal(session.text('a.yaml'), OCI('podinfo', 'apps'));
+    assert.deepEqual(problems(await settled(session, 'a.yaml')), []);
+  } finally {
+    await session.close();
+  }
+});

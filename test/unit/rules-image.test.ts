@@ -8,6 +8,7 @@ import { quickFixesFor } from '../../server/src/language/rules/fixes';
 import { splitImage } from '../../server/src/language/rules/imageAutomation';
 import { re2Groups, re2Problem, templateReferences } from '../../server/src/language/rules/re2';
 import { YamlFile } from '../../server/src/language/documents';
+import { findMarkers } from '../../server/src/language/rules/imagePolicyMarkers';
 import type { TextEdit } from '../../server/src/language/types';
 
 const repo = (image: string) => `apiVersion: image.toolkit.fluxcd.io/v1
@@ -111,8 +112,7 @@ test('ImagePolicy filterTags: pattern compiles in Go, extract names groups that 
   assert.deepEqual(lint(tags('^v([0-9]+)', '$2')).findings.map((f) => f.code), ['flux/filter-tags-extract']);
 });
 
-test('setter markers: parsed with offsets and suffixes; bad ones warned in any YAML', async () => {
-  const { findMarkers } = await import('../../server/src/language/rules/imagePolicyMarkers');
+test('setter markers: parsed with offsets and suffixes; bad ones warned in any YAML', () => {
   const line = '  image: app:1.0 # {"$imagepolicy": "flux-system:app:tag"}';
   const [m] = findMarkers(line);
   assert.deepEqual({ ...m }, { valueStart: line.indexOf('flux-system'), valueEnd: line.length - 2, value: 'flux-system:app:tag', namespace: 'flux-system', name: 'app', suffix: 'tag', nameStart: line.indexOf('app:tag'), nameEnd: line.indexOf(':tag') });
