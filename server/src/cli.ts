@@ -1,6 +1,6 @@
 // The flux-oci command line: argument parsing only; the work is done by the language core
 // (lint) and the OCI library (registry verbs).
-import { formatResults, lintPaths, summary, type LintOptions } from './cli/lint';
+import { formatResults, lintPaths, summary, summaryLine, type LintOptions } from './cli/lint';
 import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cliRegistry';
 
 const VERSION = '0.1.0';
@@ -47,8 +47,8 @@ function runLint(args: string[], io: Io): number {
   }
   const results = lintPaths(paths.length ? paths : ['.'], options);
   io.stdout(formatResults(results, options.format));
-  const { errors, warnings, files } = summary(results);
-  if (options.format === 'text') io.stderr(`${files} file${files === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  const { errors } = summary(results);
+  if (options.format === 'text') io.stderr(`${summaryLine(results)}\n`);
   return errors > 0 ? 1 : 0;
 }
 

@@ -58,12 +58,24 @@ export function formatResults(results: readonly FileFindings[], format: LintOpti
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
-export function summary(results: readonly FileFindings[]): { errors: number; warnings: number; files: number } {
+export function summary(results: readonly FileFindings[]): { errors: number; warnings: number; infos: number; hints: number; files: number } {
   let errors = 0;
   let warnings = 0;
+  let infos = 0;
+  let hints = 0;
   for (const r of results) for (const f of r.findings) {
     if (f.severity === 'error') errors++;
     else if (f.severity === 'warning') warnings++;
+    else if (f.severity === 'info') infos++;
+    else hints++;
   }
-  return { errors, warnings, files: results.length };
+  return { errors, warnings, infos, hints, files: results.length };
+}
+
+/** The text format's last line: every finding printed is counted. */
+export function summaryLine(results: readonly FileFindings[]): string {
+  const { errors, warnings, infos, hints, files } = summary(results);
+  const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  const counts = [count(errors, 'error'), count(warnings, 'warning'), ...(infos ? [count(infos, 'info', 'infos')] : []), count(hints, 'hint')];
+  return `${count(files, 'file')} checked: ${counts.join(', ')}`;
 }

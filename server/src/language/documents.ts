@@ -86,7 +86,9 @@ export class ParsedDocument {
 
   constructor(readonly text: string) {
     // `<<` merge keys: Kubernetes' YAML reader honours them, so they are merged, not unknown fields.
-    this.yaml = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, merge: true });
+    // logLevel 'error': the library's warnings (e.g. "Keys with collection values will be
+    // stringified") would go to stderr through process.emitWarning; what matters is reported as findings.
+    this.yaml = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, merge: true, logLevel: 'error' });
     this.lines = new LineIndex(text);
     this.identity = identify(this.yaml);
   }

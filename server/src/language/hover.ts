@@ -15,6 +15,8 @@ import { nodeAtPath, pathAtOffset, type PathSegment } from './yamlPath';
 import { documentView, linesOf, type DocumentView } from './completion/documentView';
 import type { LineEntry } from './completion/yamlLines';
 import { referenceTarget, type ReferenceTarget } from './completion/references';
+import { markerHover } from './imagePolicyMarker';
+import { relativeName } from './paths';
 
 export interface HoverRequest {
   file: YamlFile;
@@ -164,6 +166,8 @@ function hovered(view: DocumentView, line: number, character: number): LineHit |
 }
 
 export function hover(request: HoverRequest): HoverResult | undefined {
+  const marker = markerHover(request.file, request.position, request.index);
+  if (marker) return marker;
   const catalog = request.catalog ?? defaultCatalog();
   const docs = request.docs ?? defaultFieldDocs();
   const view = documentView(request.file, request.position.line, catalog);
@@ -256,10 +260,14 @@ const SUMMARY_FIELDS: readonly (readonly string[])[] = [
   ['spec', 'ref', 'tag'], ['spec', 'ref', 'semver'], ['spec', 'ref', 'digest'], ['spec', 'ref', 'branch'], ['spec', 'ref', 'commit'], ['spec', 'ref', 'name'],
   ['spec', 'layerSelector', 'mediaType'], ['spec', 'layerSelector', 'operation'],
   ['spec', 'chart'], ['spec', 'version'], ['spec', 'path'], ['spec', 'sourceRef', 'kind'], ['spec', 'sourceRef', 'name'],
+  ['spec', 'image'], ['spec', 'imageRepositoryRef', 'name'],
+  ['spec', 'policy', 'semver', 'range'], ['spec', 'policy', 'alphabetical', 'order'], ['spec', 'policy', 'numerical', 'order'],
+  ['spec', 'filterTags', 'pattern'], ['spec', 'filterTags', 'extract'], ['spec', 'channel'],
   ['spec', 'interval'], ['spec', 'suspend'],
 ];
 
 function referenceSummary(target: ReferenceTarget, name: string, index: WorkspaceIndex, from: string): string {
+  if (name === '*') return `Every ${target.kinds.join(' or ')}${target.namespace ? ` in namespace ${code(target.namespace)}` : ''}${target.kinds.length ? '' : ' object'} (narrowed by matchLabels when set).`;
   const found: IndexedObject[] = [];
   for (const kind of target.kinds) found.push(...index.resolve({ kind, name, namespace: target.namespace }));
   const wanted = target.kinds.length === 1 ? target.kinds[0] : target.kinds.join(' or ');
@@ -269,21 +277,15 @@ function referenceSummary(target: ReferenceTarget, name: string, index: Workspac
   return found.slice(0, 3).map((o) => objectSummary(o, index, from)).join('\n\n');
 }
 
-/** Where a file is, as seen from the file being edited: `sources.yaml`, `../infra/sources.yaml`. */
-export function relativeName(target: string, from: string): string {
-  const t = target.split('/');
-  const f = from.split('/').slice(0, -1);
-  if (t.length < 2 || t.slice(0, 3).join('/') !== f.slice(0, 3).join('/')) return decodeURIComponent(t[t.length - 1]);
-  let common = 0;
-  while (common < f.length && common < t.length - 1 && f[common] === t[common]) common++;
-  return decodeURIComponent([...Array<string>(f.length - common).fill('..'), ...t.slice(common)].join('/'));
-}
+export { relativeName } from './paths';
 
 function objectSummary(o: IndexedObject, index: WorkspaceIndex, from: string): string {
   const where = `${o.identity.namespace ? `${o.identity.namespace}/` : ''}${o.identity.name}`;
   const out = [`**${o.identity.kind}** ${code(where)} · ${code(o.identity.apiVersion)}`];
   const parsed = index.file(o.uri)?.documents[o.documentIndex]?.parsed;
-  if (parsed) {
+  if (o.generatedBy) {
+    out.push('', `Declared by ${o.generatedBy.kind} ${code(`${o.identity.namespace ? `${o.identity.namespace}/` : ''}${o.generatedBy.name}`)}: source-watcher creates this ExternalArtifact from the generator's sources.`);
+  } else if (parsed) {
     const lines = linesOf(parsed);
     const facts: string[] = [];
     if (o.secretType !== undefined) {

@@ -10,11 +10,11 @@ import { removedApiVersion } from './apiVersions';
 import { nodeAtPath } from './yamlPath';
 import { planMigration, describeMigration } from './rules/removedApiVersion';
 import { localRuleFindings } from './rules/local';
-import { isPartialFile } from './workspaceIndex';
+import { isPartialFile, usesFluxOperator } from './workspaceIndex';
 import type { Finding, LintSettings } from './types';
 import { DEFAULT_LINT_SETTINGS } from './types';
 
-const settingsKey = (s: LintSettings) => s.unknownFields;
+const settingsKey = (s: LintSettings) => `${s.unknownFields}${s.fluxOperator ? '|operator' : ''}`;
 
 export interface LintContext {
   catalog: SchemaCatalog;
@@ -130,6 +130,8 @@ export function placeFinding(doc: PlacedDocument, finding: Finding): Finding {
 export function lintFile(file: YamlFile, context: LintContext): Finding[] {
   const out: Finding[] = [];
   const partial = isPartialFile(file);
+  const operator = usesFluxOperator(file);
+  if (operator !== (context.settings.fluxOperator === true)) context = { ...context, settings: { ...context.settings, fluxOperator: operator } };
   for (const doc of file.documents) {
     for (const finding of lintDocument(doc.parsed, context)) {
       if (partial && WHOLE_OBJECT_CODES.has(finding.code)) continue;

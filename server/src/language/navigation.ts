@@ -21,7 +21,7 @@ export function definitionAt(index: WorkspaceIndex, uri: string, position: Posit
   const ref = referenceAt(index, uri, position);
   if (!ref) return [];
   const resolution = resolveReference(index, ref);
-  const targets = resolution.state === 'found' || resolution.state === 'other-kind' ? resolution.targets
+  const targets = resolution.state === 'found' || resolution.state === 'other-kind' || resolution.state === 'other-kind-unknown-namespace' ? resolution.targets
     : resolution.state === 'ambiguous' ? [...resolution.candidates] : [];
   return targets.map((o) => ({ uri: o.uri, range: o.nameRange }));
 }
@@ -30,7 +30,7 @@ export function referencesAt(index: WorkspaceIndex, uri: string, position: Posit
   let object = index.objectsIn(uri).find((o) => contains(o.nameRange, position));
   if (!object) {
     const ref = referenceAt(index, uri, position);
-    const resolved = ref ? index.resolve({ kind: ref.kind, name: ref.name, namespace: ref.namespace }) : [];
+    const resolved = ref ? index.resolveRef(ref) : [];
     if (resolved.length !== 1) return [];
     object = resolved[0];
   }

@@ -21,6 +21,12 @@ export interface TextEdit { range: Range; newText: string }
 export interface LintSettings {
   /** Report fields the API server would prune. */
   unknownFields: 'warning' | 'off';
+  /**
+   * The workspace uses the Flux Operator (holds fluxcd.controlplane.io objects), whose patched
+   * notification CRDs accept its kinds in Alert eventSources and Receiver resources. Derived from
+   * the workspace index, not a user setting.
+   */
+  fluxOperator?: boolean;
 }
 
 export const DEFAULT_LINT_SETTINGS: LintSettings = { unknownFields: 'warning' };

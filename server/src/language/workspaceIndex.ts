@@ -2,10 +2,10 @@
 // and anything else with apiVersion/kind/name), kept current file by file.
 // Re-indexing a file re-parses only its changed documents (YamlFile caches by text).
 import { shiftRange } from './lineIndex';
-import { isMap, isScalar } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import { YamlFile, type PlacedDocument, type ParsedDocument } from './documents';
 import type { ObjectIdentity } from './fluxObjects';
-import { findPair, scalarString } from './fluxObjects';
+import { FLUX_OPERATOR_GROUP, findPair, scalarString } from './fluxObjects';
 import type { Range } from './types';
 import { documentFileReferences, type ObjectReference } from './rules/referenceFields';
 import { kustomizeRefsOf } from './rules/patchFiles';
@@ -19,6 +19,13 @@ export type { ObjectReference } from './rules/referenceFields';
 const partialFiles = new WeakSet<YamlFile>();
 export function isPartialFile(file: YamlFile): boolean {
   return partialFiles.has(file);
+}
+
+/** The index each file model belongs to, so `lintFile` can ask workspace-wide facts of it. */
+const indexOfFile = new WeakMap<YamlFile, WorkspaceIndex>();
+/** Does the workspace of this file use the Flux Operator? (False for a file outside any index.) */
+export function usesFluxOperator(file: YamlFile): boolean {
+  return indexOfFile.get(file)?.usesFluxOperator() ?? false;
 }
 
 export interface IndexedObject {
@@ -41,7 +48,22 @@ export interface IndexedObject {
    * no selector, 'chart' when it selects the chart layer with operation copy, else 'other').
    */
   layerSelector?: 'none' | 'chart' | 'other';
+  /**
+   * Set on objects no document writes but one declares: the ExternalArtifacts an ArtifactGenerator
+   * produces (one per `spec.artifacts[].name`, in the generator's namespace). `nameRange` is the
+   * artifact entry's name, `documentIndex` the generator's document.
+   */
+  generatedBy?: { kind: string; name: string };
 }
+
+/**
+ * The namespace a document's object lives in when Flux applies it, given the one written in its
+ * metadata (undefined when none is). The default is the written one; an apply graph can plug in
+ * a better answer (a Kustomization's targetNamespace, a kustomization.yaml `namespace:`).
+ * Return undefined when the namespace cannot be known.
+ */
+export type NamespaceOf = (uri: string, documentIndex: number, written: string | undefined) => string | undefined;
+const writtenNamespace: NamespaceOf = (_uri, _documentIndex, written) => written;
 
 export interface ObjectQuery {
   kind: string;
@@ -57,7 +79,12 @@ interface DocumentFacts {
   dataKeys?: string[];
   sops?: boolean;
   layerSelector?: IndexedObject['layerSelector'];
+  /** ArtifactGenerator: its artifacts' names, with the ranges of the name and the whole entry. */
+  artifacts?: { name: string; nameRange: Range; entryRange: Range }[];
 }
+
+const ARTIFACT_GENERATOR_GROUP = 'source.extensions.fluxcd.io';
+const EXTERNAL_ARTIFACT_API = { apiVersion: 'source.toolkit.fluxcd.io/v1', group: 'source.toolkit.fluxcd.io', version: 'v1' };
 
 export const HELM_CHART_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 
@@ -87,6 +114,17 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
       facts.layerSelector = !selector ? 'none'
         : scalarString(findPair(selector.value, 'mediaType')?.value) === HELM_CHART_MEDIA_TYPE && scalarString(findPair(selector.value, 'operation')?.value) === 'copy' ? 'chart' : 'other';
     }
+    if (parsed.identity?.kind === 'ArtifactGenerator' && parsed.identity.group === ARTIFACT_GENERATOR_GROUP) {
+      const list = findPair(findPair(root, 'spec')?.value, 'artifacts')?.value;
+      facts.artifacts = [];
+      for (const item of isSeq(list) ? list.items : []) {
+        const nameNode = findPair(item, 'name')?.value;
+        const name = scalarString(nameNode);
+        const itemRange = isMap(item) ? item.range : undefined;
+        if (!name || !nameNode?.range || !itemRange) continue;
+        facts.artifacts.push({ name, nameRange: parsed.lines.rangeOf(nameNode.range[0], nameNode.range[1]), entryRange: parsed.lines.rangeOf(itemRange[0], itemRange[1]) });
+      }
+    }
     factsCache.set(parsed, facts);
   }
   return facts;
@@ -110,6 +148,22 @@ function indexDocument(uri: string, doc: PlacedDocument): IndexedObject | undefi
   return object;
 }
 
+/** The ExternalArtifacts an ArtifactGenerator document declares. */
+function generatedObjects(uri: string, doc: PlacedDocument): IndexedObject[] {
+  const { identity } = doc.parsed;
+  const artifacts = identity?.name ? documentFacts(doc.parsed).artifacts : undefined;
+  if (!identity?.name || !artifacts?.length) return [];
+  const generatedBy = { kind: identity.kind, name: identity.name };
+  return artifacts.map((a) => ({
+    uri,
+    documentIndex: doc.index,
+    identity: { ...EXTERNAL_ARTIFACT_API, kind: 'ExternalArtifact', name: a.name, ...(identity.namespace !== undefined ? { namespace: identity.namespace } : {}) },
+    nameRange: shiftRange(a.nameRange, doc.chunk.startLine),
+    documentRange: shiftRange(a.entryRange, doc.chunk.startLine),
+    generatedBy,
+  }));
+}
+
 /** What other files' rules can see of an object; equal keys mean equal cross-file results. */
 const objectFactsKey = (o: IndexedObject) =>
   [o.identity.kind, o.identity.namespace ?? '', o.identity.name, o.secretType ?? '', o.dataKeys?.join(',') ?? '', o.sops ? 's' : '', o.layerSelector ?? ''].join('\0');
@@ -123,6 +177,8 @@ export interface IndexedDocument {
   startLine: number;
   documentIndex: number;
   object?: IndexedObject;
+  /** Objects the document declares besides itself (an ArtifactGenerator's ExternalArtifacts). */
+  generated: IndexedObject[];
   refs: ObjectReference[];
 }
 
@@ -133,6 +189,11 @@ function moveDocument(entry: IndexedDocument, startLine: number, documentIndex: 
     entry.object.documentIndex = documentIndex;
     entry.object.nameRange = shiftRange(entry.object.nameRange, lines);
     entry.object.documentRange = shiftRange(entry.object.documentRange, lines);
+  }
+  for (const object of entry.generated) {
+    object.documentIndex = documentIndex;
+    object.nameRange = shiftRange(object.nameRange, lines);
+    object.documentRange = shiftRange(object.documentRange, lines);
   }
   for (const ref of entry.refs) {
     ref.documentIndex = documentIndex;
@@ -171,6 +232,44 @@ export class WorkspaceIndex {
    * rule reads across files leaves it alone, so cross-file results can be reused.
    */
   structureVersion = 0;
+  /** How many objects of the Flux Operator's API group the workspace holds. */
+  private operatorObjects = 0;
+  private namespaceOf: NamespaceOf = writtenNamespace;
+
+  /**
+   * Plugs in how documents' namespaces are found (undefined: as written in metadata.namespace).
+   * Call namespacesChanged() whenever its answers change.
+   */
+  setNamespaceResolver(namespaceOf: NamespaceOf | undefined): void {
+    this.namespaceOf = namespaceOf ?? writtenNamespace;
+    this.namespacesChanged();
+  }
+
+  /** Tells the index that the namespace resolver's answers changed: cross-file results are stale. */
+  namespacesChanged(): void {
+    this.structureVersion++;
+    this.generation++;
+  }
+
+  /** The namespace an object lives in when applied; undefined when it cannot be known. */
+  objectNamespace(object: IndexedObject): string | undefined {
+    return this.namespaceOf(object.uri, object.documentIndex, object.identity.namespace);
+  }
+
+  /** The namespace a reference looks in: the one it writes, else its referrer's. */
+  referenceNamespace(ref: ObjectReference): string | undefined {
+    return ref.writtenNamespace ?? this.namespaceOf(ref.uri, ref.documentIndex, ref.fromNamespace);
+  }
+
+  /** The objects a reference names (see resolve). */
+  resolveRef(ref: ObjectReference, kind = ref.kind): IndexedObject[] {
+    return this.resolve({ kind, name: ref.name, namespace: this.referenceNamespace(ref) });
+  }
+
+  /** Does the workspace use the Flux Operator (holds any fluxcd.controlplane.io object)? */
+  usesFluxOperator(): boolean {
+    return this.operatorObjects > 0;
+  }
 
   /** Adds or updates a file; returns its model. */
   setFile(uri: string, text: string): YamlFile {
@@ -180,6 +279,7 @@ export class WorkspaceIndex {
     else {
       file = new YamlFile(uri, text);
       this.files.set(uri, file);
+      indexOfFile.set(file, this);
     }
     // Documents before and after the edited ones are the same parses at the same places counted
     // from either end: take their entries directly. Only the ones in between are matched by parse
@@ -209,13 +309,14 @@ export class WorkspaceIndex {
         moveDocument(old, doc.chunk.startLine, doc.index);
         entry = old;
       } else {
-        entry = { parsed: doc.parsed, startLine: doc.chunk.startLine, documentIndex: doc.index, refs: documentFileReferences(uri, doc) };
+        entry = { parsed: doc.parsed, startLine: doc.chunk.startLine, documentIndex: doc.index, generated: generatedObjects(uri, doc), refs: documentFileReferences(uri, doc) };
         const object = indexDocument(uri, doc);
         if (object) entry.object = object;
         created.push(entry);
       }
       documents[i] = entry;
       if (entry.object) objects.push(entry.object);
+      for (const object of entry.generated) objects.push(object);
       for (const ref of entry.refs) refs.push(ref);
     }
     const gone: IndexedDocument[] = [];
@@ -240,8 +341,8 @@ export class WorkspaceIndex {
    * entries of the documents gone and of those created (the others stay where they are).
    */
   private replaceEntries(uri: string, objects: IndexedObject[], refs: ObjectReference[], gone: readonly IndexedDocument[], created: readonly IndexedDocument[]): void {
-    const goneObjects = gone.flatMap((d) => (d.object ? [d.object] : []));
-    const newObjects = created.flatMap((d) => (d.object ? [d.object] : []));
+    const goneObjects = gone.flatMap((d) => (d.object ? [d.object, ...d.generated] : d.generated));
+    const newObjects = created.flatMap((d) => (d.object ? [d.object, ...d.generated] : d.generated));
     const goneRefs = gone.flatMap((d) => d.refs);
     const newRefs = created.flatMap((d) => d.refs);
     removeFrom(this.byKindName, goneObjects, (o) => kindNameKey(o.identity.kind, o.identity.name));
@@ -252,6 +353,8 @@ export class WorkspaceIndex {
     else this.objectsByFile.delete(uri);
     if (refs.length) this.refsByFile.set(uri, refs);
     else this.refsByFile.delete(uri);
+    for (const o of goneObjects) if (o.identity.group === FLUX_OPERATOR_GROUP) this.operatorObjects--;
+    for (const o of newObjects) if (o.identity.group === FLUX_OPERATOR_GROUP) this.operatorObjects++;
     if (!sameMultiset(goneObjects.map(objectFactsKey), newObjects.map(objectFactsKey))
       || !sameMultiset(goneRefs.map(referenceFactsKey), newRefs.map(referenceFactsKey))) this.structureVersion++;
   }
@@ -318,7 +421,7 @@ export class WorkspaceIndex {
   /** The references that resolve to an object. */
   referencesOf(object: IndexedObject): ObjectReference[] {
     return this.referencesTo(object.identity.kind, object.identity.name).filter((ref) =>
-      this.resolve({ kind: ref.kind, name: ref.name, namespace: ref.namespace }).includes(object));
+      this.resolveRef(ref).includes(object));
   }
 
   removeFile(uri: string): void {
@@ -371,9 +474,9 @@ export class WorkspaceIndex {
    */
   resolve(query: ObjectQuery): IndexedObject[] {
     const candidates = this.withKindAndName(query.kind, query.name);
-    const exact = candidates.filter((o) => (o.identity.namespace ?? undefined) === (query.namespace ?? undefined));
+    const exact = candidates.filter((o) => this.objectNamespace(o) === (query.namespace ?? undefined));
     if (exact.length) return exact;
-    const loose = candidates.filter((o) => !o.identity.namespace || !query.namespace);
+    const loose = candidates.filter((o) => !this.objectNamespace(o) || !query.namespace);
     return loose.length === 1 ? loose : [];
   }
 

@@ -14,6 +14,7 @@ import { referenceCompletions } from './references';
 import type { CompletionSetting } from './setting';
 import type { CompletionEntry } from './types';
 import { scalarValues, valueCompletions } from './values';
+import { markerCompletions } from '../imagePolicyMarker';
 
 export type { CompletionEntry, CompletionEntryKind } from './types';
 
@@ -42,6 +43,8 @@ export interface CompletionResult {
 }
 
 export function complete(request: CompletionRequest): CompletionResult {
+  const markers = markerCompletions(request.file, request.position, request.index);
+  if (markers) return { entries: markers, incomplete: false };
   const setting = completionSetting(request);
   if (!setting) return { entries: [], incomplete: false };
   const entries = produce(setting);

@@ -41,6 +41,16 @@ export function referenceTarget(
     const kindNode = view.schema ? schemaAt(view.schema, [...path.slice(0, -1), 'kind'])?.node : undefined;
     return { kinds: (kindNode?.enum ?? []).map(String), namespace };
   }
+  if (holder === 'providerRef' && view.kind === 'Alert') return { kinds: ['Provider'], namespace: view.namespace };
+  if (holder === 'imageRepositoryRef' && view.kind === 'ImagePolicy') return { kinds: ['ImageRepository'], namespace };
+  if (typeof holder === 'number' && path.length === 4 && path[0] === 'spec'
+    && ((last(path, 3) === 'eventSources' && view.kind === 'Alert') || (last(path, 3) === 'resources' && view.kind === 'Receiver')
+      || (last(path, 3) === 'sources' && view.kind === 'ArtifactGenerator'))) {
+    const kind = siblings.get('kind');
+    if (kind) return { kinds: [kind], namespace };
+    const kindNode = view.schema ? schemaAt(view.schema, [...path.slice(0, -1), 'kind'])?.node : undefined;
+    return { kinds: (kindNode?.enum ?? []).map(String), namespace };
+  }
   if (typeof holder === 'number' && last(path, 3) === 'dependsOn' && view.kind) {
     return { kinds: [view.kind], namespace, self: view.name };
   }

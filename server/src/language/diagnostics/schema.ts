@@ -5,7 +5,9 @@ import type { Node } from 'yaml';
 import type { ParsedDocument } from '../documents';
 import type { SchemaCatalog, SchemaEntry } from '../schemas';
 import type { Finding, LintSettings, Severity } from '../types';
+import { FLUX_OPERATOR_KINDS } from '../rules/referenceFields';
 import { nodeAtPath, parseInstancePath, formatPath, type PathSegment } from '../yamlPath';
+import { readDuration } from '../durations';
 import { DURATION_PATTERN, DURATION_NO_HOURS_PATTERN, GO_DURATION, describePattern, withoutHours } from '../patterns';
 
 const article = (kind: string) => (/^[AEIOU]/.test(kind) ? 'an' : 'a');
@@ -49,16 +51,20 @@ function expectedType(type: unknown): string {
   }
 }
 
-function patternMessage(field: string, value: unknown, pattern: string, kind: string): { code: string; message: string } {
+/** `data` of a schema/duration finding: the Go duration the value can be rewritten as. */
+export interface DurationFixData { duration: string }
+
+function patternMessage(field: string, value: unknown, pattern: string, kind: string): { code: string; message: string; data?: DurationFixData } {
   const text = typeof value === 'string' ? value : String(value);
+  const fix = (duration: string | undefined) => (duration ? { data: { duration } } : {});
   if (pattern === DURATION_PATTERN) {
-    return { code: 'schema/duration', message: `${field} ${show(text)} is not a duration; use a Go duration such as 10m or 1h30m` };
+    return { code: 'schema/duration', message: `${field} ${show(text)} is not a duration; use a Go duration such as 10m or 1h30m`, ...fix(readDuration(text)) };
   }
   if (pattern === DURATION_NO_HOURS_PATTERN) {
     if (GO_DURATION.test(text)) {
-      return { code: 'schema/duration', message: `${field} of ${article(kind)} ${kind} accepts ms, s and m only, not hours; write ${show(text)} as ${show(withoutHours(text))}` };
+      return { code: 'schema/duration', message: `${field} of ${article(kind)} ${kind} accepts ms, s and m only, not hours; write ${show(text)} as ${show(withoutHours(text))}`, ...fix(withoutHours(text)) };
     }
-    return { code: 'schema/duration', message: `${field} ${show(text)} is not a duration; use ms, s or m units such as 60s or 5m` };
+    return { code: 'schema/duration', message: `${field} ${show(text)} is not a duration; use ms, s or m units such as 60s or 5m`, ...fix(readDuration(text, false)) };
   }
   return { code: 'schema/pattern', message: `${field} ${show(text)} is not valid: ${field} must be ${describePattern(pattern)}` };
 }
@@ -94,6 +100,7 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
   let severity: Severity = 'error';
   let code: string;
   let message: string;
+  let data: DurationFixData | undefined;
   let target: Located;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -125,7 +132,7 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
         message = `an OCIRepository url starts with oci://, not ${target.value.split(':')[0]}://; source-controller speaks the registry API itself (write oci://host/repository)`;
         break;
       }
-      ({ code, message } = patternMessage(field, target.value, String(params.pattern), entry.kind));
+      ({ code, message, data } = patternMessage(field, target.value, String(params.pattern), entry.kind));
       break;
     }
     case 'enum': {
@@ -134,6 +141,12 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
       const allowed = (params.allowedValues as unknown[]).map((v) => String(v)).join(', ');
       message = `${field} must be one of ${allowed}`;
       const refField = path.length >= 2 && field === 'kind' ? path.at(-2) : undefined;
+      const listField = path.length === 4 && field === 'kind' && path[0] === 'spec' && typeof path[2] === 'number' ? `${entry.kind}.${String(path[1])}` : undefined;
+      if ((listField === 'Alert.eventSources' || listField === 'Receiver.resources') && FLUX_OPERATOR_KINDS.includes(String(target.value))) {
+        // The Flux Operator patches the notification CRDs to accept its own kinds.
+        if (settings.fluxOperator) return undefined;
+        message += `; ${String(target.value)} is a Flux Operator kind, accepted only where the Flux Operator is installed (this workspace has no fluxcd.controlplane.io object)`;
+      }
       if (refField === 'sourceRef' || refField === 'chartRef') {
         code = 'flux/ref-kind-not-allowed';
         message = `${article(entry.kind)} ${entry.kind} cannot use ${show(target.value)} as its ${refField}; ${refField}.kind must be one of ${allowed}`;
@@ -177,7 +190,7 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
       message = `${field} ${error.message ?? 'is not valid'}`;
     }
   }
-  return { range: parsed.lines.rangeOf(target.start, target.end), severity, code, message };
+  return { range: parsed.lines.rangeOf(target.start, target.end), severity, code, message, ...(data ? { data } : {}) };
 }
 
 function boundWords(keyword: string, limit: unknown): string {

@@ -25,11 +25,11 @@ function analyse(index: WorkspaceIndex): CycleAnalysis {
   for (const uri of index.uris()) {
     const refs = index.referencesIn(uri);
     if (!refs.some((r) => r.role === 'dependsOn')) continue;
-    for (const o of index.objectsIn(uri)) owners.set(`${o.uri}#${o.documentIndex}`, o);
+    for (const o of index.objectsIn(uri)) if (!o.generatedBy) owners.set(`${o.uri}#${o.documentIndex}`, o);
     for (const ref of refs) {
       if (ref.role !== 'dependsOn') continue;
       const from = owners.get(`${ref.uri}#${ref.documentIndex}`);
-      const targets = index.resolve({ kind: ref.kind, name: ref.name, namespace: ref.namespace });
+      const targets = index.resolveRef(ref);
       if (!from || targets.length !== 1) continue;
       const list = edges.get(from);
       if (list) list.push(targets[0]);
@@ -94,7 +94,7 @@ export function cycleFindings(index: WorkspaceIndex, from: IndexedObject | undef
   for (const ref of dependsOn) {
     const members = from && cycleOf.get(objectKey(from));
     if (!from || !members) continue;
-    const targets = index.resolve({ kind: ref.kind, name: ref.name, namespace: ref.namespace });
+    const targets = index.resolveRef(ref);
     if (targets.length !== 1 || cycleOf.get(objectKey(targets[0])) !== members) continue;
     const start = members.indexOf(label(from));
     const loop = [...members.slice(start), ...members.slice(0, start), label(from)].join(' → ');

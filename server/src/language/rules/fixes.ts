@@ -11,6 +11,8 @@ import { secretContentFixes } from './secretContent';
 import { wrongKindFix } from './resolution';
 import { layerSelectorFix } from './helmRelease';
 import { ociRepositoryFixes } from './ociRepository';
+import { imageRepositoryFixes } from './imageAutomation';
+import { GO_DURATION } from '../patterns';
 
 export type { QuickFix } from './edits';
 
@@ -64,6 +66,14 @@ function fixesByCode(finding: Pick<Finding, 'code' | 'range' | 'data'>, file: Ya
     case 'flux/oci-url-path':
     case 'flux/oci-url-reference':
       return ociRepositoryFixes(uri, doc, finding.code);
+    case 'flux/image-scheme':
+    case 'flux/image-tag':
+      return imageRepositoryFixes(uri, doc, finding.code);
+    case 'schema/duration': {
+      const duration = (finding.data as { duration?: unknown } | undefined)?.duration;
+      if (typeof duration !== 'string' || !GO_DURATION.test(duration)) return [];
+      return [{ title: `Write ${duration}`, kind: 'quickfix', isPreferred: true, edits: { [uri]: [{ range: finding.range, newText: duration }] } }];
+    }
     case 'schema/unknown-field': {
       const offset = doc.parsed.lines.offsetAt({ line: finding.range.start.line - doc.chunk.startLine, character: finding.range.start.character });
       const { path, onKey } = pathAtOffset(doc.parsed.yaml, offset);

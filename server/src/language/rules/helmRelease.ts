@@ -28,7 +28,7 @@ export function chartRefFindings(index: WorkspaceIndex, refs: readonly ObjectRef
   const findings: Finding[] = [];
   for (const ref of refs) {
     if (ref.role !== 'chart' || ref.kind !== 'OCIRepository') continue;
-    const targets = index.resolve({ kind: 'OCIRepository', name: ref.name, namespace: ref.namespace });
+    const targets = index.resolveRef(ref, 'OCIRepository');
     if (targets.length !== 1) continue;
     // Without a selector source-controller takes the first layer, which for a chart pushed by
     // `helm push` is the chart (Flux's own samples rely on this); a selector must pick the

@@ -5,9 +5,11 @@ import type { Finding } from '../types';
 import { secretContentFindings, isSecret } from './secretContent';
 import { helmReleaseFindings } from './helmRelease';
 import { ociRepositoryFindings } from './ociRepository';
+import { imageAutomationFindings } from './imageAutomation';
+import { markerFormatFindings } from './imagePolicyMarkers';
 
 /** Findings of the document-local rules, positions relative to the document. */
 export function localRuleFindings(parsed: ParsedDocument): Finding[] {
   if (isSecret(parsed)) return secretContentFindings(parsed);
-  return [...helmReleaseFindings(parsed), ...ociRepositoryFindings(parsed)];
+  return [...helmReleaseFindings(parsed), ...ociRepositoryFindings(parsed), ...imageAutomationFindings(parsed), ...markerFormatFindings(parsed)];
 }

@@ -9,6 +9,7 @@ import type { Finding, TextEdit } from '../types';
 import { nodeAtPath } from '../yamlPath';
 import { fileRange, replaceNode, setField, type QuickFix } from './edits';
 import { checkConstraint } from './semverRange';
+import { re2Problem } from './re2';
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -129,20 +130,8 @@ export function ociRepositoryFindings(parsed: ParsedDocument): Finding[] {
   return findings;
 }
 
-/**
- * Why a pattern would not compile in Go's regexp package (RE2), which Flux uses: JavaScript's
- * parser catches syntax errors, and RE2 also lacks look-around and back-references.
- */
-export function regexpProblem(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern);
-  } catch (error) {
-    return (error as Error).message.replace(/^Invalid regular expression: /, '');
-  }
-  if (/\(\?<?[=!]/.test(pattern)) return 'look-ahead and look-behind groups are not supported (Go regular expressions)';
-  if (/(^|[^\\])(\\\\)*\\[1-9]/.test(pattern)) return 'back-references are not supported (Go regular expressions)';
-  return undefined;
-}
+/** Why a pattern would not compile in Go's regexp package (RE2), which Flux uses. */
+export const regexpProblem = re2Problem;
 
 const yamlScalar = (text: string) => (/^[0-9.]+$|^(true|false|null|yes|no|on|off|~)$/i.test(text) || /[:#{}[\],&*!|>'"%@`]/.test(text) ? JSON.stringify(text) : text);
 

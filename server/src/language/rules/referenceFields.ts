@@ -6,9 +6,19 @@ import type { ParsedDocument, PlacedDocument } from '../documents';
 import { findPair, isFluxGroup, scalarString } from '../fluxObjects';
 import type { Range } from '../types';
 import type { PathSegment } from '../yamlPath';
+import { setterMarkers } from './imagePolicyMarkers';
 
 /** What a reference is for; rules and navigation treat the roles differently. */
-export type ReferenceRole = 'source' | 'chart' | 'dependsOn' | 'secret' | 'values';
+export type ReferenceRole =
+  | 'source' | 'chart' | 'dependsOn' | 'secret' | 'values'
+  /** Alert providerRef. */
+  | 'provider'
+  /** Alert eventSources[] and Receiver resources[]: Flux objects watched or triggered. */
+  | 'event'
+  /** ImagePolicy imageRepositoryRef. */
+  | 'image'
+  /** A `# {"$imagepolicy": "ns:name"}` setter marker in any YAML. */
+  | 'setter';
 
 /** How a source uses a Secret (decides which type and keys it needs). */
 export type SecretUse = 'auth' | 'cert' | 'proxy' | 'verify' | 'other';
@@ -26,6 +36,14 @@ interface ReferenceField {
 }
 
 const SOURCE_KINDS = ['OCIRepository', 'GitRepository', 'HelmRepository', 'Bucket', 'HelmChart'];
+
+/** Kinds Alert eventSources and Receiver resources accept (the CRD enum). */
+export const EVENT_SOURCE_KINDS = ['Bucket', 'GitRepository', 'Kustomization', 'HelmRelease', 'HelmChart', 'HelmRepository', 'ImageRepository', 'ImagePolicy', 'ImageUpdateAutomation', 'OCIRepository', 'ArtifactGenerator', 'ExternalArtifact'];
+/**
+ * Kinds of the Flux Operator (fluxcd.controlplane.io). The Operator patches the notification CRDs
+ * so that Alerts and Receivers accept them; valid only where the workspace uses the Operator.
+ */
+export const FLUX_OPERATOR_KINDS = ['FluxInstance', 'FluxReport', 'ResourceSet', 'ResourceSetInputProvider'];
 const secretFields = (kinds: string[], path: string[], use: SecretUse): ReferenceField =>
   ({ ownerKinds: kinds, path, role: 'secret', allowedKinds: ['Secret'], crossNamespace: false, secretUse: use });
 
@@ -38,7 +56,17 @@ export const REFERENCE_FIELDS: readonly ReferenceField[] = [
   { ownerKinds: ['HelmChart'], path: ['spec', 'sourceRef'], role: 'source', allowedKinds: ['HelmRepository', 'GitRepository', 'Bucket'], crossNamespace: false },
   { ownerKinds: ['HelmRelease'], path: ['spec', 'valuesFrom', '*'], role: 'values', allowedKinds: ['ConfigMap', 'Secret'], crossNamespace: false },
   { ownerKinds: ['Kustomization'], path: ['spec', 'postBuild', 'substituteFrom', '*'], role: 'values', allowedKinds: ['ConfigMap', 'Secret'], crossNamespace: false },
+  { ownerKinds: ['Alert'], path: ['spec', 'providerRef'], role: 'provider', allowedKinds: ['Provider'], crossNamespace: false },
+  { ownerKinds: ['Alert'], path: ['spec', 'eventSources', '*'], role: 'event', allowedKinds: [...EVENT_SOURCE_KINDS, ...FLUX_OPERATOR_KINDS], crossNamespace: true },
+  { ownerKinds: ['Receiver'], path: ['spec', 'resources', '*'], role: 'event', allowedKinds: [...EVENT_SOURCE_KINDS, ...FLUX_OPERATOR_KINDS], crossNamespace: true },
+  { ownerKinds: ['ImagePolicy'], path: ['spec', 'imageRepositoryRef'], role: 'image', allowedKinds: ['ImageRepository'], crossNamespace: true },
+  { ownerKinds: ['ImageUpdateAutomation'], path: ['spec', 'sourceRef'], role: 'source', allowedKinds: ['GitRepository'], crossNamespace: true },
+  { ownerKinds: ['ArtifactGenerator'], path: ['spec', 'sources', '*'], role: 'source', allowedKinds: ['OCIRepository', 'GitRepository', 'Bucket', 'HelmChart', 'ExternalArtifact'], crossNamespace: true },
   secretFields(SOURCE_KINDS, ['spec', 'secretRef'], 'auth'),
+  secretFields(['ImageRepository'], ['spec', 'secretRef'], 'auth'),
+  secretFields(['ImageRepository', 'Provider'], ['spec', 'certSecretRef'], 'cert'),
+  secretFields(['ImageRepository', 'Provider'], ['spec', 'proxySecretRef'], 'proxy'),
+  secretFields(['Provider', 'Receiver'], ['spec', 'secretRef'], 'other'),
   secretFields(SOURCE_KINDS, ['spec', 'certSecretRef'], 'cert'),
   secretFields(SOURCE_KINDS, ['spec', 'proxySecretRef'], 'proxy'),
   secretFields(SOURCE_KINDS, ['spec', 'verify', 'secretRef'], 'verify'),
@@ -63,8 +91,13 @@ export interface ObjectReference {
   explicitKind: boolean;
   allowedKinds: readonly string[];
   name: string;
-  /** Namespace written in the reference, else the referrer's own (may be unknown). */
+  /** Namespace written in the reference, else the referrer's own as written (may be unknown). */
   namespace?: string;
+  /**
+   * Namespace written in the reference itself. Resolution uses it, else the referrer's effective
+   * namespace (WorkspaceIndex.referenceNamespace), which may be inferred beyond metadata.namespace.
+   */
+  writtenNamespace?: string;
   nameRange: Range;
   kindRange?: Range;
 }
@@ -106,6 +139,8 @@ export function documentReferences(parsed: ParsedDocument): DocumentReference[] 
         const nameNode = findPair(node, 'name')?.value;
         const name = scalarString(nameNode);
         if (!name || !nameNode?.range) continue;
+        // `name: '*'` (Alert eventSources, Receiver resources) means every object of the kind.
+        if (name === '*' && field.role === 'event') continue;
         const kindNode = findPair(node, 'kind')?.value;
         const writtenKind = scalarString(kindNode);
         const namespace = field.crossNamespace ? scalarString(findPair(node, 'namespace')?.value) : undefined;
@@ -122,12 +157,14 @@ export function documentReferences(parsed: ParsedDocument): DocumentReference[] 
           allowedKinds: field.allowedKinds,
           name,
           namespace: namespace ?? identity.namespace,
+          ...(namespace !== undefined ? { writtenNamespace: namespace } : {}),
           nameRange: parsed.lines.rangeOf(nameNode.range[0], nameNode.range[1]),
           ...(kindNode?.range ? { kindRange: parsed.lines.rangeOf(kindNode.range[0], kindNode.range[1]) } : {}),
         });
       }
     }
   }
+  refs.push(...setterMarkers(parsed));
   cache.set(parsed, refs);
   return refs;
 }

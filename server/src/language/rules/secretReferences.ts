@@ -14,8 +14,8 @@ function problem(ref: ObjectReference, secret: IndexedObject): { code: string; m
   const named = `Secret "${secret.identity.name}"`;
   switch (ref.secretUse) {
     case 'auth':
-      if (ref.fromKind === 'OCIRepository' && type !== DOCKERCONFIG_TYPE) {
-        return { code: 'flux/secret-wrong-type', message: `an OCIRepository pull secret must have type ${DOCKERCONFIG_TYPE}; ${named} has type ${type}, so source-controller cannot log in to the registry with it` };
+      if ((ref.fromKind === 'OCIRepository' || ref.fromKind === 'ImageRepository') && type !== DOCKERCONFIG_TYPE) {
+        return { code: 'flux/secret-wrong-type', message: `${ref.fromKind === 'OCIRepository' ? 'an OCIRepository' : 'an ImageRepository'} pull secret must have type ${DOCKERCONFIG_TYPE}; ${named} has type ${type}, so ${ref.fromKind === 'OCIRepository' ? 'source-controller' : 'image-reflector-controller'} cannot log in to the registry with it` };
       }
       return undefined;
     case 'cert': {
@@ -37,7 +37,7 @@ export function secretReferenceFindings(index: WorkspaceIndex, refs: readonly Ob
   const findings: Finding[] = [];
   for (const ref of refs) {
     if (ref.role !== 'secret') continue;
-    const found = index.resolve({ kind: 'Secret', name: ref.name, namespace: ref.namespace });
+    const found = index.resolveRef(ref, 'Secret');
     if (found.length !== 1 || found[0].sops) continue;
     const issue = problem(ref, found[0]);
     if (issue) findings.push({ range: ref.nameRange, severity: 'error', ...issue });

@@ -1,0 +1,156 @@
+// Cross references of the notification, image automation and ArtifactGenerator kinds, without
+// the LSP layer: resolution, wildcards, generated ExternalArtifacts, navigation and completion.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkspaceIndex } from '../../server/src/language/workspaceIndex';
+import { defaultLintContext, lintFile } from '../../server/src/language/lint';
+import { workspaceFindings } from '../../server/src/language/rules';
+import { definitionAt, referencesAt } from '../../server/src/language/navigation';
+import { complete } from '../../server/src/language/completion';
+import type { Position } from '../../server/src/language/types';
+import { ALERT, AUTOMATION, GENERATOR, HELM_RELEASE, IMAGE_POLICY, IMAGE_REPO, KS_EXTERNAL, OCI, PROVIDER, RECEIVER } from '../fixtures/kinds';
+
+const warnings = { ...defaultLintContext(), unresolvedReferences: 'warning' as const };
+function findings(index: WorkspaceIndex, uri: string) {
+  const file = index.file(uri)!;
+  return [...lintFile(file, warnings), ...workspaceFindings(file, index, warnings)];
+}
+const codes = (index: WorkspaceIndex, uri: string) => findings(index, uri).map((f) => `${f.code}@${f.range.start.line + 1}`);
+
+/** Position of the n-th occurrence of `needle` in a text, plus an offset into it. */
+function at(text: string, needle: string, nth = 0, plus = 1): Position {
+  let offset = -1;
+  for (let i = 0; i <= nth; i++) offset = text.indexOf(needle, offset + 1);
+  assert.ok(offset >= 0, `${needle} in text`);
+  const before = text.slice(0, offset + plus);
+  const line = before.split('\n').length - 1;
+  return { line, character: before.length - before.lastIndexOf('\n') - 1 };
+}
+
+test('Alert providerRef and eventSources resolve; name "*" is every object and never unresolved', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/alert.yaml', ALERT);
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['flux/ref-not-found@8', 'flux/ref-not-found@15', 'flux/ref-not-found@18']);
+  const messages = findings(index, 'file:///w/alert.yaml').map((f) => f.message);
+  assert.match(messages[0], /^Provider "flux-system\/slack" is not defined in this workspace; notification-controller keeps the Alert not ready/);
+  assert.match(messages[1], /^HelmRelease "apps\/podinfo" is not defined.*the Alert receives no events/);
+  index.setFile('file:///w/provider.yaml', PROVIDER('slack'));
+  index.setFile('file:///w/release.yaml', HELM_RELEASE);
+  index.setFile('file:///w/policy.yaml', IMAGE_POLICY('podinfo') + '---\n' + IMAGE_REPO('podinfo'));
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), []);
+  // providerRef has no namespace field: a Provider in another namespace does not count.
+  index.setFile('file:///w/provider.yaml', PROVIDER('slack', 'monitoring'));
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['flux/ref-not-found@8']);
+});
+
+test('Receiver resources, ImagePolicy imageRepositoryRef and ImageUpdateAutomation sourceRef', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/receiver.yaml', RECEIVER);
+  assert.deepEqual(codes(index, 'file:///w/receiver.yaml'), ['flux/ref-not-found@14']);
+  assert.match(findings(index, 'file:///w/receiver.yaml')[0].message, /the Receiver cannot ask an object that does not exist to reconcile/);
+  index.setFile('file:///w/policy.yaml', IMAGE_POLICY('podinfo'));
+  assert.deepEqual(codes(index, 'file:///w/policy.yaml'), ['flux/ref-not-found@8']);
+  assert.match(findings(index, 'file:///w/policy.yaml')[0].message, /^ImageRepository "flux-system\/podinfo" is not defined.*image-reflector-controller/);
+  index.setFile('file:///w/repo.yaml', IMAGE_REPO('podinfo'));
+  assert.deepEqual(codes(index, 'file:///w/policy.yaml'), []);
+  index.setFile('file:///w/auto.yaml', AUTOMATION('GitRepository'));
+  assert.deepEqual(codes(index, 'file:///w/auto.yaml'), ['flux/ref-not-found@10']);
+  // Only GitRepository: the schema says so, and no reference warning is added on top.
+  index.setFile('file:///w/auto.yaml', AUTOMATION('OCIRepository'));
+  assert.deepEqual(codes(index, 'file:///w/auto.yaml'), ['flux/ref-kind-not-allowed@9']);
+});
+
+test('an ArtifactGenerator declares ExternalArtifacts that sourceRefs resolve to, with navigation to the entry', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/ks.yaml', KS_EXTERNAL('podinfo-composite'));
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-not-found@12']);
+  index.setFile('file:///w/generator.yaml', OCI('podinfo-chart', 'flux-system') + '---\n' + GENERATOR);
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), []);
+  assert.deepEqual(codes(index, 'file:///w/generator.yaml'), []);
+  const generatorText = index.file('file:///w/generator.yaml')!.text;
+  const [target] = definitionAt(index, 'file:///w/ks.yaml', at(KS_EXTERNAL('podinfo-composite'), 'podinfo-composite'));
+  assert.deepEqual(target, { uri: 'file:///w/generator.yaml', range: { start: at(generatorText, 'podinfo-composite', 0, 0), end: at(generatorText, 'podinfo-composite', 0, 'podinfo-composite'.length) } });
+  // From the artifact entry, find references lists the Kustomization.
+  const refs = referencesAt(index, 'file:///w/generator.yaml', at(generatorText, 'podinfo-composite'));
+  assert.deepEqual(refs.map((r) => r.uri), ['file:///w/ks.yaml']);
+  // The generator's own sources resolve like sourceRefs.
+  assert.deepEqual(definitionAt(index, 'file:///w/generator.yaml', at(generatorText, 'name: podinfo-chart', 1, 7)).map((l) => l.range.start.line), [3]);
+  // Edits above move the declared artifacts with the document; removing the entry brings the warning back.
+  index.setFile('file:///w/generator.yaml', '# moved\n' + generatorText);
+  assert.equal(definitionAt(index, 'file:///w/ks.yaml', at(KS_EXTERNAL('podinfo-composite'), 'podinfo-composite'))[0].range.start.line, target.range.start.line + 1);
+  index.setFile('file:///w/generator.yaml', generatorText.replace('name: podinfo-composite', 'name: other'));
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-not-found@12']);
+});
+
+test('completion offers Providers, ImageRepositories and event source names of the written kind', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/provider.yaml', PROVIDER('slack') + '---\n' + PROVIDER('teams', 'other'));
+  index.setFile('file:///w/release.yaml', HELM_RELEASE);
+  index.setFile('file:///w/repo.yaml', IMAGE_REPO('podinfo'));
+  const labels = (uri: string, text: string, position: Position) => complete({ file: index.setFile(uri, text), position, index }).entries.filter((e) => e.kind === 'reference').map((e) => e.label);
+  const alert = ALERT.replace('name: slack', 'name: ').replace('name: podinfo\n      namespace: apps', 'name: \n      namespace: apps');
+  assert.deepEqual(labels('file:///w/alert.yaml', alert, at(alert, 'name: \n', 0, 6)), ['slack', 'teams']);
+  assert.deepEqual(labels('file:///w/alert.yaml', alert, at(alert, 'name: \n', 1, 6)), ['podinfo']);
+  const policy = IMAGE_POLICY('');
+  assert.deepEqual(labels('file:///w/policy.yaml', policy, at(policy, 'name: \n', 0, 6)), ['podinfo']);
+});
+
+test('a same-named object of another kind whose namespace is unknown is not called a wrong kind', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/ks.yaml', KS_EXTERNAL('podinfo'));
+  index.setFile('file:///w/apps/source.yaml', OCI('podinfo'));
+  // Not an error: the OCIRepository may live in any namespace. An information says why no verdict.
+  const [finding, ...rest] = findings(index, 'file:///w/ks.yaml');
+  assert.deepEqual(rest, []);
+  assert.equal(finding.code, 'flux/ref-namespace-unknown');
+  assert.equal(finding.severity, 'info');
+  assert.match(finding.message, /^ExternalArtifact "flux-system\/podinfo" is not defined in this workspace\. OCIRepository "podinfo" has the name, but its namespace is not written/);
+  // Off means silence, as for every unresolved reference.
+  const file = index.file('file:///w/ks.yaml')!;
+  assert.deepEqual(workspaceFindings(file, index, defaultLintContext()), []);
+  // Both namespaces known and equal: that is a kind mistake.
+  index.setFile('file:///w/apps/source.yaml', OCI('podinfo', 'flux-system'));
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-wrong-kind@11']);
+  // Known and different: simply not found.
+  index.setFile('file:///w/apps/source.yaml', OCI('podinfo', 'apps'));
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-not-found@12']);
+});
+
+test('an effective-namespace function plugs into resolution', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/ks.yaml', KS_EXTERNAL('podinfo'));
+  index.setFile('file:///w/apps/source.yaml', OCI('podinfo'));
+  index.setFile('file:///w/policy.yaml', IMAGE_POLICY('podinfo').replace('  namespace: flux-system\n', ''));
+  index.setFile('file:///w/repo.yaml', IMAGE_REPO('podinfo'));
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-namespace-unknown@12']);
+  const before = index.structureVersion;
+  // As an apply graph would: files under apps/ land in "apps"; policy.yaml in flux-system.
+  index.setNamespaceResolver((uri, _doc, written) => written ?? (uri.includes('/apps/') ? 'apps' : uri.endsWith('policy.yaml') ? 'flux-system' : undefined));
+  assert.ok(index.structureVersion > before, 'cross-file results are recomputed');
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-not-found@12']);
+  assert.equal(index.objectNamespace(index.objectsIn('file:///w/apps/source.yaml')[0]), 'apps');
+  assert.equal(index.referenceNamespace(index.referencesIn('file:///w/policy.yaml')[0]), 'flux-system');
+  assert.deepEqual(codes(index, 'file:///w/policy.yaml'), []);
+  index.setNamespaceResolver(undefined);
+  assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-namespace-unknown@12']);
+});
+
+test('Flux Operator kinds in eventSources and resources are valid only where the workspace uses the Operator', () => {
+  const index = new WorkspaceIndex();
+  const alert = ALERT.replace('kind: HelmRelease', 'kind: FluxInstance').replace('name: podinfo\n      namespace: apps', 'name: flux');
+  index.setFile('file:///w/alert.yaml', alert);
+  index.setFile('file:///w/provider.yaml', PROVIDER('slack'));
+  index.setFile('file:///w/policy.yaml', IMAGE_POLICY('podinfo') + '---\n' + IMAGE_REPO('podinfo'));
+  const [enumError, ...rest] = findings(index, 'file:///w/alert.yaml');
+  assert.deepEqual(rest, [], 'no reference warning on top of the schema error');
+  assert.equal(enumError.code, 'schema/enum');
+  assert.match(enumError.message, /FluxInstance is a Flux Operator kind, accepted only where the Flux Operator is installed/);
+  const instance = 'apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: "2.x"\n';
+  index.setFile('file:///w/instance.yaml', instance);
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), []);
+  // The reference itself is resolved: another name is not found.
+  index.setFile('file:///w/instance.yaml', instance.replace('name: flux', 'name: other'));
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['flux/ref-not-found@15']);
+  index.removeFile('file:///w/instance.yaml');
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['schema/enum@14']);
+});
