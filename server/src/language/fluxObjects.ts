@@ -21,9 +21,6 @@ export function looksLikeFlux(text: string): boolean {
   return FLUX_API_VERSION_LINE.test(text);
 }
 
-/** Flux API groups outside toolkit.fluxcd.io (source-watcher's ArtifactGenerator). */
-const OTHER_FLUX_GROUPS = new Set(['source.extensions.fluxcd.io']);
-
 export function isFluxGroup(group: string): boolean {
   return group.endsWith(FLUX_GROUP_SUFFIX) || OTHER_FLUX_GROUPS.has(group);
 }
