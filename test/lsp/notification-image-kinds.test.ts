@@ -333,6 +333,14 @@ test('hover on a removed image apiVersion names the release that stopped serving
   assert.match(h, /`image\.toolkit\.fluxcd\.io\/v1`/);
 });
 
+test('hover on ImageUpdateAutomation sourceRef.name summarises the GitRepository it pushes to', async () => {
+  await lsp.open('git.yaml', GIT);
+  await lsp.open('automation.yaml', VALID.ImageUpdateAutomation);
+  const h = markdown(await lsp.hover('automation.yaml', positionOf(VALID.ImageUpdateAutomation, 'name: flux-system', 8)));
+  assert.match(h, /\*\*GitRepository\*\* `flux-system\/flux-system`/);
+  assert.match(h, /url: `https:\/\/github\.com\/org\/fleet`/);
+});
+
 // ---- outline
 
 test('document symbols name each new kind like the others: Kind namespace/name', async () => {

@@ -19,7 +19,7 @@ test('the server offers exactly these snippets at the start of a document', asyn
   const items = await lsp.completion('empty.yaml', { line: 0, character: 0 });
   const offered = items.filter((i) => i.kind === 15).map((i) => (i.textEdit && 'newText' in i.textEdit ? i.textEdit.newText : ''));
   assert.deepEqual(offered, DOCUMENT_SNIPPETS.map((s) => s.body));
-  assert.equal(DOCUMENT_SNIPPETS.length, 4);
+  assert.equal(DOCUMENT_SNIPPETS.length, 6);
 });
 
 for (const [i, snippet] of DOCUMENT_SNIPPETS.entries()) {
