@@ -90,7 +90,7 @@ test('completion offers Providers, ImageRepositories and event source names of t
   const labels = (uri: string, text: string, position: Position) => complete({ file: index.setFile(uri, text), position, index }).entries.filter((e) => e.kind === 'reference').map((e) => e.label);
   const alert = ALERT.replace('name: slack', 'name: ').replace('name: podinfo\n      namespace: apps', 'name: \n      namespace: apps');
   assert.deepEqual(labels('file:///w/alert.yaml', alert, at(alert, 'name: \n', 0, 6)), ['slack', 'teams']);
-  assert.deepEqual(labels('file:///w/alert.yaml', alert, at(alert, 'name: \n', 1, 6)), ['podinfo']);
+  assert.deepEqual(labels('file:///w/alert.yaml', alert, at(alert, 'name: \n', 1, 6)), ["'*'", 'podinfo']);
   const policy = IMAGE_POLICY('');
   assert.deepEqual(labels('file:///w/policy.yaml', policy, at(policy, 'name: \n', 0, 6)), ['podinfo']);
 });
