@@ -122,7 +122,8 @@ test('silence on YAML that is not Flux', async () => {
   const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: "three"\n  bogus: 1\n';
   const workflow = 'name: CI\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ---\n';
   const helm = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n    {{- include "x.labels" . | nindent 4 }}\n';
-  const unknownFluxKind = 'apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy\nmetadata: {name: p}\nspec: {bogus: 1}\n';
+  // A toolkit group with no schema here (image automation and notification kinds now have theirs).
+  const unknownFluxKind = 'apiVersion: example.toolkit.fluxcd.io/v1\nkind: ImagePolicy\nmetadata: {name: p}\nspec: {bogus: 1}\n';
   for (const [name, text] of [['deploy.yaml', deployment], ['ci.yml', workflow], ['templates/helm.yaml', helm], ['image.yaml', unknownFluxKind]]) {
     assert.deepEqual(await lsp.open(name, text), [], name);
   }
