@@ -154,3 +154,19 @@ test('Flux Operator kinds in eventSources and resources are valid only where the
   index.removeFile('file:///w/instance.yaml');
   assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['schema/enum@14']);
 });
+
+test('ArtifactGenerator: copy.from and revisions name declared source aliases; artifact names are unique', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/sources.yaml', OCI('podinfo-chart', 'flux-system'));
+  index.setFile('file:///w/generator.yaml', GENERATOR);
+  assert.deepEqual(codes(index, 'file:///w/generator.yaml'), []);
+  const wrong = GENERATOR.replace('from: "@chart/values.yaml"', 'from: "@repo/values.yaml"').replace('    - name: podinfo-values\n', '    - name: podinfo-values\n      revision: "@chart"\n');
+  index.setFile('file:///w/generator.yaml', wrong);
+  const [alias, ...rest] = findings(index, 'file:///w/generator.yaml');
+  assert.deepEqual(rest, []);
+  assert.equal(alias.code, 'flux/artifact-source-alias');
+  assert.equal(alias.range.start.line, 18);
+  assert.match(alias.message, /^copy\.from names source @repo, but spec\.sources has no alias "repo" \(aliases: @chart\)/);
+  index.setFile('file:///w/generator.yaml', GENERATOR.replace('name: podinfo-values', 'name: podinfo-composite'));
+  assert.deepEqual(codes(index, 'file:///w/generator.yaml'), ['flux/artifact-duplicate-name@16']);
+});
