@@ -104,7 +104,7 @@ test('a same-named object of another kind whose namespace is unknown is not call
   assert.deepEqual(rest, []);
   assert.equal(finding.code, 'flux/ref-namespace-unknown');
   assert.equal(finding.severity, 'info');
-  assert.match(finding.message, /^ExternalArtifact "flux-system\/podinfo" is not defined in this workspace\. OCIRepository "podinfo" has the name, but its namespace is not written/);
+  assert.match(finding.message, /^ExternalArtifact "flux-system\/podinfo" is not defined in this workspace\. OCIRepository "podinfo" has the name, but its namespace cannot be known/);
   // Off means silence, as for every unresolved reference.
   const file = index.file('file:///w/ks.yaml')!;
   assert.deepEqual(workspaceFindings(file, index, defaultLintContext()), []);
