@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lintPaths } from '../../server/src/cli/lint';
+import { spawnSync } from 'node:child_process';
 
 const root = resolve(__dirname, '..', 'fixtures', 'false-positives');
 const classes = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
@@ -22,3 +23,13 @@ for (const name of classes) {
     });
   }
 }
+
+test('the flux-oci binary prints no finding on any fixture', () => {
+  const cli = resolve(__dirname, '..', '..', 'dist', 'cli.js');
+  for (const args of [[], ['--unresolved-references', 'warning']]) {
+    const r = spawnSync(process.execPath, [cli, 'lint', ...args, root], { encoding: 'utf8' });
+    assert.equal(r.stdout, '', args.join(' '));
+    assert.equal(r.status, 0);
+    assert.match(r.stderr, /^\d+ files checked: 0 errors, 0 warnings, 0 hints\n$/);
+  }
+});

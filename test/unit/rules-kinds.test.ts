@@ -90,7 +90,7 @@ test('completion offers Providers, ImageRepositories and event source names of t
   const labels = (uri: string, text: string, position: Position) => complete({ file: index.setFile(uri, text), position, index }).entries.filter((e) => e.kind === 'reference').map((e) => e.label);
   const alert = ALERT.replace('name: slack', 'name: ').replace('name: podinfo\n      namespace: apps', 'name: \n      namespace: apps');
   assert.deepEqual(labels('file:///w/alert.yaml', alert, at(alert, 'name: \n', 0, 6)), ['slack', 'teams']);
-  assert.deepEqual(labels('file:///w/alert.yaml', alert, at(alert, 'name: \n', 1, 6)), ['podinfo']);
+  assert.deepEqual(labels('file:///w/alert.yaml', alert, at(alert, 'name: \n', 1, 6)), ["'*'", 'podinfo']);
   const policy = IMAGE_POLICY('');
   assert.deepEqual(labels('file:///w/policy.yaml', policy, at(policy, 'name: \n', 0, 6)), ['podinfo']);
 });
@@ -104,7 +104,7 @@ test('a same-named object of another kind whose namespace is unknown is not call
   assert.deepEqual(rest, []);
   assert.equal(finding.code, 'flux/ref-namespace-unknown');
   assert.equal(finding.severity, 'info');
-  assert.match(finding.message, /^ExternalArtifact "flux-system\/podinfo" is not defined in this workspace\. OCIRepository "podinfo" has the name, but its namespace is not written/);
+  assert.match(finding.message, /^ExternalArtifact "flux-system\/podinfo" is not defined in this workspace\. OCIRepository "podinfo" has the name, but its namespace cannot be known/);
   // Off means silence, as for every unresolved reference.
   const file = index.file('file:///w/ks.yaml')!;
   assert.deepEqual(workspaceFindings(file, index, defaultLintContext()), []);
@@ -153,4 +153,20 @@ test('Flux Operator kinds in eventSources and resources are valid only where the
   assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['flux/ref-not-found@15']);
   index.removeFile('file:///w/instance.yaml');
   assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['schema/enum@14']);
+});
+
+test('ArtifactGenerator: copy.from and revisions name declared source aliases; artifact names are unique', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/sources.yaml', OCI('podinfo-chart', 'flux-system'));
+  index.setFile('file:///w/generator.yaml', GENERATOR);
+  assert.deepEqual(codes(index, 'file:///w/generator.yaml'), []);
+  const wrong = GENERATOR.replace('from: "@chart/values.yaml"', 'from: "@repo/values.yaml"').replace('    - name: podinfo-values\n', '    - name: podinfo-values\n      revision: "@chart"\n');
+  index.setFile('file:///w/generator.yaml', wrong);
+  const [alias, ...rest] = findings(index, 'file:///w/generator.yaml');
+  assert.deepEqual(rest, []);
+  assert.equal(alias.code, 'flux/artifact-source-alias');
+  assert.equal(alias.range.start.line, 18);
+  assert.match(alias.message, /^copy\.from names source @repo, but spec\.sources has no alias "repo" \(aliases: @chart\)/);
+  index.setFile('file:///w/generator.yaml', GENERATOR.replace('name: podinfo-values', 'name: podinfo-composite'));
+  assert.deepEqual(codes(index, 'file:///w/generator.yaml'), ['flux/artifact-duplicate-name@16']);
 });

@@ -21,6 +21,8 @@ export interface ReferenceTarget {
   preferredSecretTypes?: string[];
   /** The object itself, left out of dependsOn. */
   self?: string;
+  /** `'*'` (every object of the kind) is a valid name here. */
+  wildcard?: boolean;
 }
 
 const last = (path: readonly PathSegment[], n = 1) => path[path.length - n];
@@ -46,10 +48,11 @@ export function referenceTarget(
   if (typeof holder === 'number' && path.length === 4 && path[0] === 'spec'
     && ((last(path, 3) === 'eventSources' && view.kind === 'Alert') || (last(path, 3) === 'resources' && view.kind === 'Receiver')
       || (last(path, 3) === 'sources' && view.kind === 'ArtifactGenerator'))) {
+    const wildcard = view.kind !== 'ArtifactGenerator';
     const kind = siblings.get('kind');
-    if (kind) return { kinds: [kind], namespace };
+    if (kind) return { kinds: [kind], namespace, wildcard };
     const kindNode = view.schema ? schemaAt(view.schema, [...path.slice(0, -1), 'kind'])?.node : undefined;
-    return { kinds: (kindNode?.enum ?? []).map(String), namespace };
+    return { kinds: (kindNode?.enum ?? []).map(String), namespace, wildcard };
   }
   if (typeof holder === 'number' && last(path, 3) === 'dependsOn' && view.kind) {
     return { kinds: [view.kind], namespace, self: view.name };
@@ -129,6 +132,19 @@ export function referenceCompletions(s: CompletionSetting): CompletionEntry[] {
   if (candidates.length > MAX_REFERENCE_ITEMS) {
     s.incomplete = true;
     candidates = candidates.slice(0, MAX_REFERENCE_ITEMS);
+  }
+  if (target.wildcard && (!typed || typed === '*')) {
+    out.push({
+      label: "'*'",
+      kind: 'reference',
+      detail: `every ${target.kinds.length === 1 ? target.kinds[0] : 'object of the kind'}`,
+      documentation: 'All objects of this kind in the namespace; `matchLabels` narrows them.',
+      newText: `${cursor.needsSpace ? ' ' : ''}'*'`,
+      snippet: false,
+      range: s.range,
+      sortText: '9999',
+      filterText: '*',
+    });
   }
   candidates.forEach((o, i) => {
     const key = `${o.identity.kind}/${o.identity.namespace ?? ''}/${o.identity.name}`;

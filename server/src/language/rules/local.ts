@@ -6,10 +6,11 @@ import { secretContentFindings, isSecret } from './secretContent';
 import { helmReleaseFindings } from './helmRelease';
 import { ociRepositoryFindings } from './ociRepository';
 import { imageAutomationFindings } from './imageAutomation';
+import { artifactGeneratorFindings } from './artifactGenerator';
 import { markerFormatFindings } from './imagePolicyMarkers';
 
 /** Findings of the document-local rules, positions relative to the document. */
 export function localRuleFindings(parsed: ParsedDocument): Finding[] {
   if (isSecret(parsed)) return secretContentFindings(parsed);
-  return [...helmReleaseFindings(parsed), ...ociRepositoryFindings(parsed), ...imageAutomationFindings(parsed), ...markerFormatFindings(parsed)];
+  return [...helmReleaseFindings(parsed), ...ociRepositoryFindings(parsed), ...imageAutomationFindings(parsed), ...artifactGeneratorFindings(parsed), ...markerFormatFindings(parsed)];
 }

@@ -58,7 +58,7 @@ function waits(ref: ObjectReference): string {
 
 const RESOLVED_ROLES = new Set(['source', 'chart', 'dependsOn', 'provider', 'event', 'image', 'setter']);
 
-/** Findings for the source, chart and dependsOn references of one file. */
+/** Findings for the references of one file that name Flux objects (sources, charts, dependencies, providers, event sources, image repositories, setter markers). */
 export function referenceFindings(index: WorkspaceIndex, refs: readonly ObjectReference[], unresolved: 'warning' | 'off'): Finding[] {
   const findings: Finding[] = [];
   for (const ref of refs) {
@@ -88,7 +88,7 @@ export function referenceFindings(index: WorkspaceIndex, refs: readonly ObjectRe
         range: ref.nameRange,
         severity: 'info',
         code: 'flux/ref-namespace-unknown',
-        message: `${describe} is not defined in this workspace. ${other.identity.kind} "${otherNamespace ? `${otherNamespace}/` : ''}${other.identity.name}" has the name, but ${namespace === undefined ? 'this object\'s namespace' : 'its namespace'} is not written, so whether it is the one meant cannot be told`,
+        message: `${describe} is not defined in this workspace. ${other.identity.kind} "${otherNamespace ? `${otherNamespace}/` : ''}${other.identity.name}" has the name, but ${namespace === undefined ? 'this object\'s namespace' : 'its namespace'} cannot be known (no metadata.namespace), so whether it is the one meant cannot be told`,
       });
     } else if (resolution.state === 'missing' && unresolved === 'warning') {
       findings.push({
