@@ -11,6 +11,7 @@ import { secretContentFixes } from './secretContent';
 import { wrongKindFix } from './resolution';
 import { layerSelectorFix } from './helmRelease';
 import { ociRepositoryFixes } from './ociRepository';
+import { PATH_NOT_FOUND, pathFixes } from '../appliedPaths';
 
 export type { QuickFix } from './edits';
 
@@ -64,6 +65,8 @@ function fixesByCode(finding: Pick<Finding, 'code' | 'range' | 'data'>, file: Ya
     case 'flux/oci-url-path':
     case 'flux/oci-url-reference':
       return ociRepositoryFixes(uri, doc, finding.code);
+    case PATH_NOT_FOUND:
+      return pathFixes(uri, file, finding);
     case 'schema/unknown-field': {
       const offset = doc.parsed.lines.offsetAt({ line: finding.range.start.line - doc.chunk.startLine, character: finding.range.start.character });
       const { path, onKey } = pathAtOffset(doc.parsed.yaml, offset);
