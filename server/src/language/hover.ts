@@ -15,6 +15,7 @@ import { nodeAtPath, pathAtOffset, type PathSegment } from './yamlPath';
 import { documentView, linesOf, type DocumentView } from './completion/documentView';
 import type { LineEntry } from './completion/yamlLines';
 import { referenceTarget, type ReferenceTarget } from './completion/references';
+import { appliedBySection } from './appliedHover';
 
 export interface HoverRequest {
   file: YamlFile;
@@ -159,12 +160,14 @@ export function hover(request: HoverRequest): HoverResult | undefined {
   const line = request.position.line - view.startLine;
   const at = hoveredAt(view, line, request.position.character);
   // A document that is a bare scalar or list has no field to explain.
-  if (!at || at.path.length === 0 || !view.schema) return undefined;
-  if (view.group !== undefined && !isFluxGroup(view.group)) return undefined;
+  if (!at || at.path.length === 0) return undefined;
   const range: Range = {
     start: { line: request.position.line, character: at.start },
     end: { line: request.position.line, character: at.end },
   };
+  // On `kind:` or `metadata:` of any document: which Flux Kustomization applies it.
+  const applied = at.path.length === 1 && (at.path[0] === 'kind' || at.path[0] === 'metadata') ? appliedBySection(request.index, request.file, request.position.line) : undefined;
+  if (!view.schema || (view.group !== undefined && !isFluxGroup(view.group))) return applied ? { markdown: applied, range } : undefined;
   const sections: string[] = [];
   if (at.path.length === 1 && at.path[0] === 'apiVersion') sections.push(apiVersionStatus(view, catalog));
   if (at.on === 'value' && at.value !== undefined) {
@@ -176,6 +179,7 @@ export function hover(request: HoverRequest): HoverResult | undefined {
   }
   const field = fieldHelp(view, at.path, docs);
   if (field) sections.push(field);
+  if (applied) sections.push(applied);
   if (sections.length === 0) return undefined;
   return { markdown: sections.join('\n\n---\n\n'), range };
 }
