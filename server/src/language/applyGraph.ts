@@ -147,6 +147,7 @@ export class ApplyGraph {
   private dirty = true;
   private applications = new Map<string, Application[]>();
   private appliers: Applier[] = [];
+  private lastPatched = new Map<string, FluxKustomizationFacts>();
   private readonly probeCache = new Map<string, FolderState | undefined>();
   /** Incremented whenever the graph may have changed; results cached against it stay valid until then. */
   version = 0;
@@ -324,7 +325,9 @@ export class ApplyGraph {
     // Kustomizations are judged as applied too: a parent's patch may give a child its sourceRef,
     // path, targetNamespace or postBuild. Rebuild with those until nothing changes (a few rounds:
     // one per level of nesting that patches the next).
-    let patched = new Map<string, FluxKustomizationFacts>();
+    // Start from the last build's patched facts: after an edit they are usually still right, so
+    // one round confirms them.
+    let patched = this.lastPatched;
     for (let round = 0; round < 6; round++) {
       const anchors = this.sourceRoots(patched);
       const appliers: Applier[] = [];
@@ -334,7 +337,7 @@ export class ApplyGraph {
           appliers.push(this.applierOf(entry.uri, k.documentIndex, facts, sources, anchors));
         }
       }
-      appliers.sort((a, b) => a.uri.localeCompare(b.uri) || a.documentIndex - b.documentIndex);
+      appliers.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.documentIndex - b.documentIndex));
       const applications = new Map<string, Application[]>();
       for (const applier of appliers) {
         if (!applier.folder) continue;
@@ -350,10 +353,12 @@ export class ApplyGraph {
           if (facts) next.set(`${entry.uri}#${k.documentIndex}`, facts);
         }
       }
-      const same = next.size === patched.size && [...next].every(([key, f]) => JSON.stringify(patched.get(key)) === JSON.stringify(f));
+      const before = patched;
+      const same = next.size === before.size && [...next].every(([key, f]) => JSON.stringify(before.get(key)) === JSON.stringify(f));
       patched = next;
       if (same) break;
     }
+    this.lastPatched = patched;
   }
 
   /**
@@ -396,7 +401,7 @@ export class ApplyGraph {
     if (ref) {
       const refNamespace = ref.namespace ?? facts.namespace;
       const candidates = (sources.get(`${ref.kind}/${ref.name}`) ?? []).filter((s) => !s.namespace || !refNamespace || s.namespace === refNamespace);
-      const urls = candidates.flatMap((s) => (s.url !== undefined ? [normalizeGitUrl(s.url)] : []));
+      const urls = candidates.flatMap((s) => (s.url !== undefined ? [normalizedUrl(s.url)] : []));
       const label = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
       const bootstrap = ref.kind === 'GitRepository' && ref.name === 'flux-system' && (!refNamespace || refNamespace === 'flux-system');
       const here: SourceRelation = root.repository ? 'workspace' : 'assumed';
@@ -587,6 +592,17 @@ export class ApplyGraph {
     }
     return found.size === 1 ? [...found][0] : undefined;
   }
+}
+
+const urlCache = new Map<string, string>();
+function normalizedUrl(url: string): string {
+  let n = urlCache.get(url);
+  if (n === undefined) {
+    n = normalizeGitUrl(url);
+    if (urlCache.size > 10000) urlCache.clear();
+    urlCache.set(url, n);
+  }
+  return n;
 }
 
 const sourceKey = (name: string, namespace: string | undefined) => `${namespace ?? ''}/${name}`;
