@@ -15,6 +15,7 @@ import { lintFile } from './lint';
 import { workspaceFindings } from './rules';
 import { applyGraphOf } from './applyGraph';
 import { pathFindings } from './appliedPaths';
+import { pathAtOffset } from './yamlPath';
 
 /** `${VAR}`, `${VAR:=default}`, `${VAR:-default}`, `${VAR=default}`: what Flux's envsubst replaces. */
 export const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=+?][^}]*)?\}/;
@@ -37,6 +38,23 @@ function documentAt(file: YamlFile, line: number): PlacedDocument | undefined {
   return found;
 }
 
+/**
+ * The field a schema/required finding misses, e.g. ['spec', 'interval']: the finding names the
+ * field and sits on the key of the map that lacks it (on the kind for a top-level field).
+ */
+function requiredField(doc: PlacedDocument, finding: Finding): string[] | undefined {
+  const missing = finding.message.match(/^missing required field "([^"]+)"/)?.[1];
+  if (!missing) return undefined;
+  const line = finding.range.start.line - doc.chunk.startLine;
+  // One character in: at the key's first character the previous pair's range (which ends after
+  // its line break) would claim the offset.
+  const offset = doc.parsed.lines.offsetAt({ line, character: finding.range.start.character + 1 });
+  const { path, onKey } = pathAtOffset(doc.parsed.yaml, offset);
+  if (path.some((s) => typeof s !== 'string')) return undefined;
+  if (onKey) return [...path.map(String), missing];
+  return path.length === 1 && path[0] === 'kind' ? [missing] : undefined;
+}
+
 /** Drops the findings the apply graph shows do not hold for the document as applied. */
 export function judgeAsApplied(file: YamlFile, index: WorkspaceIndex, findings: readonly Finding[]): Finding[] {
   const graph = applyGraphOf(index);
@@ -50,8 +68,8 @@ export function judgeAsApplied(file: YamlFile, index: WorkspaceIndex, findings: 
     const doc = documentAt(file, finding.range.start.line);
     if (!doc) return true;
     if (finding.code === 'schema/required') {
-      const field = (finding.data as { field?: unknown } | undefined)?.field;
-      return !(patched && Array.isArray(field) && graph.fieldSuppliedByPatch(file.uri, doc, field.map(String)));
+      const field = patched ? requiredField(doc, finding) : undefined;
+      return !(field && graph.fieldSuppliedByPatch(file.uri, doc, field));
     }
     if (!substituted || NOT_VALUE_CODES.has(finding.code)) return true;
     const text = file.text.slice(file.lines.offsetAt(finding.range.start), file.lines.offsetAt(finding.range.end));

@@ -64,6 +64,8 @@ export interface KustomizeFileFacts {
 export interface DocumentGraphFacts {
   kustomization?: FluxKustomizationFacts;
   source?: SourceFacts;
+  /** The facts as one string: equal keys mean the graph sees the same document. */
+  key: string;
 }
 
 const SOURCE_KINDS = new Set(['GitRepository', 'OCIRepository', 'Bucket', 'ExternalArtifact', 'HelmRepository', 'HelmChart']);
@@ -120,7 +122,7 @@ const cache = new WeakMap<ParsedDocument, DocumentGraphFacts>();
 export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
   let facts = cache.get(parsed);
   if (facts) return facts;
-  facts = {};
+  facts = { key: '' };
   const id = parsed.identity;
   if (id && parsed.yaml.errors.length === 0) {
     if (id.kind === 'Kustomization' && id.group === 'kustomize.toolkit.fluxcd.io') facts.kustomization = kustomizationFacts(parsed);
@@ -130,6 +132,8 @@ export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
       facts.source = { kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}), ...(url ? { url } : {}) };
     }
   }
+  if (facts.kustomization) facts.key = `k${JSON.stringify(facts.kustomization)}`;
+  else if (facts.source) facts.key = `s${JSON.stringify(facts.source)}`;
   cache.set(parsed, facts);
   return facts;
 }

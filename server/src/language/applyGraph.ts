@@ -156,6 +156,12 @@ export class ApplyGraph {
   constructor(private readonly index: WorkspaceIndex) {
     for (const uri of index.uris()) this.update(uri);
     this.unsubscribe = index.onDidChangeFile((uri) => this.update(uri));
+    // Where the index takes a namespace resolver (reference resolution asks it for the namespace
+    // a document lives in when applied), answer with the graph's.
+    const pluggable = index as unknown as { setNamespaceResolver?: (resolve: (uri: string, documentIndex: number, written: string | undefined) => string | undefined) => void };
+    if (typeof pluggable.setNamespaceResolver === 'function') {
+      pluggable.setNamespaceResolver.call(index, (uri, documentIndex) => this.effectiveNamespace(uri, documentIndex));
+    }
   }
 
   dispose(): void {
@@ -200,11 +206,11 @@ export class ApplyGraph {
       const facts = documentGraphFacts(doc.parsed);
       if (facts.kustomization) {
         entry.kustomizations.push({ documentIndex: doc.documentIndex, facts: facts.kustomization });
-        keys.push(`k${doc.documentIndex}`, JSON.stringify(facts.kustomization));
+        keys.push(`${doc.documentIndex}`, facts.key);
       }
       if (facts.source) {
         entry.sources.push(facts.source);
-        keys.push(JSON.stringify(facts.source));
+        keys.push(facts.key);
       }
     }
     if (isKustomizeFileUri(uri)) {

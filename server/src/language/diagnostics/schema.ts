@@ -95,7 +95,6 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
   let code: string;
   let message: string;
   let target: Located;
-  let data: unknown;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required': {
@@ -103,8 +102,6 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
       target = locate(parsed, path, true);
       code = 'schema/required';
       message = `missing required field "${missing}"${where}`;
-      // The field's path, so rules that know what Flux applies can tell a field a patch supplies.
-      data = { field: [...path.map(String), missing] };
       break;
     }
     case 'additionalProperties': {
@@ -180,9 +177,7 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
       message = `${field} ${error.message ?? 'is not valid'}`;
     }
   }
-  const finding: Finding = { range: parsed.lines.rangeOf(target.start, target.end), severity, code, message };
-  if (data !== undefined) finding.data = data;
-  return finding;
+  return { range: parsed.lines.rangeOf(target.start, target.end), severity, code, message };
 }
 
 function boundWords(keyword: string, limit: unknown): string {
