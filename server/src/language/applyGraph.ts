@@ -579,11 +579,29 @@ export class ApplyGraph {
   /**
    * The namespace a document ends up in, inferred as Flux does: targetNamespace, else the
    * kustomization.yaml `namespace:` (kustomize sets it on every object it builds), else the
-   * document's own, else the namespace of the Kustomization applying it. Undefined where it
+   * document's own, else the namespace the Kustomization applying it lives in. Undefined where it
    * cannot be known: cluster-scoped kinds, a document without namespace that no Kustomization of
    * the workspace applies, or Kustomizations that apply it to different namespaces.
    */
-  effectiveNamespace(uri: string, documentIndex: number, depth = 0): string | undefined {
+  effectiveNamespace(uri: string, documentIndex: number): string | undefined {
+    this.sync();
+    // Answers hold while neither the graph nor any object's written namespace changes: both
+    // move the index's structure version.
+    if (this.namespaceCacheVersion !== this.index.structureVersion) {
+      this.namespaceCache.clear();
+      this.namespaceCacheVersion = this.index.structureVersion;
+    }
+    const key = `${documentIndex}#${uri}`;
+    if (this.namespaceCache.has(key)) return this.namespaceCache.get(key);
+    const ns = this.computeNamespace(uri, documentIndex, 0);
+    this.namespaceCache.set(key, ns);
+    return ns;
+  }
+
+  private readonly namespaceCache = new Map<string, string | undefined>();
+  private namespaceCacheVersion = -1;
+
+  private computeNamespace(uri: string, documentIndex: number, depth: number): string | undefined {
     const doc = this.index.file(uri)?.documents[documentIndex];
     const identity = doc?.parsed.identity;
     if (!doc || (identity && CLUSTER_SCOPED.has(identity.kind))) return undefined;
@@ -593,7 +611,7 @@ export class ApplyGraph {
     const found = new Set<string | undefined>();
     for (const app of apps) {
       const ns = app.by.facts.targetNamespace ?? app.kustomizeNamespace ?? written
-        ?? (depth < 16 ? (app.by.facts.namespace ?? this.effectiveNamespace(app.by.uri, app.by.documentIndex, depth + 1)) : undefined);
+        ?? (depth < 16 ? this.computeNamespace(app.by.uri, app.by.documentIndex, depth + 1) : app.by.facts.namespace);
       found.add(ns);
     }
     return found.size === 1 ? [...found][0] : undefined;
