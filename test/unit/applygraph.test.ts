@@ -145,6 +145,15 @@ test('paths rule: a missing path is an error with the nearest folders as fixes; 
     const empty = lintAsApplied(apps, index, defaultLintContext()).filter((f) => f.code.startsWith('flux/path'));
     assert.deepEqual(empty.map((f) => [f.code, f.severity]), [['flux/path-empty', 'warning']]);
 
+    // A repository without a remote: the bootstrap layout (flux-system applying its own folder) says it is this one.
+    writeFileSync(join(dir, '.git', 'config'), '[core]\n\tbare = false\n');
+    assert.deepEqual(problems(dir).filter((p) => p.includes('flux/path')).map((p) => p.split(' ')[1]), ['flux/path-empty', 'flux/path-not-found']);
+    // Without that layout (no gotk-sync.yaml) a flux-system source is not known to be this repository.
+    const sync = join(dir, 'clusters/production/flux-system/gotk-sync.yaml');
+    const syncText = readFileSync(sync, 'utf8');
+    rmSync(sync);
+    assert.deepEqual(problems(dir).filter((p) => p.includes('flux/path')), []);
+    writeFileSync(sync, syncText);
     // Another repository's remote: the flux-system GitRepository pulls another repository, so nothing is said.
     writeFileSync(join(dir, '.git', 'config'), '[remote "origin"]\n\turl = https://github.com/example/other\n');
     assert.deepEqual(problems(dir).filter((p) => p.includes('flux/path')), []);

@@ -418,8 +418,10 @@ export class ApplyGraph {
         relation = here;
         sourceNote = `its source, ${label}, pulls this repository (its URL is the workspace's Git remote)`;
       } else if (bootstrap && !(urls.length && root.remotes.length)) {
-        relation = here;
-        sourceNote = `its source, ${label}, is the repository \`flux bootstrap\` syncs: taken to be this one`;
+        // Known to be this repository only when its bootstrap layout is here: a Kustomization of
+        // this source applying the folder that holds it, at the repository's top.
+        relation = anchor === root.uri ? here : 'assumed';
+        sourceNote = `its source, ${label}, is the repository \`flux bootstrap\` syncs${relation === 'workspace' ? ', bootstrapped into this repository' : ''}`;
       } else if (candidates.length) {
         relation = 'other';
         sourceNote = `its source, ${label}, pulls ${urls.length ? 'another repository' : 'a repository this workspace cannot tell'}`;
