@@ -2,6 +2,7 @@
 // and pattern in words, with a link to the Flux reference; whether an apiVersion is served; and
 // for a reference (sourceRef.name, chartRef.name, dependsOn, secretRef) a summary of its target.
 import type { YamlFile } from './documents';
+import { appliedBySection } from './appliedHover';
 import { defaultFieldDocs, type FieldDocs } from './fieldDocs';
 import { defaultCatalog, type SchemaCatalog, type SchemaNode } from './schemas';
 import { describeType, isObjectNode, schemaAt } from './schemaAt';
@@ -15,7 +16,6 @@ import { nodeAtPath, pathAtOffset, type PathSegment } from './yamlPath';
 import { documentView, linesOf, type DocumentView } from './completion/documentView';
 import type { LineEntry } from './completion/yamlLines';
 import { referenceTarget, type ReferenceTarget } from './completion/references';
-import { appliedBySection } from './appliedHover';
 
 export interface HoverRequest {
   file: YamlFile;

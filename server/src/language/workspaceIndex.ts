@@ -171,18 +171,6 @@ export class WorkspaceIndex {
    * rule reads across files leaves it alone, so cross-file results can be reused.
    */
   structureVersion = 0;
-  /** Called after a file is added, changed or removed (models derived from the index, e.g. the apply graph). */
-  private readonly fileListeners = new Set<(uri: string) => void>();
-
-  /** Subscribes to file changes; returns the unsubscribe function. */
-  onDidChangeFile(listener: (uri: string) => void): () => void {
-    this.fileListeners.add(listener);
-    return () => this.fileListeners.delete(listener);
-  }
-
-  private fileChanged(uri: string): void {
-    for (const listener of this.fileListeners) listener(uri);
-  }
 
   /** Adds or updates a file; returns its model. */
   setFile(uri: string, text: string): YamlFile {
@@ -343,6 +331,19 @@ export class WorkspaceIndex {
     this.documentsByFile.delete(uri);
     this.generation++;
     this.fileChanged(uri);
+  }
+
+  /** Called after a file is added, changed or removed (models derived from the index, e.g. the apply graph). */
+  private readonly fileListeners = new Set<(uri: string) => void>();
+
+  /** Subscribes to file changes; returns the unsubscribe function. */
+  onDidChangeFile(listener: (uri: string) => void): () => void {
+    this.fileListeners.add(listener);
+    return () => this.fileListeners.delete(listener);
+  }
+
+  private fileChanged(uri: string): void {
+    for (const listener of this.fileListeners) listener(uri);
   }
 
   file(uri: string): YamlFile | undefined {

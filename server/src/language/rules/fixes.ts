@@ -6,12 +6,12 @@ import type { WorkspaceIndex } from '../workspaceIndex';
 import { pathAtOffset } from '../yamlPath';
 import { deletePaths, type QuickFix } from './edits';
 import { migrationFix } from './removedApiVersion';
+import { PATH_NOT_FOUND, pathFixes } from '../appliedPaths';
 import { gitToOciFix } from './gitOciUrl';
 import { secretContentFixes } from './secretContent';
 import { wrongKindFix } from './resolution';
 import { layerSelectorFix } from './helmRelease';
 import { ociRepositoryFixes } from './ociRepository';
-import { PATH_NOT_FOUND, pathFixes } from '../appliedPaths';
 
 export type { QuickFix } from './edits';
 
@@ -59,14 +59,14 @@ function fixesByCode(finding: Pick<Finding, 'code' | 'range' | 'data'>, file: Ya
       return secretContentFixes(uri, doc, finding.code);
     case 'flux/ref-wrong-kind':
       return wrongKindFix(index, uri, finding);
+    case PATH_NOT_FOUND:
+      return pathFixes(uri, file, finding);
     case 'flux/chartref-layer-selector':
       return layerSelectorFix(index, finding.data);
     case 'flux/oci-url-scheme':
     case 'flux/oci-url-path':
     case 'flux/oci-url-reference':
       return ociRepositoryFixes(uri, doc, finding.code);
-    case PATH_NOT_FOUND:
-      return pathFixes(uri, file, finding);
     case 'schema/unknown-field': {
       const offset = doc.parsed.lines.offsetAt({ line: finding.range.start.line - doc.chunk.startLine, character: finding.range.start.character });
       const { path, onKey } = pathAtOffset(doc.parsed.yaml, offset);
