@@ -43,6 +43,11 @@ test('the fleet lints clean: patch-supplied fields, ${VAR} values and artifact s
     assert.deepEqual(problems(dir), []);
     // The same fleet outside any Git repository (the paths rule is off, the graph is not).
     assert.deepEqual(problems(FIXTURE), []);
+    // Inside another repository with another remote: read from where its bootstrap layout is.
+    rmSync(join(dir, '.git'), { recursive: true });
+    mkdirSync(join(dir, '..', '.git'));
+    writeFileSync(join(dir, '..', '.git', 'config'), '[remote "origin"]\n\turl = https://github.com/example/monorepo\n');
+    assert.deepEqual(problems(dir), []);
   } finally {
     rmSync(resolve(dir, '..'), { recursive: true, force: true });
   }

@@ -395,13 +395,11 @@ export class ApplyGraph {
 
   private applierOf(uri: string, documentIndex: number, facts: FluxKustomizationFacts, sources: Map<string, SourceFacts[]>, anchors: Map<string, string | null>): Applier {
     const configured = this.rootFor(uri) ?? { uri: folderOf(keyOf(uri)), repository: false, remotes: [] };
-    const ref0 = facts.sourceRef;
-    const anchor = ref0?.kind === 'GitRepository' ? anchors.get(sourceKey(ref0.name, ref0.namespace ?? facts.namespace)) : undefined;
-    // A source root read from the workspace wins; it is this repository only when it is the repository's top.
-    const root: WorkspaceRoot = anchor && anchor !== configured.uri && keyOf(uri).startsWith(anchor)
-      ? { uri: anchor, repository: false, remotes: configured.remotes }
-      : configured;
     const ref = facts.sourceRef;
+    // A Git source's root read from the workspace (see sourceRoots): its content is evidently here.
+    const anchor = ref?.kind === 'GitRepository' ? anchors.get(sourceKey(ref.name, ref.namespace ?? facts.namespace)) : undefined;
+    const anchored = anchor !== undefined && anchor !== null && keyOf(uri).startsWith(anchor);
+    let root: WorkspaceRoot = configured;
     let relation: SourceRelation = 'assumed';
     let sourceNote = 'it names no source; paths are read from the workspace root';
     if (ref) {
@@ -410,24 +408,32 @@ export class ApplyGraph {
       const urls = candidates.flatMap((s) => (s.url !== undefined ? [normalizedUrl(s.url)] : []));
       const label = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
       const bootstrap = ref.kind === 'GitRepository' && ref.name === 'flux-system' && (!refNamespace || refNamespace === 'flux-system');
-      const here: SourceRelation = root.repository ? 'workspace' : 'assumed';
+      const isRemote = urls.some((u) => configured.remotes.includes(u));
+      const otherRemote = urls.length > 0 && configured.remotes.length > 0 && !isRemote;
+      const atTop = anchored && anchor === configured.uri;
       if (ref.kind !== 'GitRepository') {
         relation = 'other';
         sourceNote = `its source, ${label}, is an artifact whose content is not read from the workspace`;
-      } else if (urls.some((u) => root.remotes.includes(u))) {
-        relation = here;
+      } else if (anchored) {
+        // Known to be this repository when the layout is at the repository's top and nothing
+        // says it is another one; else its paths are read from where the layout is.
+        if (!atTop) root = { uri: anchor, repository: false, remotes: [] };
+        relation = atTop && configured.repository && (isRemote || (bootstrap && !otherRemote)) ? 'workspace' : 'assumed';
+        sourceNote = relation === 'workspace'
+          ? `its source, ${label}, ${isRemote ? 'pulls this repository (its URL is the workspace\'s Git remote)' : 'is the repository `flux bootstrap` set up here'}`
+          : `its source, ${label}, has its content in this workspace (paths read from ${atTop ? 'the workspace root' : 'the folder its Kustomizations apply from'})`;
+      } else if (isRemote) {
+        relation = configured.repository ? 'workspace' : 'assumed';
         sourceNote = `its source, ${label}, pulls this repository (its URL is the workspace's Git remote)`;
-      } else if (bootstrap && !(urls.length && root.remotes.length)) {
-        // Known to be this repository only when its bootstrap layout is here: a Kustomization of
-        // this source applying the folder that holds it, at the repository's top.
-        relation = anchor === root.uri ? here : 'assumed';
-        sourceNote = `its source, ${label}, is the repository \`flux bootstrap\` syncs${relation === 'workspace' ? ', bootstrapped into this repository' : ''}`;
-      } else if (candidates.length) {
+      } else if (candidates.length && !bootstrap) {
         relation = 'other';
         sourceNote = `its source, ${label}, pulls ${urls.length ? 'another repository' : 'a repository this workspace cannot tell'}`;
+      } else if (bootstrap && otherRemote) {
+        relation = 'other';
+        sourceNote = `its source, ${label}, pulls another repository`;
       } else {
         relation = 'assumed';
-        sourceNote = `its source, ${label}, is not defined in the workspace; paths are read from the workspace root`;
+        sourceNote = `its source, ${label}, is not known to be this repository; paths are read from the workspace root`;
       }
     }
     const applier: Applier = { uri, documentIndex, facts, relation, root, sourceNote };
