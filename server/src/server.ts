@@ -18,6 +18,8 @@ import { registerCodeActions } from './lsp/codeActions';
 import { registerNavigation } from './lsp/navigation';
 import { RegistrySession } from './registry/session';
 import { SetCredentialsRequest, SetTrustNotification } from './protocol';
+import { applyGraphOf } from './language/applyGraph';
+import { discoverRoot, diskFolderProbe } from './language/gitRoots';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -54,6 +56,8 @@ connection.onInitialize((params) => {
   canPullConfiguration = Boolean(params.capabilities.workspace?.configuration);
   const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
   workspaceFolders = folders.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
+  // The apply graph reads spec.paths from each folder's Git repository (or the folder itself).
+  applyGraphOf(index).configure(workspaceFolders.map(discoverRoot), diskFolderProbe());
   // A client that manages workspace trust (the VS Code extension) says so here; until it reports a
   // trusted workspace, no registry named in workspace files is contacted. Other clients are trusted.
   const init = params.initializationOptions as { workspaceTrust?: boolean } | undefined;

@@ -1,10 +1,12 @@
 // `flux-oci lint`: the language server's checks over files and folders, for terminals and CI.
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { WorkspaceIndex } from '../language/workspaceIndex';
-import { defaultLintContext, lintFile } from '../language/lint';
-import { workspaceFindings } from '../language/rules';
+import { defaultLintContext } from '../language/lint';
+import { lintAsApplied } from '../language/appliedFindings';
+import { applyGraphOf } from '../language/applyGraph';
+import { discoverRoot, diskFolderProbe } from '../language/gitRoots';
 import type { Finding } from '../language/types';
 import { findYamlFiles } from './walk';
 import { toSarif } from './sarif';
@@ -32,11 +34,13 @@ export function lintPaths(paths: readonly string[], options: Partial<Pick<LintOp
     }
     index.setFile(pathToFileURL(path).href, text);
   }
+  // The apply graph of what is linted: spec.paths are read from each path's Git repository (or the folder).
+  applyGraphOf(index).configure(paths.map((p) => discoverRoot(statSync(p, { throwIfNoEntry: false })?.isDirectory() ? p : dirname(p))), diskFolderProbe());
   const context = { ...defaultLintContext({ unknownFields: options.unknownFields ?? 'warning' }), unresolvedReferences: options.unresolvedReferences ?? 'off' };
   const results: FileFindings[] = [];
   for (const uri of index.uris()) {
     const file = index.file(uri)!;
-    const findings = [...lintFile(file, context), ...workspaceFindings(file, index, context)]
+    const findings = lintAsApplied(file, index, context)
       .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     results.push({ path: fileURLToPath(uri), findings });
   }

@@ -2,6 +2,7 @@
 // and pattern in words, with a link to the Flux reference; whether an apiVersion is served; and
 // for a reference (sourceRef.name, chartRef.name, dependsOn, secretRef) a summary of its target.
 import type { YamlFile } from './documents';
+import { appliedBySection } from './appliedHover';
 import { defaultFieldDocs, type FieldDocs } from './fieldDocs';
 import { defaultCatalog, type SchemaCatalog, type SchemaNode } from './schemas';
 import { describeType, isObjectNode, schemaAt } from './schemaAt';
@@ -174,12 +175,14 @@ export function hover(request: HoverRequest): HoverResult | undefined {
   const line = request.position.line - view.startLine;
   const at = hoveredAt(view, line, request.position.character);
   // A document that is a bare scalar or list has no field to explain.
-  if (!at || at.path.length === 0 || !view.schema) return undefined;
-  if (view.group !== undefined && !isFluxGroup(view.group)) return undefined;
+  if (!at || at.path.length === 0) return undefined;
   const range: Range = {
     start: { line: request.position.line, character: at.start },
     end: { line: request.position.line, character: at.end },
   };
+  // On `kind:` or `metadata:` of any document: which Flux Kustomization applies it.
+  const applied = at.path.length === 1 && (at.path[0] === 'kind' || at.path[0] === 'metadata') ? appliedBySection(request.index, request.file, request.position.line) : undefined;
+  if (!view.schema || (view.group !== undefined && !isFluxGroup(view.group))) return applied ? { markdown: applied, range } : undefined;
   const sections: string[] = [];
   if (at.path.length === 1 && at.path[0] === 'apiVersion') sections.push(apiVersionStatus(view, catalog));
   if (at.on === 'value' && at.value !== undefined) {
@@ -191,6 +194,7 @@ export function hover(request: HoverRequest): HoverResult | undefined {
   }
   const field = fieldHelp(view, at.path, docs);
   if (field) sections.push(field);
+  if (applied) sections.push(applied);
   if (sections.length === 0) return undefined;
   return { markdown: sections.join('\n\n---\n\n'), range };
 }

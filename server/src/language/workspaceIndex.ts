@@ -333,6 +333,7 @@ export class WorkspaceIndex {
     this.setResources(uri, kustomize.resources);
     if ((this.patchUses.get(uri) ?? 0) > 0) partialFiles.add(file);
     this.generation++;
+    this.fileChanged(uri);
     return file;
   }
 
@@ -432,6 +433,20 @@ export class WorkspaceIndex {
     this.files.delete(uri);
     this.documentsByFile.delete(uri);
     this.generation++;
+    this.fileChanged(uri);
+  }
+
+  /** Called after a file is added, changed or removed (models derived from the index, e.g. the apply graph). */
+  private readonly fileListeners = new Set<(uri: string) => void>();
+
+  /** Subscribes to file changes; returns the unsubscribe function. */
+  onDidChangeFile(listener: (uri: string) => void): () => void {
+    this.fileListeners.add(listener);
+    return () => this.fileListeners.delete(listener);
+  }
+
+  private fileChanged(uri: string): void {
+    for (const listener of this.fileListeners) listener(uri);
   }
 
   file(uri: string): YamlFile | undefined {

@@ -3,8 +3,8 @@
 // offer each other (objects, their Secret facts, references, kustomize lists), the other open
 // documents are re-checked too, since their cross-file findings may change.
 import type { ServerContext } from './context';
-import { lintFile } from '../language/lint';
-import { workspaceFindings, crossFileSignature } from '../language/rules';
+import { crossFileSignature } from '../language/rules';
+import { lintAsApplied } from '../language/appliedFindings';
 import { toDiagnostic } from './convert';
 
 export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: string): void } {
@@ -23,7 +23,7 @@ export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: 
     }
     const context = ctx.lintContext();
     const diagnostics = ctx.settings().validate.enable
-      ? [...lintFile(file, context), ...workspaceFindings(file, ctx.index, context)].map(toDiagnostic)
+      ? lintAsApplied(file, ctx.index, context).map(toDiagnostic)
       : [];
     void ctx.connection.sendDiagnostics({ uri, version: document.version, diagnostics });
   }

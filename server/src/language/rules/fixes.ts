@@ -6,6 +6,7 @@ import type { WorkspaceIndex } from '../workspaceIndex';
 import { pathAtOffset } from '../yamlPath';
 import { deletePaths, type QuickFix } from './edits';
 import { migrationFix } from './removedApiVersion';
+import { PATH_NOT_FOUND, pathFixes } from '../appliedPaths';
 import { gitToOciFix } from './gitOciUrl';
 import { secretContentFixes } from './secretContent';
 import { wrongKindFix } from './resolution';
@@ -60,6 +61,8 @@ function fixesByCode(finding: Pick<Finding, 'code' | 'range' | 'data'>, file: Ya
       return secretContentFixes(uri, doc, finding.code);
     case 'flux/ref-wrong-kind':
       return wrongKindFix(index, uri, finding);
+    case PATH_NOT_FOUND:
+      return pathFixes(uri, file, finding);
     case 'flux/chartref-layer-selector':
       return layerSelectorFix(index, finding.data);
     case 'flux/oci-url-scheme':

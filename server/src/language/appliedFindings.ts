@@ -1,0 +1,87 @@
+// Judging documents as Flux applies them. The per-document lint (cached by text) and the
+// workspace rules judge the raw file; this step, run last, drops what the apply graph shows is
+// not a problem once Flux has built the document:
+// - a required field that a patch of the Kustomization applying it supplies (`spec.patches`, or
+//   a kustomization.yaml patch on the way): child Kustomizations often get interval and prune so;
+// - a value holding `${VAR}` in a document applied by a Kustomization with postBuild
+//   substitution: Flux replaces it before apply, so its text cannot be judged by a pattern,
+//   enum or type.
+// It also adds the paths rule (appliedPaths.ts). The caches of the other phases stay intact.
+import type { YamlFile, PlacedDocument } from './documents';
+import type { Finding } from './types';
+import type { WorkspaceIndex } from './workspaceIndex';
+import type { LintContext } from './lint';
+import { lintFile } from './lint';
+import { workspaceFindings } from './rules';
+import { applyGraphOf } from './applyGraph';
+import { pathFindings } from './appliedPaths';
+import { pathAtOffset } from './yamlPath';
+
+/** `${VAR}`, `${VAR:=default}`, `${VAR:-default}`, `${VAR=default}`: what Flux's envsubst replaces. */
+export const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=+?][^}]*)?\}/;
+
+/** Codes that judge keys, structure or the API version, which substitution does not change. */
+const NOT_VALUE_CODES = new Set(['schema/required', 'schema/unknown-field', 'flux/removed-api-version', 'flux/unknown-kind', 'flux/unknown-api-version']);
+
+function documentAt(file: YamlFile, line: number): PlacedDocument | undefined {
+  const docs = file.documents;
+  let lo = 0;
+  let hi = docs.length - 1;
+  let found: PlacedDocument | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (docs[mid].chunk.startLine <= line) {
+      found = docs[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/**
+ * The field a schema/required finding misses, e.g. ['spec', 'interval']: the finding names the
+ * field and sits on the key of the map that lacks it (on the kind for a top-level field).
+ */
+function requiredField(doc: PlacedDocument, finding: Finding): string[] | undefined {
+  const missing = finding.message.match(/^missing required field "([^"]+)"/)?.[1];
+  if (!missing) return undefined;
+  const line = finding.range.start.line - doc.chunk.startLine;
+  // One character in: at the key's first character the previous pair's range (which ends after
+  // its line break) would claim the offset.
+  const offset = doc.parsed.lines.offsetAt({ line, character: finding.range.start.character + 1 });
+  const { path, onKey } = pathAtOffset(doc.parsed.yaml, offset);
+  if (path.some((s) => typeof s !== 'string')) return undefined;
+  if (onKey) return [...path.map(String), missing];
+  return path.length === 1 && path[0] === 'kind' ? [missing] : undefined;
+}
+
+/** Drops the findings the apply graph shows do not hold for the document as applied. */
+export function judgeAsApplied(file: YamlFile, index: WorkspaceIndex, findings: readonly Finding[]): Finding[] {
+  const graph = applyGraphOf(index);
+  const apps = graph.applicationsOf(file.uri);
+  if (apps.length === 0 || findings.length === 0) return [...findings];
+  const patched = apps.some((a) => a.kustomizePatches.length > 0 || a.by.facts.patches.length > 0);
+  const substituted = apps.some((a) => graph.substitutes(a.by));
+  if (!patched && !substituted) return [...findings];
+  return findings.filter((finding) => {
+    if (finding.code.startsWith('yaml/')) return true;
+    const doc = documentAt(file, finding.range.start.line);
+    if (!doc) return true;
+    if (finding.code === 'schema/required') {
+      const field = patched ? requiredField(doc, finding) : undefined;
+      return !(field && graph.fieldSuppliedByPatch(file.uri, doc, field));
+    }
+    if (!substituted || NOT_VALUE_CODES.has(finding.code)) return true;
+    const text = file.text.slice(file.lines.offsetAt(finding.range.start), file.lines.offsetAt(finding.range.end));
+    return !(SUBSTITUTION.test(text) && graph.substitutedBy(file.uri, doc));
+  });
+}
+
+/**
+ * Every finding of a file, judged as Flux applies it: the per-document lint and the workspace
+ * rules, filtered by the apply graph, plus the paths rule. What the CLI and the server publish.
+ */
+export function lintAsApplied(file: YamlFile, index: WorkspaceIndex, context: LintContext): Finding[] {
+  if (index.file(file.uri) !== file) index.setFile(file.uri, file.text);
+  return [...judgeAsApplied(file, index, [...lintFile(file, context), ...workspaceFindings(file, index, context)]), ...pathFindings(file, index)];
+}

@@ -1,0 +1,197 @@
+// What the apply graph reads from each document: Flux Kustomizations (sourceRef, path, patches,
+// targetNamespace, postBuild), sources (kind, name, URL) and kustomize files (resources,
+// namespace, patches). Read from the plain value and cached on the parsed document, so an edit
+// re-reads only the documents whose text changed.
+import type { ParsedDocument } from './documents';
+import { parseAllDocuments } from 'yaml';
+
+export const KUSTOMIZE_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
+const KUSTOMIZE_FILE = /(?:^|\/)(?:kustomization\.ya?ml|Kustomization)$/;
+export const isKustomizeFileUri = (uri: string): boolean => KUSTOMIZE_FILE.test(uri);
+
+/** A kustomize selector (Flux `spec.patches[].target`, kustomization.yaml `patches[].target`). */
+export interface Selector {
+  group?: string;
+  version?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  labelSelector?: string;
+  annotationSelector?: string;
+}
+
+/** One patch: a strategic-merge body (a map) or JSON6902 operations (a list). */
+export interface PatchFacts {
+  target?: Selector;
+  /** Parsed patch: a map (strategic merge) or a list of `{op, path, value}`. */
+  body?: unknown;
+  /** A kustomize patch that names a file (`path:`), resolved against the kustomization file. */
+  file?: string;
+}
+
+export interface SourceRefFacts {
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface FluxKustomizationFacts {
+  name?: string;
+  namespace?: string;
+  sourceRef?: SourceRefFacts;
+  /** `spec.path` as written ('' when absent: the source root). */
+  path: string;
+  targetNamespace?: string;
+  patches: PatchFacts[];
+  /** postBuild.substitute or substituteFrom has entries: `${VAR}` values are replaced before apply. */
+  substitutes: boolean;
+}
+
+export interface SourceFacts {
+  kind: string;
+  name: string;
+  namespace?: string;
+  url?: string;
+}
+
+export interface KustomizeFileFacts {
+  /** Entries of `resources`, `bases` and `components`, as written. */
+  resources: string[];
+  namespace?: string;
+  patches: PatchFacts[];
+}
+
+export interface DocumentGraphFacts {
+  kustomization?: FluxKustomizationFacts;
+  source?: SourceFacts;
+  /** The facts as one string: equal keys mean the graph sees the same document. */
+  key: string;
+}
+
+const SOURCE_KINDS = new Set(['GitRepository', 'OCIRepository', 'Bucket', 'ExternalArtifact', 'HelmRepository', 'HelmChart']);
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
+
+function selectorOf(v: unknown): Selector | undefined {
+  const o = obj(v);
+  if (!o) return undefined;
+  const s: Selector = {};
+  for (const key of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector'] as const) {
+    const value = str(o[key]);
+    if (value !== undefined) s[key] = value;
+  }
+  return s;
+}
+
+/** Parses a patch written as text (YAML or JSON); undefined when it does not parse. */
+function parsePatchText(text: string): unknown {
+  try {
+    const docs = parseAllDocuments(text, { prettyErrors: false });
+    const first = Array.isArray(docs) ? docs[0] : undefined;
+    if (!first || first.errors.length) return undefined;
+    return first.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function patchesOf(list: unknown): PatchFacts[] {
+  if (!Array.isArray(list)) return [];
+  const out: PatchFacts[] = [];
+  for (const item of list) {
+    const o = obj(item);
+    if (!o) continue;
+    const patch: PatchFacts = {};
+    const target = selectorOf(o.target);
+    if (target) patch.target = target;
+    const text = str(o.patch);
+    if (text !== undefined) patch.body = parsePatchText(text);
+    const file = str(o.path);
+    if (file !== undefined) patch.file = file;
+    if (patch.body !== undefined || patch.file !== undefined) out.push(patch);
+  }
+  return out;
+}
+
+const nonEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : obj(v) ? Object.keys(obj(v)!).length > 0 : false);
+
+const cache = new WeakMap<ParsedDocument, DocumentGraphFacts>();
+
+/** The apply-graph facts of one document (empty for documents the graph does not read). */
+export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
+  let facts = cache.get(parsed);
+  if (facts) return facts;
+  facts = { key: '' };
+  const id = parsed.identity;
+  if (id && parsed.yaml.errors.length === 0) {
+    if (id.kind === 'Kustomization' && id.group === 'kustomize.toolkit.fluxcd.io') facts.kustomization = kustomizationFacts(parsed);
+    else if (SOURCE_KINDS.has(id.kind) && id.group.endsWith('.fluxcd.io') && id.name) {
+      const plain = parsed.plainValue;
+      const url = plain.ok ? str(obj(obj(plain.value)?.spec)?.url) : undefined;
+      facts.source = { kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}), ...(url ? { url } : {}) };
+    }
+  }
+  if (facts.kustomization) facts.key = `k${JSON.stringify(facts.kustomization)}`;
+  else if (facts.source) facts.key = `s${JSON.stringify(facts.source)}`;
+  cache.set(parsed, facts);
+  return facts;
+}
+
+function kustomizationFacts(parsed: ParsedDocument): FluxKustomizationFacts {
+  const plain = parsed.plainValue;
+  const root = plain.ok ? obj(plain.value) : undefined;
+  const spec = obj(root?.spec);
+  const ref = obj(spec?.sourceRef);
+  const facts: FluxKustomizationFacts = { path: str(spec?.path) ?? '', patches: patchesOf(spec?.patches), substitutes: false };
+  if (parsed.identity?.name) facts.name = parsed.identity.name;
+  if (parsed.identity?.namespace) facts.namespace = parsed.identity.namespace;
+  const refName = str(ref?.name);
+  if (ref && refName) {
+    facts.sourceRef = { kind: str(ref.kind) ?? 'GitRepository', name: refName };
+    const ns = str(ref.namespace);
+    if (ns) facts.sourceRef.namespace = ns;
+  }
+  const target = str(spec?.targetNamespace);
+  if (target) facts.targetNamespace = target;
+  const postBuild = obj(spec?.postBuild);
+  facts.substitutes = nonEmpty(postBuild?.substitute) || nonEmpty(postBuild?.substituteFrom);
+  return facts;
+}
+
+const kustomizeCache = new WeakMap<ParsedDocument, KustomizeFileFacts | null>();
+
+/** The facts of a kustomize file (kustomization.yaml), read from its first document. */
+export function kustomizeFileFacts(parsed: ParsedDocument | undefined): KustomizeFileFacts | undefined {
+  if (!parsed) return undefined;
+  let facts = kustomizeCache.get(parsed);
+  if (facts === undefined) {
+    facts = null;
+    const plain = parsed.yaml.errors.length === 0 ? parsed.plainValue : undefined;
+    const root = plain?.ok ? obj(plain.value) : undefined;
+    const apiVersion = str(root?.apiVersion);
+    if (root && (!apiVersion || apiVersion.startsWith('kustomize.config.k8s.io/'))) {
+      const resources: string[] = [];
+      for (const key of ['resources', 'bases', 'components']) {
+        const list = root[key];
+        if (Array.isArray(list)) for (const item of list) { const s = str(item); if (s) resources.push(s); }
+      }
+      const patches = patchesOf(root.patches);
+      // Older fields: patchesStrategicMerge (file paths or inline patches), patchesJson6902 (files).
+      if (Array.isArray(root.patchesStrategicMerge)) {
+        for (const item of root.patchesStrategicMerge) {
+          const s = str(item);
+          if (s === undefined) continue;
+          if (s.includes('\n')) patches.push({ body: parsePatchText(s) });
+          else patches.push({ file: s });
+        }
+      }
+      patches.push(...patchesOf(root.patchesJson6902));
+      facts = { resources, patches };
+      const ns = str(root.namespace);
+      if (ns) facts.namespace = ns;
+    }
+    kustomizeCache.set(parsed, facts);
+  }
+  return facts ?? undefined;
+}

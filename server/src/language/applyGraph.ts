@@ -1,0 +1,702 @@
+// The Flux apply graph: which Flux Kustomization applies which document of the workspace.
+// spec.sourceRef → source → spec.path (relative to the source's root: the workspace's root when
+// the source is the repository being edited) → kustomization.yaml resources, recursively (or
+// every manifest under the folder when it has none) → documents; with the Kustomization's
+// spec.patches, targetNamespace and postBuild substitution, and each kustomization.yaml's
+// namespace and patches on the way.
+//
+// Kept current from the workspace index: each file's graph facts are cached on its parsed
+// documents, and the graph is rebuilt (lazily, on the next question) only when a file is added
+// or removed or the facts of one change. An edit inside a value no fact reads costs a lookup.
+import type { PlacedDocument } from './documents';
+import type { WorkspaceIndex } from './workspaceIndex';
+import {
+  documentGraphFacts, isKustomizeFileUri, kustomizeFileFacts, KUSTOMIZE_FILE_NAMES,
+  type FluxKustomizationFacts, type KustomizeFileFacts, type PatchFacts, type SourceFacts,
+} from './applyFacts';
+import { patchApplies, patchSupplies, patchedValue, type PatchSubject } from './applyPatches';
+import { findPair, scalarString } from './fluxObjects';
+import { normalizeGitUrl } from './gitRoots';
+
+/** A folder whose files' `spec.path`s are judged relative to it (a workspace folder or its Git repository). */
+export interface WorkspaceRoot {
+  /** Folder URI ending in `/`. */
+  uri: string;
+  /** The folder is the top of a Git repository (so paths relative to it are the repository's). */
+  repository: boolean;
+  /** The repository's remote URLs, normalized with `normalizeGitUrl`. */
+  remotes: readonly string[];
+}
+
+export type FolderState = 'missing' | 'empty' | 'manifests';
+
+/** Tells whether a folder exists and holds manifests; undefined when it cannot tell. */
+export interface FolderProbe {
+  state(folderUri: string): FolderState | undefined;
+}
+
+/**
+ * How a Kustomization's source relates to the workspace:
+ * - `workspace`: known to be the repository being edited (the `flux-system` GitRepository of
+ *   `flux bootstrap`, or a GitRepository whose URL is the workspace's remote) in a Git repository;
+ * - `assumed`: nothing says otherwise (the source is defined nowhere here): paths are read
+ *   against the workspace root, but a path missing here is no evidence of a mistake;
+ * - `other`: another repository or an artifact (OCIRepository, Bucket, ExternalArtifact):
+ *   its content is not in the workspace.
+ */
+export type SourceRelation = 'workspace' | 'assumed' | 'other';
+
+/** A Flux Kustomization of the workspace, as the graph sees it. */
+export interface Applier {
+  uri: string;
+  documentIndex: number;
+  facts: FluxKustomizationFacts;
+  relation: SourceRelation;
+  root: WorkspaceRoot;
+  /** Folder URI its spec.path points to (ending in `/`), when the source's content is here. */
+  folder?: string;
+  /** Why the source relation was chosen, in words for hover and messages. */
+  sourceNote: string;
+}
+
+/** One way a file is applied: by which Kustomization, through which kustomization.yaml files. */
+export interface Application {
+  by: Applier;
+  /** The `namespace:` of the kustomization.yaml files on the way (the outermost wins). */
+  kustomizeNamespace?: string;
+  /** Patches of kustomization.yaml files on the way (they apply to this file's objects). */
+  kustomizePatches: readonly ResolvedPatch[];
+}
+
+export interface ResolvedPatch {
+  facts: PatchFacts;
+  /** The parsed patch (the file's content for patches that name a file). */
+  body: unknown;
+}
+
+interface FileEntry {
+  /** The file's URI as the index knows it (map keys are decoded URIs, see keyOf). */
+  uri: string;
+  key: string;
+  kustomizations: { documentIndex: number; facts: FluxKustomizationFacts }[];
+  sources: SourceFacts[];
+  kustomize?: KustomizeFileFacts;
+}
+
+const EMPTY: readonly Application[] = [];
+
+/**
+ * URIs compared decoded: clients encode file URIs differently (VS Code writes `%40` for `@`,
+ * Node's pathToFileURL does not), and kustomize paths are plain text.
+ */
+export function keyOf(uri: string): string {
+  try {
+    return decodeURIComponent(uri);
+  } catch {
+    return uri;
+  }
+}
+
+/** Joins a relative path to a folder key (ending in `/`); `..` stops at the top. */
+function joinKey(folder: string, relative: string): string {
+  const scheme = folder.match(/^[a-z][a-z0-9+.-]*:\/\/[^/]*\//i)?.[0] ?? '';
+  const segments = folder.slice(scheme.length).split('/').filter(Boolean);
+  for (const segment of relative.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return scheme + segments.join('/');
+}
+
+const folderOf = (uri: string): string => uri.slice(0, uri.lastIndexOf('/') + 1);
+const parentFolder = (folder: string): string | undefined => {
+  const trimmed = folder.slice(0, -1);
+  const slash = trimmed.lastIndexOf('/');
+  return slash > 'file://'.length ? trimmed.slice(0, slash + 1) : undefined;
+};
+
+/** `./apps/prod/`, `apps/prod`, `/apps/prod` → `apps/prod`; `..` cannot leave the root (Flux joins securely). */
+export function normalizeSourcePath(path: string): string {
+  const out: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') out.pop();
+    else out.push(segment);
+  }
+  return out.join('/');
+}
+
+
+/** Kinds that have no namespace (targetNamespace and kustomize's namespace leave them alone). */
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass',
+  'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService', 'IngressClass',
+  'RuntimeClass', 'CSIDriver', 'ClusterIssuer', 'ClusterPolicy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'VolumeSnapshotClass', 'Node', 'PodSecurityPolicy', 'ClusterSecretStore',
+]);
+
+export class ApplyGraph {
+  private roots: WorkspaceRoot[] = [];
+  private probe: FolderProbe | undefined;
+  private readonly entries = new Map<string, FileEntry>();
+  /** Folder URI → files directly in it. */
+  private readonly filesIn = new Map<string, Set<string>>();
+  /** Folder URI → its sub-folders that hold files (directly or below). */
+  private readonly foldersIn = new Map<string, Set<string>>();
+  private dirty = true;
+  private applications = new Map<string, Application[]>();
+  private appliers: Applier[] = [];
+  private lastPatched = new Map<string, FluxKustomizationFacts>();
+  private readonly probeCache = new Map<string, FolderState | undefined>();
+  /** Incremented whenever the graph may have changed; results cached against it stay valid until then. */
+  version = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly index: WorkspaceIndex) {
+    for (const uri of index.uris()) this.update(uri);
+    this.unsubscribe = index.onDidChangeFile((uri) => this.update(uri));
+    // Where the index takes a namespace resolver (reference resolution asks it for the namespace
+    // a document lives in when applied), answer with the graph's.
+    const pluggable = index as unknown as { setNamespaceResolver?: (resolve: (uri: string, documentIndex: number, written: string | undefined) => string | undefined) => void };
+    if (typeof pluggable.setNamespaceResolver === 'function') {
+      pluggable.setNamespaceResolver.call(index, (uri, documentIndex) => this.effectiveNamespace(uri, documentIndex));
+    }
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+  }
+
+  /** The roots paths are relative to, and the probe that tells whether folders exist on disk. */
+  configure(roots: readonly WorkspaceRoot[], probe?: FolderProbe): void {
+    this.roots = roots.map((r) => ({ ...r, uri: keyOf(r.uri) })).sort((a, b) => b.uri.length - a.uri.length);
+    this.probe = probe;
+    this.invalidate();
+  }
+
+  get workspaceRoots(): readonly WorkspaceRoot[] {
+    return this.roots;
+  }
+
+  private invalidate(): void {
+    if (!this.dirty) {
+      this.dirty = true;
+      // Rules of other files read the graph: let the index's cross-file version say it changed.
+      this.index.structureVersion++;
+    }
+    this.probeCache.clear();
+    this.version++;
+  }
+
+  private update(uri: string): void {
+    const file = this.index.file(uri);
+    const key = keyOf(uri);
+    const before = this.entries.get(key);
+    if (!file) {
+      if (!before) return;
+      this.entries.delete(key);
+      this.removeMembership(key);
+      this.invalidate();
+      return;
+    }
+    const entry: FileEntry = { uri, key: '', kustomizations: [], sources: [] };
+    const keys: string[] = [];
+    for (const doc of this.index.documentsIn(uri)) {
+      const facts = documentGraphFacts(doc.parsed);
+      if (facts.kustomization) {
+        entry.kustomizations.push({ documentIndex: doc.documentIndex, facts: facts.kustomization });
+        keys.push(`${doc.documentIndex}`, facts.key);
+      }
+      if (facts.source) {
+        entry.sources.push(facts.source);
+        keys.push(facts.key);
+      }
+    }
+    if (isKustomizeFileUri(uri)) {
+      const k = kustomizeFileFacts(file.documents[0]?.parsed);
+      if (k) {
+        entry.kustomize = k;
+        keys.push('kz', JSON.stringify(k));
+      }
+    }
+    entry.key = keys.join('\n');
+    this.entries.set(key, entry);
+    if (!before) {
+      this.addMembership(key);
+      this.invalidate();
+    } else if (before.key !== entry.key) this.invalidate();
+  }
+
+  private addMembership(uri: string): void {
+    let folder = folderOf(uri);
+    const files = this.filesIn.get(folder);
+    if (files) files.add(uri);
+    else this.filesIn.set(folder, new Set([uri]));
+    for (let parent = parentFolder(folder); parent; folder = parent, parent = parentFolder(folder)) {
+      const children = this.foldersIn.get(parent);
+      if (children?.has(folder)) break;
+      if (children) children.add(folder);
+      else this.foldersIn.set(parent, new Set([folder]));
+    }
+  }
+
+  private removeMembership(uri: string): void {
+    let folder = folderOf(uri);
+    const files = this.filesIn.get(folder);
+    files?.delete(uri);
+    if (files && files.size === 0) this.filesIn.delete(folder);
+    // Drop folders left with nothing in them, upwards.
+    while (!this.filesIn.has(folder) && !this.foldersIn.get(folder)?.size) {
+      this.foldersIn.delete(folder);
+      const parent = parentFolder(folder);
+      if (!parent) break;
+      this.foldersIn.get(parent)?.delete(folder);
+      folder = parent;
+    }
+  }
+
+  /** Does the workspace hold files in this folder (directly or below)? Folders as keys (keyOf). */
+  hasFolder(folder: string): boolean {
+    return this.filesIn.has(folder) || (this.foldersIn.get(folder)?.size ?? 0) > 0;
+  }
+
+  /** Sub-folders of a folder that hold workspace files (directly or below). */
+  subFolders(folder: string): readonly string[] {
+    return [...(this.foldersIn.get(folder) ?? [])];
+  }
+
+  /** The root a file's paths are relative to: the configured root holding it. */
+  rootFor(uri: string): WorkspaceRoot | undefined {
+    const key = keyOf(uri);
+    return this.roots.find((r) => key.startsWith(r.uri));
+  }
+
+  /** Whether a folder exists and holds manifests: the disk when a probe is configured, else the workspace files. */
+  folderState(folder: string): FolderState | undefined {
+    if (this.probeCache.has(folder)) return this.probeCache.get(folder);
+    let state: FolderState | undefined;
+    try {
+      state = this.probe?.state(new URL(folder).href);
+    } catch {
+      state = undefined;
+    }
+    if (state === undefined && !this.probe) state = this.hasFolder(folder) ? 'manifests' : 'missing';
+    this.probeCache.set(folder, state);
+    return state;
+  }
+
+  private sync(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.rebuild();
+  }
+
+  /** Every Flux Kustomization of the workspace with its source relation and folder. */
+  allAppliers(): readonly Applier[] {
+    this.sync();
+    return this.appliers;
+  }
+
+  /** The Kustomization documents of a file, as appliers. */
+  appliersIn(uri: string): Applier[] {
+    const key = keyOf(uri);
+    return this.allAppliers().filter((a) => keyOf(a.uri) === key);
+  }
+
+  /** The ways a file's documents are applied (empty when no Kustomization of the workspace applies it). */
+  applicationsOf(uri: string): readonly Application[] {
+    this.sync();
+    return this.applications.get(keyOf(uri)) ?? EMPTY;
+  }
+
+  /** Files applied by one Kustomization (their URIs as the index knows them). */
+  filesAppliedBy(applier: Applier): string[] {
+    this.sync();
+    const out: string[] = [];
+    for (const [key, apps] of this.applications) if (apps.some((a) => a.by === applier)) out.push(this.entries.get(key)?.uri ?? key);
+    return out.sort();
+  }
+
+  private rebuild(): void {
+    const sources = new Map<string, SourceFacts[]>();
+    for (const entry of this.entries.values()) {
+      for (const s of entry.sources) {
+        const key = `${s.kind}/${s.name}`;
+        const list = sources.get(key);
+        if (list) list.push(s);
+        else sources.set(key, [s]);
+      }
+    }
+    // Kustomizations are judged as applied too: a parent's patch may give a child its sourceRef,
+    // path, targetNamespace or postBuild. Rebuild with those until nothing changes (a few rounds:
+    // one per level of nesting that patches the next).
+    // Start from the last build's patched facts: after an edit they are usually still right, so
+    // one round confirms them.
+    let patched = this.lastPatched;
+    for (let round = 0; round < 6; round++) {
+      const anchors = this.sourceRoots(patched);
+      const appliers: Applier[] = [];
+      for (const entry of this.entries.values()) {
+        for (const k of entry.kustomizations) {
+          const facts = patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts;
+          appliers.push(this.applierOf(entry.uri, k.documentIndex, facts, sources, anchors));
+        }
+      }
+      appliers.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.documentIndex - b.documentIndex));
+      const applications = new Map<string, Application[]>();
+      for (const applier of appliers) {
+        if (!applier.folder) continue;
+        this.walk(applier, applier.folder, undefined, [], new Set<string>(), applications);
+      }
+      this.appliers = appliers;
+      this.applications = applications;
+      const next = new Map<string, FluxKustomizationFacts>();
+      for (const entry of this.entries.values()) {
+        for (const k of entry.kustomizations) {
+          const doc = this.index.file(entry.uri)?.documents[k.documentIndex];
+          const facts = doc ? this.patchedFacts(entry.uri, doc, k.facts) : undefined;
+          if (facts) next.set(`${entry.uri}#${k.documentIndex}`, facts);
+        }
+      }
+      const before = patched;
+      const same = next.size === before.size && [...next].every(([key, f]) => JSON.stringify(before.get(key)) === JSON.stringify(f));
+      patched = next;
+      if (same) break;
+    }
+    this.lastPatched = patched;
+  }
+
+  /**
+   * Roots of Git sources read from the workspace itself: a Kustomization that applies the folder
+   * holding its own file (what `flux bootstrap` writes: clusters/<name>/flux-system/gotk-sync.yaml
+   * applying ./clusters/<name>) shows where its source's root is. Null where Kustomizations disagree.
+   */
+  private sourceRoots(patched: Readonly<Map<string, FluxKustomizationFacts>>): Map<string, string | null> {
+    const out = new Map<string, string | null>();
+    for (const entry of this.entries.values()) {
+      for (const k of entry.kustomizations) {
+        const facts = patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts;
+        const ref = facts.sourceRef;
+        const path = normalizeSourcePath(facts.path);
+        if (!ref || ref.kind !== 'GitRepository' || !path || path.includes('${')) continue;
+        const folder = folderOf(keyOf(entry.uri));
+        const at = folder.lastIndexOf(`/${path}/`);
+        if (at === -1) continue;
+        const root = folder.slice(0, at + 1);
+        const key = sourceKey(ref.name, ref.namespace ?? facts.namespace);
+        const known = out.get(key);
+        if (known === undefined) out.set(key, root);
+        else if (known !== root) out.set(key, null);
+      }
+    }
+    return out;
+  }
+
+  private applierOf(uri: string, documentIndex: number, facts: FluxKustomizationFacts, sources: Map<string, SourceFacts[]>, anchors: Map<string, string | null>): Applier {
+    const configured = this.rootFor(uri) ?? { uri: folderOf(keyOf(uri)), repository: false, remotes: [] };
+    const ref = facts.sourceRef;
+    // A Git source's root read from the workspace (see sourceRoots): its content is evidently here.
+    const anchor = ref?.kind === 'GitRepository' ? anchors.get(sourceKey(ref.name, ref.namespace ?? facts.namespace)) : undefined;
+    const anchored = anchor !== undefined && anchor !== null && keyOf(uri).startsWith(anchor);
+    let root: WorkspaceRoot = configured;
+    let relation: SourceRelation = 'assumed';
+    let sourceNote = 'it names no source; paths are read from the workspace root';
+    if (ref) {
+      const refNamespace = ref.namespace ?? facts.namespace;
+      const candidates = (sources.get(`${ref.kind}/${ref.name}`) ?? []).filter((s) => !s.namespace || !refNamespace || s.namespace === refNamespace);
+      const urls = candidates.flatMap((s) => (s.url !== undefined ? [normalizedUrl(s.url)] : []));
+      const label = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+      const bootstrap = ref.kind === 'GitRepository' && ref.name === 'flux-system' && (!refNamespace || refNamespace === 'flux-system');
+      const isRemote = urls.some((u) => configured.remotes.includes(u));
+      const otherRemote = urls.length > 0 && configured.remotes.length > 0 && !isRemote;
+      const atTop = anchored && anchor === configured.uri;
+      if (ref.kind !== 'GitRepository') {
+        relation = 'other';
+        sourceNote = `its source, ${label}, is an artifact whose content is not read from the workspace`;
+      } else if (anchored) {
+        // Known to be this repository when the layout is at the repository's top and nothing
+        // says it is another one; else its paths are read from where the layout is.
+        if (!atTop) root = { uri: anchor, repository: false, remotes: [] };
+        relation = atTop && configured.repository && (isRemote || (bootstrap && !otherRemote)) ? 'workspace' : 'assumed';
+        sourceNote = relation === 'workspace'
+          ? `its source, ${label}, ${isRemote ? 'pulls this repository (its URL is the workspace\'s Git remote)' : 'is the repository `flux bootstrap` set up here'}`
+          : `its source, ${label}, has its content in this workspace (paths read from ${atTop ? 'the workspace root' : 'the folder its Kustomizations apply from'})`;
+      } else if (isRemote) {
+        relation = configured.repository ? 'workspace' : 'assumed';
+        sourceNote = `its source, ${label}, pulls this repository (its URL is the workspace's Git remote)`;
+      } else if (candidates.length && !bootstrap) {
+        relation = 'other';
+        sourceNote = `its source, ${label}, pulls ${urls.length ? 'another repository' : 'a repository this workspace cannot tell'}`;
+      } else if (bootstrap && otherRemote) {
+        relation = 'other';
+        sourceNote = `its source, ${label}, pulls another repository`;
+      } else {
+        relation = 'assumed';
+        sourceNote = `its source, ${label}, is not known to be this repository; paths are read from the workspace root`;
+      }
+    }
+    const applier: Applier = { uri, documentIndex, facts, relation, root, sourceNote };
+    if (relation !== 'other' && !facts.path.includes('${')) {
+      const path = normalizeSourcePath(facts.path);
+      applier.folder = path ? `${joinKey(root.uri, path)}/` : root.uri;
+    }
+    return applier;
+  }
+
+  private kustomizeFileIn(folder: string): { uri: string; facts: KustomizeFileFacts } | undefined {
+    for (const name of KUSTOMIZE_FILE_NAMES) {
+      const uri = folder + name;
+      const facts = this.entries.get(uri)?.kustomize;
+      if (facts) return { uri, facts };
+    }
+    return undefined;
+  }
+
+  private resolvePatches(kustomizeUri: string, patches: readonly PatchFacts[]): ResolvedPatch[] {
+    const out: ResolvedPatch[] = [];
+    for (const facts of patches) {
+      if (facts.body !== undefined) out.push({ facts, body: facts.body });
+      else if (facts.file !== undefined) {
+        const target = resolveEntry(kustomizeUri, facts.file);
+        const entry = target ? this.entries.get(target) : undefined;
+        const doc = entry ? this.index.file(entry.uri)?.documents[0] : undefined;
+        const plain = doc?.parsed.plainValue;
+        if (plain?.ok) out.push({ facts, body: plain.value });
+      }
+    }
+    return out;
+  }
+
+  private walk(applier: Applier, folder: string, namespace: string | undefined, patches: readonly ResolvedPatch[],
+    seen: Set<string>, out: Map<string, Application[]>): void {
+    if (seen.has(folder)) return;
+    seen.add(folder);
+    const add = (uri: string, ns: string | undefined, ps: readonly ResolvedPatch[]) => {
+      const list = out.get(uri);
+      const application: Application = { by: applier, kustomizePatches: ps };
+      if (ns !== undefined) application.kustomizeNamespace = ns;
+      if (!list) out.set(uri, [application]);
+      else if (!list.some((a) => a.by === applier)) list.push(application);
+    };
+    const kustomize = this.kustomizeFileIn(folder);
+    if (kustomize) {
+      // Outer kustomizations transform what inner ones produce: the outermost namespace wins.
+      const ns = namespace ?? kustomize.facts.namespace;
+      const ps = kustomize.facts.patches.length ? [...patches, ...this.resolvePatches(kustomize.uri, kustomize.facts.patches)] : patches;
+      for (const entry of kustomize.facts.resources) {
+        const target = resolveEntry(kustomize.uri, entry);
+        if (!target) continue;
+        if (this.entries.has(target) && !isKustomizeFileUri(target)) add(target, ns, ps);
+        else {
+          const sub = target.endsWith('/') ? target : `${target}/`;
+          if (this.hasFolder(sub)) this.walk(applier, sub, ns, ps, seen, out);
+        }
+      }
+      return;
+    }
+    // No kustomization.yaml: Flux generates one with every manifest under the folder.
+    for (const uri of this.filesIn.get(folder) ?? []) add(uri, namespace, patches);
+    for (const sub of this.foldersIn.get(folder) ?? []) this.walk(applier, sub, namespace, patches, seen, out);
+  }
+
+  /** The applications of one document of a file (a kustomize file's own documents are never applied). */
+  applicationsOfDocument(uri: string, _documentIndex: number): readonly Application[] {
+    return this.applicationsOf(uri);
+  }
+
+  /**
+   * The patches (Flux `spec.patches` and kustomization.yaml patches on the way) that change a
+   * document, with the Kustomization applying each.
+   */
+  patchesFor(uri: string, doc: PlacedDocument): { by: Applier; patch: ResolvedPatch }[] {
+    const apps = this.applicationsOf(uri);
+    if (apps.length === 0) return [];
+    const out: { by: Applier; patch: ResolvedPatch }[] = [];
+    for (const app of apps) {
+      const subject = subjectOf(doc, app);
+      if (!subject) continue;
+      const all = [...app.kustomizePatches, ...app.by.facts.patches.map((facts) => ({ facts, body: facts.body }))];
+      for (const patch of all) if (patch.body !== undefined && patchApplies(patch.facts, patch.body, subject)) out.push({ by: app.by, patch });
+    }
+    return out;
+  }
+
+  /** A Kustomization's facts with what the patches of the Kustomizations applying it write; undefined when none do. */
+  private patchedFacts(uri: string, doc: PlacedDocument, facts: FluxKustomizationFacts): FluxKustomizationFacts | undefined {
+    const patches = this.patchesFor(uri, doc);
+    if (patches.length === 0) return undefined;
+    const out: FluxKustomizationFacts = { ...facts };
+    let changed = false;
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    for (const { patch } of patches) {
+      const ref = patchedValue(patch.body, ['spec', 'sourceRef']);
+      if (ref && typeof ref === 'object' && !Array.isArray(ref)) {
+        const r = ref as Record<string, unknown>;
+        const merged = { ...out.sourceRef };
+        if (str(r.kind)) merged.kind = str(r.kind)!;
+        if (str(r.name)) merged.name = str(r.name)!;
+        if (str(r.namespace)) merged.namespace = str(r.namespace)!;
+        if (merged.name) {
+          out.sourceRef = { kind: merged.kind ?? 'GitRepository', name: merged.name, ...(merged.namespace ? { namespace: merged.namespace } : {}) };
+          changed = true;
+        }
+      }
+      const path = str(patchedValue(patch.body, ['spec', 'path']));
+      if (path !== undefined) {
+        out.path = path;
+        changed = true;
+      }
+      const target = str(patchedValue(patch.body, ['spec', 'targetNamespace']));
+      if (target !== undefined) {
+        out.targetNamespace = target;
+        changed = true;
+      }
+      const postBuild = patchedValue(patch.body, ['spec', 'postBuild']);
+      if (postBuild && typeof postBuild === 'object' && ['substitute', 'substituteFrom'].some((key) => {
+        const v = (postBuild as Record<string, unknown>)[key];
+        return Array.isArray(v) ? v.length > 0 : Boolean(v && typeof v === 'object' && Object.keys(v).length);
+      })) {
+        out.substitutes = true;
+        changed = true;
+      }
+    }
+    return changed ? out : undefined;
+  }
+
+  /** Does a patch of a Kustomization applying the document write this field (e.g. `spec.interval`)? */
+  fieldSuppliedByPatch(uri: string, doc: PlacedDocument, field: readonly string[]): Applier | undefined {
+    return this.patchesFor(uri, doc).find((p) => patchSupplies(p.patch.body, field))?.by;
+  }
+
+  /** A Kustomization with postBuild substitution applies the document (and the document allows it). */
+  substitutedBy(uri: string, doc: PlacedDocument): Applier | undefined {
+    const apps = this.applicationsOf(uri);
+    if (apps.length === 0 || substitutionDisabled(doc)) return undefined;
+    return apps.find((a) => this.substitutes(a.by))?.by;
+  }
+
+  /**
+   * Does a Kustomization substitute variables: its own postBuild, or one a patch of the
+   * Kustomization applying it supplies (fleets often give every child the same postBuild so).
+   */
+  substitutes(applier: Applier): boolean {
+    return applier.facts.substitutes;
+  }
+
+  /**
+   * The namespace a document ends up in, inferred as Flux does: targetNamespace, else the
+   * kustomization.yaml `namespace:` (kustomize sets it on every object it builds), else the
+   * document's own, else the namespace the Kustomization applying it lives in. Undefined where it
+   * cannot be known: cluster-scoped kinds, a document without namespace that no Kustomization of
+   * the workspace applies, or Kustomizations that apply it to different namespaces.
+   */
+  effectiveNamespace(uri: string, documentIndex: number): string | undefined {
+    this.sync();
+    // Answers hold while neither the graph nor any object's written namespace changes: both
+    // move the index's structure version.
+    if (this.namespaceCacheVersion !== this.index.structureVersion) {
+      this.namespaceCache.clear();
+      this.namespaceCacheVersion = this.index.structureVersion;
+    }
+    const key = `${documentIndex}#${uri}`;
+    if (this.namespaceCache.has(key)) return this.namespaceCache.get(key);
+    const ns = this.computeNamespace(uri, documentIndex, 0);
+    this.namespaceCache.set(key, ns);
+    return ns;
+  }
+
+  private readonly namespaceCache = new Map<string, string | undefined>();
+  private namespaceCacheVersion = -1;
+
+  private computeNamespace(uri: string, documentIndex: number, depth: number): string | undefined {
+    const doc = this.index.file(uri)?.documents[documentIndex];
+    const identity = doc?.parsed.identity;
+    if (!doc || (identity && CLUSTER_SCOPED.has(identity.kind))) return undefined;
+    const written = identity?.namespace;
+    const apps = this.applicationsOf(uri);
+    if (apps.length === 0) return written;
+    const found = new Set<string | undefined>();
+    for (const app of apps) {
+      const ns = app.by.facts.targetNamespace ?? app.kustomizeNamespace ?? written
+        ?? (depth < 16 ? this.computeNamespace(app.by.uri, app.by.documentIndex, depth + 1) : app.by.facts.namespace);
+      found.add(ns);
+    }
+    return found.size === 1 ? [...found][0] : undefined;
+  }
+}
+
+const urlCache = new Map<string, string>();
+function normalizedUrl(url: string): string {
+  let n = urlCache.get(url);
+  if (n === undefined) {
+    n = normalizeGitUrl(url);
+    if (urlCache.size > 10000) urlCache.clear();
+    urlCache.set(url, n);
+  }
+  return n;
+}
+
+const sourceKey = (name: string, namespace: string | undefined) => `${namespace ?? ''}/${name}`;
+
+function substitutionDisabled(doc: PlacedDocument): boolean {
+  const annotations = findPair(findPair(doc.parsed.yaml.contents, 'metadata')?.value, 'annotations')?.value;
+  return scalarString(findPair(annotations, 'kustomize.toolkit.fluxcd.io/substitute')?.value) === 'disabled';
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+  }
+  return out;
+}
+
+function subjectOf(doc: PlacedDocument, app: Application): PatchSubject | undefined {
+  const id = doc.parsed.identity;
+  if (!id) return undefined;
+  const plain = doc.parsed.plainValue;
+  const metadata = plain.ok && plain.value && typeof plain.value === 'object' ? (plain.value as Record<string, unknown>).metadata : undefined;
+  const meta = metadata && typeof metadata === 'object' ? metadata as Record<string, unknown> : {};
+  return {
+    group: id.group,
+    version: id.version,
+    kind: id.kind,
+    ...(id.name !== undefined ? { name: id.name } : {}),
+    namespaces: [id.namespace, app.kustomizeNamespace, app.by.facts.targetNamespace],
+    labels: stringMap(meta.labels),
+    annotations: stringMap(meta.annotations),
+  };
+}
+
+/** Resolves a kustomize resource entry against its kustomization file; undefined for remote ones. */
+function resolveEntry(baseKey: string, entry: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith('/') || /^(?:github\.com|gitlab\.com|bitbucket\.org)\//.test(entry) || entry.includes('?ref=')) return undefined;
+  return joinKey(folderOf(baseKey), entry);
+}
+
+const graphs = new WeakMap<WorkspaceIndex, ApplyGraph>();
+
+/** The apply graph of an index (created on first use and kept current with it). */
+export function applyGraphOf(index: WorkspaceIndex): ApplyGraph {
+  let graph = graphs.get(index);
+  if (!graph) {
+    graph = new ApplyGraph(index);
+    graphs.set(index, graph);
+  }
+  return graph;
+}
+
+/**
+ * The namespace a document of the workspace ends up in when Flux applies it (see
+ * `ApplyGraph.effectiveNamespace`); undefined where it cannot be known, so reference rules can
+ * say so instead of guessing.
+ */
+export function effectiveNamespace(index: WorkspaceIndex, uri: string, documentIndex: number): string | undefined {
+  return applyGraphOf(index).effectiveNamespace(uri, documentIndex);
+}
+
+/** The Flux Kustomizations that apply a file of the workspace. */
+export function appliersOf(index: WorkspaceIndex, uri: string): Applier[] {
+  return applyGraphOf(index).applicationsOf(uri).map((a) => a.by);
+}
