@@ -156,12 +156,9 @@ export class ApplyGraph {
   constructor(private readonly index: WorkspaceIndex) {
     for (const uri of index.uris()) this.update(uri);
     this.unsubscribe = index.onDidChangeFile((uri) => this.update(uri));
-    // Where the index takes a namespace resolver (reference resolution asks it for the namespace
-    // a document lives in when applied), answer with the graph's.
-    const pluggable = index as unknown as { setNamespaceResolver?: (resolve: (uri: string, documentIndex: number, written: string | undefined) => string | undefined) => void };
-    if (typeof pluggable.setNamespaceResolver === 'function') {
-      pluggable.setNamespaceResolver.call(index, (uri, documentIndex) => this.effectiveNamespace(uri, documentIndex));
-    }
+    // Reference resolution asks the index for the namespace a document lives in when applied:
+    // answer with the graph's.
+    index.setNamespaceResolver((uri, documentIndex) => this.effectiveNamespace(uri, documentIndex));
   }
 
   dispose(): void {
