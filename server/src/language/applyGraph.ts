@@ -163,6 +163,7 @@ export class ApplyGraph {
 
   dispose(): void {
     this.unsubscribe();
+    this.index.setNamespaceResolver(undefined);
   }
 
   /** The roots paths are relative to, and the probe that tells whether folders exist on disk. */
