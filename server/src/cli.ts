@@ -1,7 +1,7 @@
 // The flux-oci command line: argument parsing only; the work is done by the language core
 // (lint) and the OCI library (registry verbs).
 import { formatResults, lintPaths, summary, type LintOptions } from './cli/lint';
-import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cliRegistry';
+import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cli/registry';
 
 const VERSION = '0.1.0';
 
