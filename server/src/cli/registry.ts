@@ -121,7 +121,7 @@ function progressPrinter(io: Io): (progress: ArtifactProgress) => void {
       const percent = Math.floor((done / total) * 100);
       if (percent >= lastPercent + 25 || (percent === 100 && lastPercent !== 100)) {
         lastPercent = percent;
-        const unit = phase === 'build' ? 'entries' : 'bytes';
+        const unit = phase === 'build' ? 'files' : 'bytes';
         io.stderr(`${phase} ${percent}% (${done}/${total} ${unit})\n`);
       }
     }

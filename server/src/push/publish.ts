@@ -66,6 +66,7 @@ export async function publishArtifact(client: RegistryClient, ref: Reference, pa
   const result = await pushDirectory(client, target, report.root, {
     ...options,
     entries: report.entries,
+    fileCount: report.files,
     beforeUpload: async ({ manifestDigest }) => {
       const existing = await client.headManifest(target, { signal });
       if (!existing) return;

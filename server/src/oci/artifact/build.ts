@@ -79,8 +79,10 @@ export interface PackOptions {
   ignore?: readonly string[];
   /** The entries to pack (relative paths); default: listArtifactEntries(root, ignore). */
   entries?: readonly string[];
-  /** Called as entries are written: how many of how many. */
+  /** Called as regular files are written: how many of how many. */
   onEntry?: (packed: number, total: number) => void;
+  /** How many of the entries are regular files, when the caller knows (else every entry counts). */
+  fileCount?: number;
   signal?: AbortSignal;
 }
 
@@ -110,7 +112,8 @@ export async function packArtifactLayer(root: string, outFile: string, options: 
       noDirRecurse: true,
       follow: false,
       onWriteEntry: (entry) => {
-        entry.on('end', () => options.onEntry?.(++packed, entries.length));
+        if (options.fileCount !== undefined && entry.type !== 'File') return;
+        entry.on('end', () => options.onEntry?.(++packed, options.fileCount ?? entries.length));
       },
     },
     entries,

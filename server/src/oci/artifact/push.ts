@@ -26,6 +26,8 @@ export interface PushDirectoryOptions extends AnnotationOptions {
   onProgress?: (progress: ArtifactProgress) => void;
   /** The entries to pack (relative to `dir`), when the caller has listed them already. */
   entries?: readonly string[];
+  /** How many of `entries` are regular files (progress then counts files only). */
+  fileCount?: number;
   /**
    * Called once the layer is built and the manifest is known, before anything is uploaded:
    * the place for an overwrite guard. Throwing stops the push with nothing sent.
@@ -52,6 +54,7 @@ export async function pushDirectory(client: RegistryClient, ref: Reference, dir:
     const packed = await packArtifactLayer(dir, layerFile, {
       ignore: options.ignore,
       entries: options.entries,
+      fileCount: options.fileCount,
       signal,
       onEntry: (done, total) => onProgress?.({ phase: 'build', done, total }),
     });
