@@ -33,6 +33,8 @@ const lintContextFor = (s: ServerSettings): LintContext => ({
 let lintContext: LintContext = lintContextFor(settings);
 let canPullConfiguration = false;
 let workspaceFolders: string[] = [];
+let resolveIndexed: () => void = () => undefined;
+const indexed = new Promise<void>((resolve) => { resolveIndexed = resolve; });
 
 const ctx: ServerContext = {
   connection,
@@ -48,6 +50,7 @@ const ctx: ServerContext = {
   revalidateAll() {
     for (const document of documents.all()) diagnostics.schedule(document.uri);
   },
+  workspaceIndexed: () => indexed,
 };
 const diagnostics = createDiagnosticsPublisher(ctx);
 
@@ -84,7 +87,7 @@ connection.onInitialized(async () => {
     const catalog = lintContext.catalog;
     for (const entry of catalog.entries) if (entry.served) catalog.validator(entry);
   }, 0);
-  void indexWorkspace();
+  void indexWorkspace().finally(resolveIndexed);
 });
 
 /** Indexes YAML files on disk that are not open, so references resolve across the workspace. */

@@ -126,7 +126,8 @@ export function registerPush(ctx: ServerContext): void {
     }
   });
 
-  connection.onRequest(PushRepositoriesRequest, () => {
+  connection.onRequest(PushRepositoriesRequest, async () => {
+    await ctx.workspaceIndexed();
     const repositories = new Set<string>();
     for (const object of ctx.index.objectsOfKind('OCIRepository')) {
       const document = ctx.index.documentOf(object);
