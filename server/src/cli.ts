@@ -30,6 +30,10 @@ function runLint(args: string[], io: Io): number {
   const paths: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
+    if (arg === '--help' || arg === '-h') {
+      io.stdout(USAGE);
+      return 0;
+    }
     if (arg === '--format') {
       const value = args[++i];
       if (value !== 'text' && value !== 'json' && value !== 'sarif') throw new UsageError(`--format takes text, json or sarif`);

@@ -108,14 +108,14 @@ describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, (
 
       const progress = toast(`Pushing oci://${host}/e2e/apps:${shortSha}`);
       await progress.waitFor({ timeout: 60_000 });
-      await page.locator('.notifications-toasts .notification-toast', { hasText: /packed|uploaded|files,/ }).first().waitFor({ timeout: 60_000 });
+      await page.locator('.notifications-toasts .notification-toast', { hasText: /packed \d+\/5 files|uploaded/ }).first().waitFor({ timeout: 60_000 });
       await page.screenshot({ path: join(resultsDir, 'push-progress.png') });
       await progress.getByRole('button', { name: /^Cancel/ }).waitFor({ timeout: 5_000 });
 
-      const done = toast(/Pushed 5 files to/);
+      const done = toast(/Pushed 5 files as/);
       await done.waitFor({ timeout: 180_000 });
       const text = normaliseText(await done.innerText());
-      assert.match(text, new RegExp(`oci://${host.replace(/\./g, '\\.')}/e2e/apps:${shortSha}: oci://${host.replace(/\./g, '\\.')}/e2e/apps@sha256:[a-f0-9]{64}`));
+      assert.match(text, new RegExp(`as oci://${host.replace(/\./g, '\\.')}/e2e/apps:${shortSha}\\. Digest reference: oci://${host.replace(/\./g, '\\.')}/e2e/apps@sha256:[a-f0-9]{64}`));
       await done.getByRole('button', { name: 'Copy reference' }).waitFor();
       await page.screenshot({ path: join(resultsDir, 'push-done.png') });
 

@@ -86,6 +86,11 @@ describe('flux command lines against the registry (flux-oci CLI)', () => {
     assert.match(r.stdout, new RegExp(`^url: oci://${rig.host}/apps/web@${digest}$`, 'm'));
     assert.match(r.stdout, /^tag: v1\.0\.1$/m);
     assert.match(r.stdout, new RegExp(`^repository: ${rig.host}/apps/web$`, 'm'));
+    // --path may name one file, as with flux.
+    const single = await cli(work, ['push', `oci://${rig.host}/apps/single:v1`, '--path=deploy/kustomization.yaml', '-o', 'json'], env);
+    assert.equal(single.code, 0, single.stderr);
+    const singleLayer = await layerListing(rig, 'apps/single', (await inspectRaw(rig, 'apps/single:v1')).layers[0].digest);
+    assert.deepEqual(singleLayer.names, ['kustomization.yaml']);
     const created = (await inspectRaw(rig, 'apps/web:v1.0.1')).annotations['org.opencontainers.image.created'];
     assert.match(created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.notEqual(created, '1970-01-01T00:00:00Z');

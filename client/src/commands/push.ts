@@ -240,8 +240,8 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
     const pinned = `${repository}@${result.digest}`;
     const canPin = (await vscode.commands.getCommands(true)).includes('fluxOci.pinDigest');
     const actions = ['Copy reference', ...(canPin ? ['Pin digest'] : [])];
-    const what = result.unchanged ? `${reference} already held this artifact` : `Pushed ${result.files} file${result.files === 1 ? '' : 's'} to ${reference}`;
-    const choice = await vscode.window.showInformationMessage(`${what}: ${pinned}`, ...actions);
+    const what = result.unchanged ? `${reference} already held this artifact.` : `Pushed ${result.files} file${result.files === 1 ? '' : 's'} as ${reference}.`;
+    const choice = await vscode.window.showInformationMessage(`${what} Digest reference: ${pinned}`, ...actions);
     if (choice === 'Copy reference') {
       await vscode.env.clipboard.writeText(pinned);
       void vscode.window.setStatusBarMessage(`Copied ${pinned}`, 5000);
