@@ -14,7 +14,7 @@ import {
   type CodeServerInstall, type Profile, type RunningCodeServer,
 } from '../../scripts/vscode-rig';
 import { startRegistry, type RegistryRig } from '../registry/rig';
-import { inspectRaw, FLUX } from '../registry/pushHelpers';
+import { inspectRaw, tagDigest, FLUX } from '../registry/pushHelpers';
 import { normaliseText, outputChannelText } from './workbench';
 
 const resultsDir = join(repoRoot, 'test-results', 'e2e');
@@ -47,6 +47,7 @@ describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, (
   let browser: Browser | undefined;
   let page: Page;
   let registry: RegistryRig | undefined;
+  let pushedDigest: string | undefined;
 
   before(async () => {
     mkdirSync(resultsDir, { recursive: true });
@@ -124,15 +125,44 @@ describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, (
       assert.deepEqual(manifest.layers.map((l) => l.mediaType), [FLUX.content]);
       assert.equal(manifest.annotations['org.opencontainers.image.source'], 'https://github.com/org/fleet.git', 'the token in the remote URL is not published');
       assert.equal(manifest.annotations['org.opencontainers.image.revision'], `main@sha1:${workspace!.commit}`);
-      const digest = /@(sha256:[a-f0-9]{64})/.exec(text)![1];
-      assert.ok(text.includes(digest));
+      pushedDigest = /@(sha256:[a-f0-9]{64})/.exec(text)![1];
     } catch (error) {
-      await page.screenshot({ path: join(resultsDir, 'push-failure.png') }).catch(() => undefined);
-      if (profile) copyLogs(profile, join(resultsDir, 'logs-push'));
-      if (server) writeFileSync(join(resultsDir, 'code-server-push.log'), server.output());
-      const channel = await outputChannelText(page, 'Flux OCI').catch((e: Error) => e.message);
-      writeFileSync(join(resultsDir, 'output-push.log'), channel);
+      await keepFailure('push');
       throw error;
     }
   });
+
+  test('the Explorer\'s context menu on a folder pushes too, and replacing an existing tag needs a yes', { timeout: 180_000 }, async () => {
+    const host = registry!.host;
+    const shortSha = workspace!.commit.slice(0, 7);
+    assert.ok(pushedDigest, 'the first push happened');
+    try {
+      await page.keyboard.press('Escape');
+      await page.getByRole('treeitem', { name: 'deploy' }).first().click({ button: 'right' });
+      await page.locator('.context-view .action-label', { hasText: 'Push Folder as Artifact…' }).first().click();
+      // The folder is the one clicked: the pickers start at the repository, offered as recent now.
+      await page.locator('.quick-input-widget', { hasText: '2/3' }).waitFor({ timeout: 30_000 });
+      await choose(/recent/, `oci://${host}/e2e/apps`);
+      await page.locator('.quick-input-widget', { hasText: '3/3' }).waitFor({ timeout: 30_000 });
+      await choose('short Git commit', shortSha);
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'already exists' });
+      await dialog.waitFor({ timeout: 60_000 });
+      assert.match(normaliseText(await dialog.innerText()), new RegExp(`points at ${pushedDigest}`));
+      await page.screenshot({ path: join(resultsDir, 'push-overwrite.png') });
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      assert.equal(await tagDigest(registry!, `e2e/apps:${shortSha}`), pushedDigest, 'the tag was not replaced');
+    } catch (error) {
+      await keepFailure('push-context-menu');
+      throw error;
+    }
+  });
+
+  async function keepFailure(name: string): Promise<void> {
+    await page.screenshot({ path: join(resultsDir, `${name}-failure.png`) }).catch(() => undefined);
+    if (profile) copyLogs(profile, join(resultsDir, `logs-${name}`));
+    if (server) writeFileSync(join(resultsDir, `code-server-${name}.log`), server.output());
+    const channel = await outputChannelText(page, 'Flux OCI').catch((e: Error) => e.message);
+    writeFileSync(join(resultsDir, `output-${name}.log`), channel);
+  }
 });
