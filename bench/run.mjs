@@ -21,7 +21,16 @@ if (wanted('lsp')) {
 }
 
 // The other benchmarks are separate scripts (each prints its own side-by-side table).
-for (const [name, file] of [['index', 'index.mjs'], ['applygraph', 'applygraph.mjs'], ['completion', 'completion.mjs'], ['oci', 'oci.mjs'], ['activation', 'activation.mjs']]) {
+// One benchmark a line, so parallel work adds lines instead of editing one.
+const SCRIPTS = [
+  ['index', 'index.mjs'],
+  ['applygraph', 'applygraph.mjs'],
+  ['completion', 'completion.mjs'],
+  ['oci', 'oci.mjs'],
+  ['push', 'push.mjs'],
+  ['activation', 'activation.mjs'],
+];
+for (const [name, file] of SCRIPTS) {
   if (!wanted(name) || !existsSync(join(repo, 'bench', file))) continue;
   console.log(`\n== ${name} (bench/${file})`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'bench', file)], { stdio: 'inherit', cwd: repo });

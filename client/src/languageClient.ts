@@ -1,7 +1,7 @@
 // Starts dist/server.js over Node IPC and keeps it in step with the fluxOci.* settings.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind, State } from 'vscode-languageclient/node';
+import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind, State, RevealOutputChannelOn } from 'vscode-languageclient/node';
 
 export class FluxLanguageClient {
   private client: LanguageClient | undefined;
@@ -41,6 +41,8 @@ export class FluxLanguageClient {
       },
       // A log output channel is written to disk, so failures can be diagnosed from logs alone.
       outputChannel: this.outputChannel,
+      // Commands report their own failures in words; no second "Request … failed." pop-up.
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
     };
     this.client = new LanguageClient('fluxOci', 'Flux OCI', serverOptions, clientOptions);
     // A line per start and stop, so a kept log shows when the server was (re)started.
@@ -60,5 +62,12 @@ export class FluxLanguageClient {
   async restart(): Promise<void> {
     await this.stop();
     await this.start();
+  }
+
+  /** The running client, started first if need be (for commands that send custom requests). */
+  async ready(): Promise<LanguageClient> {
+    await this.start();
+    if (!this.client) throw new Error('the Flux OCI language server is not running');
+    return this.client;
   }
 }

@@ -1,7 +1,7 @@
 // The flux-oci command line: argument parsing only; the work is done by the language core
 // (lint) and the OCI library (registry verbs).
 import { formatResults, lintPaths, summary, summaryLine, type LintOptions } from './cli/lint';
-import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cliRegistry';
+import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cli/registry';
 
 const VERSION = '0.1.0';
 
@@ -30,6 +30,10 @@ function runLint(args: string[], io: Io): number {
   const paths: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
+    if (arg === '--help' || arg === '-h') {
+      io.stdout(USAGE);
+      return 0;
+    }
     if (arg === '--format') {
       const value = args[++i];
       if (value !== 'text' && value !== 'json' && value !== 'sarif') throw new UsageError(`--format takes text, json or sarif`);

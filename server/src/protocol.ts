@@ -42,3 +42,86 @@ export interface TagInfo {
   source?: string;
   revision?: string;
 }
+
+// ---- push a folder as a Flux artifact (issue 10) ---------------------------------------------
+
+/** A lint error in a file about to be pushed (path relative to the artifact root). */
+export interface PushLintProblem {
+  path: string;
+  line: number;
+  column: number;
+  code: string;
+  message: string;
+}
+
+/** A secret found in a file about to be pushed. */
+export interface PushSecret {
+  path: string;
+  line?: number;
+  reason: string;
+}
+
+export interface PreparePushParams {
+  /** The folder (or single file) to push: a file: URI or an absolute path. */
+  folder: string;
+  /** `oci://host/repo:tag` (no tag means `latest`). */
+  reference: string;
+  /** Extra ignore patterns (gitignore syntax) on top of Flux's defaults and .sourceignore. */
+  ignorePaths?: string[];
+}
+
+export interface PreparePushResult {
+  /** Regular files the artifact will hold, and their total size. */
+  files: number;
+  bytes: number;
+  lintErrors: PushLintProblem[];
+  lintWarnings: number;
+  secrets: PushSecret[];
+  /** The digest the tag points at now, when it exists. */
+  existingDigest?: string;
+}
+
+/** Checks a folder before a push (empty folder → error response) and reads what the tag points at. */
+export const PreparePushRequest = new RequestType<PreparePushParams, PreparePushResult, void>('fluxOci/preparePush');
+
+export interface PushParams extends PreparePushParams {
+  /** Work-done token: `$/progress` reports files packed, then bytes uploaded. */
+  workDoneToken?: string | number;
+  source?: string;
+  revision?: string;
+  annotations?: Record<string, string>;
+  reproducible?: boolean;
+  /** The user chose "Push anyway" over lint errors (secrets always stop a push). */
+  allowLintErrors?: boolean;
+  /** The digest the user agreed to replace under the tag; a tag pointing elsewhere is refused. */
+  overwriteDigest?: string;
+}
+
+export interface PushResultInfo {
+  /** `oci://host/repo@sha256:…` (what Flux's `-o json` calls url). */
+  url: string;
+  /** `host/repo`. */
+  repository: string;
+  tag: string;
+  digest: string;
+  files: number;
+  /** Compressed size of the layer in bytes. */
+  layerSize: number;
+  /** The digest the tag pointed at before, when it was replaced. */
+  replaced?: string;
+  /** The tag already pointed at this very artifact. */
+  unchanged: boolean;
+}
+
+/**
+ * Pushes in the server's registry session. Checks run again on the server; the request fails
+ * (message for the user) on secrets, on lint errors unless allowed, and when the tag points at
+ * a digest other than `overwriteDigest`. Cancelling it leaves the tag untouched.
+ */
+export const PushRequest = new RequestType<PushParams, PushResultInfo, void>('fluxOci/push');
+
+/** `oci://` repository URLs of the OCIRepositories in the workspace (no tags), for the push picker. */
+export const PushRepositoriesRequest = new RequestType<Record<string, never>, { repositories: string[] }, void>('fluxOci/pushRepositories');
+
+/** Tags of a repository for the push picker: semver tags newest first, and the next patch. */
+export const PushTagSuggestionsRequest = new RequestType<{ repository: string }, { newest?: string; nextPatch?: string; tags: string[] }, void>('fluxOci/pushTagSuggestions');

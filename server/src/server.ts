@@ -16,6 +16,7 @@ import { registerCompletion } from './lsp/completion';
 import { registerHover } from './lsp/hover';
 import { registerCodeActions } from './lsp/codeActions';
 import { registerNavigation } from './lsp/navigation';
+import { registerPush } from './lsp/push';
 import { RegistrySession } from './registry/session';
 import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 import { applyGraphOf } from './language/applyGraph';
@@ -34,6 +35,8 @@ const lintContextFor = (s: ServerSettings): LintContext => ({
 let lintContext: LintContext = lintContextFor(settings);
 let canPullConfiguration = false;
 let workspaceFolders: string[] = [];
+let resolveIndexed: () => void = () => undefined;
+const indexed = new Promise<void>((resolve) => { resolveIndexed = resolve; });
 
 const ctx: ServerContext = {
   connection,
@@ -49,6 +52,7 @@ const ctx: ServerContext = {
   revalidateAll() {
     for (const document of documents.all()) diagnostics.schedule(document.uri);
   },
+  workspaceIndexed: () => indexed,
 };
 const diagnostics = createDiagnosticsPublisher(ctx);
 
@@ -87,7 +91,7 @@ connection.onInitialized(async () => {
     const catalog = lintContext.catalog;
     for (const entry of catalog.entries) if (entry.served) catalog.validator(entry);
   }, 0);
-  void indexWorkspace();
+  void indexWorkspace().finally(resolveIndexed);
 });
 
 /** Indexes YAML files on disk that are not open, so references resolve across the workspace. */
@@ -154,6 +158,7 @@ registerCompletion(ctx);
 registerHover(ctx);
 registerCodeActions(ctx);
 registerNavigation(ctx);
+registerPush(ctx);
 
 documents.listen(connection);
 connection.listen();

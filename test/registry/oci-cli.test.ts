@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, writeFile, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry, RegistryRig, freePort } from './rig';
-import { runRegistryCommand, REGISTRY_COMMANDS } from '../../server/src/cliRegistry';
+import { runRegistryCommand, REGISTRY_COMMANDS } from '../../server/src/cli/registry';
 
 async function cli(args: string[]) {
   let stdout = '';
@@ -58,7 +58,7 @@ for (const mode of ['basic-tls', 'token'] as const) {
     });
 
     test('exports the verbs', () => {
-      assert.deepEqual([...REGISTRY_COMMANDS].sort(), ['delete', 'manifest', 'pull', 'push', 'tag', 'tags']);
+      assert.deepEqual([...REGISTRY_COMMANDS].sort(), ['build', 'delete', 'list', 'manifest', 'pull', 'push', 'tag', 'tags']);
     });
 
     test('push, tags, tag, manifest, pull, delete', async () => {

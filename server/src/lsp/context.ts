@@ -20,4 +20,6 @@ export interface ServerContext {
   fileFor(uri: string): YamlFile | undefined;
   /** Asks for diagnostics to be recomputed for every open document. */
   revalidateAll(): void;
+  /** Settles once the YAML files of the workspace folders have been indexed after start-up. */
+  workspaceIndexed(): Promise<void>;
 }

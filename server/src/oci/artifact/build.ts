@@ -4,6 +4,10 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import ignore, { Ignore } from 'ignore';
 import * as tar from 'tar';
 
@@ -68,12 +72,38 @@ function isIgnored(scopes: IgnoreScope[], path: string, isDir: boolean): boolean
 
 /** Write the gzip'd tar of `root` to `outFile`; returns the entries packed. */
 export async function buildArtifactLayer(root: string, outFile: string, options: { ignore?: readonly string[] } = {}): Promise<string[]> {
-  const entries = await listArtifactEntries(root, options.ignore);
-  if (entries.length === 0) throw new Error(`nothing to pack in ${root}: the folder is empty or everything is ignored`);
-  await tar.create(
+  return (await packArtifactLayer(root, outFile, options)).entries;
+}
+
+export interface PackOptions {
+  ignore?: readonly string[];
+  /** The entries to pack (relative paths); default: listArtifactEntries(root, ignore). */
+  entries?: readonly string[];
+  /** Called as regular files are written: how many of how many. */
+  onEntry?: (packed: number, total: number) => void;
+  /** How many of the entries are regular files, when the caller knows (else every entry counts). */
+  fileCount?: number;
+  signal?: AbortSignal;
+}
+
+export interface PackedLayer {
+  entries: string[];
+  /** sha256 digest and size of the gzip'd tar, computed while it was written. */
+  digest: string;
+  size: number;
+}
+
+/**
+ * Stream the gzip'd tar of `root` into `outFile`, hashing it on the way, so the layer is
+ * read from disk only when it is uploaded. Memory stays flat whatever the folder's size.
+ */
+export async function packArtifactLayer(root: string, outFile: string, options: PackOptions = {}): Promise<PackedLayer> {
+  const entries = options.entries ? [...options.entries] : await listArtifactEntries(root, options.ignore);
+  if (entries.length === 0) throw new EmptyArtifactError(`nothing to pack in ${root}: the folder is empty or everything is ignored`);
+  let packed = 0;
+  const pack = tar.create(
     {
       cwd: root,
-      file: outFile,
       gzip: true,
       // portable: no uid/gid (read as 0), no owner names, no atime/ctime;
       // noMtime: zero modification times; noDirRecurse: exactly our list.
@@ -81,10 +111,31 @@ export async function buildArtifactLayer(root: string, outFile: string, options:
       noMtime: true,
       noDirRecurse: true,
       follow: false,
+      onWriteEntry: (entry) => {
+        if (options.fileCount !== undefined && entry.type !== 'File') return;
+        entry.on('end', () => options.onEntry?.(++packed, options.fileCount ?? entries.length));
+      },
     },
     entries,
   );
-  return entries;
+  const hash = createHash('sha256');
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  await pipeline(pack as unknown as Readable, counter, createWriteStream(outFile), { signal: options.signal });
+  return { entries, digest: `sha256:${hash.digest('hex')}`, size };
+}
+
+export class EmptyArtifactError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmptyArtifactError';
+  }
 }
 
 export interface AnnotationOptions {

@@ -4,15 +4,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reference } from '../reference';
-import { RegistryClient, RegistryError, bufferSource, fileSource, MEDIA_TYPES } from '../registry';
-import { ARTIFACT_CONFIG, AnnotationOptions, FLUX_MEDIA_TYPES, artifactAnnotations, buildArtifactLayer, buildArtifactManifest } from './build';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { RegistryClient, RegistryError, bufferSource, sha256Digest, MEDIA_TYPES, type BlobSource } from '../registry';
+import { ARTIFACT_CONFIG, AnnotationOptions, FLUX_MEDIA_TYPES, artifactAnnotations, packArtifactLayer, buildArtifactManifest } from './build';
 import { ExtractLimits, extractArchiveFile } from './extract';
 
 export type ArtifactPhase = 'build' | 'upload' | 'manifest' | 'download' | 'extract';
 
 export interface ArtifactProgress {
   phase: ArtifactPhase;
-  /** Bytes done and total for upload/download; 0/0 for the other phases. */
+  /** Bytes done and total for upload/download; entries packed and total for build; 0/0 otherwise. */
   done: number;
   total: number;
 }
@@ -22,6 +24,15 @@ export interface PushDirectoryOptions extends AnnotationOptions {
   /** Extra ignore patterns (gitignore syntax) on top of Flux's defaults. */
   ignore?: readonly string[];
   onProgress?: (progress: ArtifactProgress) => void;
+  /** The entries to pack (relative to `dir`), when the caller has listed them already. */
+  entries?: readonly string[];
+  /** How many of `entries` are regular files (progress then counts files only). */
+  fileCount?: number;
+  /**
+   * Called once the layer is built and the manifest is known, before anything is uploaded:
+   * the place for an overwrite guard. Throwing stops the push with nothing sent.
+   */
+  beforeUpload?: (artifact: { manifestDigest: string; layer: { digest: string; size: number }; files: readonly string[] }) => Promise<void>;
 }
 
 export interface PushResult {
@@ -40,20 +51,34 @@ export async function pushDirectory(client: RegistryClient, ref: Reference, dir:
   try {
     onProgress?.({ phase: 'build', done: 0, total: 0 });
     const layerFile = join(work, 'layer.tar.gz');
-    const files = await buildArtifactLayer(dir, layerFile, { ignore: options.ignore });
-    const layer = await fileSource(layerFile, signal);
+    const packed = await packArtifactLayer(dir, layerFile, {
+      ignore: options.ignore,
+      entries: options.entries,
+      fileCount: options.fileCount,
+      signal,
+      onEntry: (done, total) => onProgress?.({ phase: 'build', done, total }),
+    });
+    const files = packed.entries;
+    const layer = prebuiltFileSource(layerFile, packed.digest, packed.size);
     const config = bufferSource(ARTIFACT_CONFIG);
+    const annotations = artifactAnnotations(options);
+    const manifest = buildArtifactManifest(config, layer, annotations);
+    await options.beforeUpload?.({ manifestDigest: sha256Digest(manifest), layer: { digest: layer.digest, size: layer.size }, files });
+    signal.throwIfAborted();
     await client.pushBlob(ref, layer, { signal, onProgress: (done, total) => onProgress?.({ phase: 'upload', done, total }) });
     await client.pushBlob(ref, config, { signal });
     onProgress?.({ phase: 'manifest', done: 0, total: 0 });
-    const annotations = artifactAnnotations(options);
-    const manifest = buildArtifactManifest(config, layer, annotations);
     const target = ref.tag ? ref : ref.withTag('latest');
     const digest = await client.putManifest(new Reference(target.registry, target.repository, target.tag), manifest, FLUX_MEDIA_TYPES.manifest, { signal });
     return { reference: target.withDigest(digest), digest, layer: { digest: layer.digest, size: layer.size }, files, annotations };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** A blob backed by a file whose digest and size are already known (hashed while written). */
+function prebuiltFileSource(path: string, digest: string, size: number): BlobSource {
+  return { digest, size, open: (start = 0, end = size) => (end <= start ? Readable.from([]) : createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 })) };
 }
 
 export interface PullArtifactOptions extends ExtractLimits {

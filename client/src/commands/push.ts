@@ -1,0 +1,250 @@
+// "Flux OCI: Push Folder as Artifact…": pick the folder, repository and tag; fill source and
+// revision from Git the way Flux's docs do; let the server check the folder (lint, secrets,
+// existing tag) and then push it in its registry session, with progress and cancellation.
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressReport, type WorkDoneProgressEnd } from 'vscode-languageclient/node';
+import type { FluxLanguageClient } from '../languageClient';
+import {
+  PreparePushRequest, PushRequest, PushRepositoriesRequest, PushTagSuggestionsRequest,
+  type PreparePushResult, type PushResultInfo,
+} from '../../../server/src/protocol';
+
+export const PUSH_COMMAND = 'fluxOci.pushFolder';
+const RECENT_KEY = 'fluxOci.push.recentRepositories';
+const MAX_RECENT = 8;
+const MAX_LISTED = 10;
+
+interface GitFacts {
+  /** Remote URL without any credentials in it. */
+  source?: string;
+  /** `<branch>@sha1:<commit>` (or `<tag>@sha1:` on a detached tag). */
+  revision?: string;
+  shortSha?: string;
+  tag?: string;
+}
+
+function git(cwd: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['-C', cwd, ...args], { timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined));
+  });
+}
+
+/** A remote URL as it may be published: `https://user:token@host/x` loses `user:token@`. */
+export function publishableRemote(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+
+async function gitFacts(folder: string): Promise<GitFacts> {
+  const commit = await git(folder, ['rev-parse', 'HEAD']);
+  if (!commit) return {};
+  const [remote, branch, tag] = await Promise.all([
+    git(folder, ['config', '--get', 'remote.origin.url']).then(async (url) => url ?? (await git(folder, ['remote']))?.split('\n')[0]).then(async (nameOrUrl) => {
+      if (!nameOrUrl || nameOrUrl.includes('/') || nameOrUrl.includes(':')) return nameOrUrl;
+      return git(folder, ['remote', 'get-url', nameOrUrl]);
+    }),
+    git(folder, ['branch', '--show-current']),
+    git(folder, ['describe', '--tags', '--exact-match', 'HEAD']),
+  ]);
+  const ref = branch ?? tag ?? 'HEAD';
+  return { source: remote ? publishableRemote(remote) : undefined, revision: `${ref}@sha1:${commit}`, shortSha: commit.slice(0, 7), tag };
+}
+
+interface FolderItem extends vscode.QuickPickItem {
+  uri?: vscode.Uri;
+}
+
+/** Folders of the workspace that hold YAML, the active editor's first; plus "Browse…". */
+async function pickFolder(): Promise<vscode.Uri | undefined> {
+  const roots = vscode.workspace.workspaceFolders ?? [];
+  const found = await vscode.workspace.findFiles('**/*.{yaml,yml}', '**/{node_modules,.git}/**', 5000);
+  const folders = new Map<string, vscode.Uri>();
+  for (const file of found) {
+    const root = vscode.workspace.getWorkspaceFolder(file);
+    if (!root) continue;
+    let dir = vscode.Uri.joinPath(file, '..');
+    while (dir.path.length >= root.uri.path.length) {
+      folders.set(dir.toString(), dir);
+      if (dir.path === root.uri.path) break;
+      dir = vscode.Uri.joinPath(dir, '..');
+    }
+  }
+  for (const root of roots) folders.set(root.uri.toString(), root.uri);
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const activeDir = active ? vscode.Uri.joinPath(active, '..').toString() : undefined;
+  const items: FolderItem[] = [...folders.values()]
+    .map((uri) => ({ uri, label: vscode.workspace.asRelativePath(uri, roots.length > 1) || path.basename(uri.fsPath), description: uri.toString() === activeDir ? 'folder of the active file' : undefined }))
+    .sort((a, b) => (a.description ? -1 : b.description ? 1 : a.label.localeCompare(b.label)));
+  for (const item of items) if (item.uri && roots.some((r) => r.uri.toString() === item.uri!.toString())) item.label = `${item.label} (workspace folder)`;
+  items.push({ label: '$(folder-opened) Browse…', alwaysShow: true });
+  const picked = await vscode.window.showQuickPick(items, { title: 'Push Folder as Artifact (1/3): folder', placeHolder: 'Folder to pack (Flux ignores .git, images and archives, and honours .sourceignore)', matchOnDescription: true });
+  if (!picked) return undefined;
+  if (picked.uri) return picked.uri;
+  const chosen = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, defaultUri: roots[0]?.uri, openLabel: 'Push this folder' });
+  return chosen?.[0];
+}
+
+/** A quick pick that also accepts what the user types. */
+function pickOrType(title: string, placeHolder: string, items: vscode.QuickPickItem[], normalise: (text: string) => string, validate: (text: string) => string | undefined): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const pick = vscode.window.createQuickPick<vscode.QuickPickItem>();
+    pick.title = title;
+    pick.placeholder = placeHolder;
+    pick.items = items;
+    pick.ignoreFocusOut = true;
+    pick.onDidChangeValue((value) => {
+      const typed = normalise(value.trim());
+      const problem = value.trim() ? validate(typed) : undefined;
+      const rest = items.filter((i) => i.label !== typed);
+      if (!value.trim()) pick.items = items;
+      else if (problem) pick.items = [{ label: `$(warning) ${problem}`, alwaysShow: true }, ...rest];
+      else pick.items = [{ label: typed, description: 'as typed', alwaysShow: true }, ...rest];
+    });
+    let done = false;
+    pick.onDidAccept(() => {
+      const chosen = pick.selectedItems[0]?.label ?? normalise(pick.value.trim());
+      if (!chosen || validate(chosen)) return;
+      done = true;
+      resolve(chosen);
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      if (!done) resolve(undefined);
+      pick.dispose();
+    });
+    pick.show();
+  });
+}
+
+const REPOSITORY = /^oci:\/\/[^/\s:@]+(?::\d+)?(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)+$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+function describeSize(bytes: number): string {
+  return bytes < 1_000_000 ? `${Math.ceil(bytes / 1000)} kB` : `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+function listed(lines: string[]): string {
+  const shown = lines.slice(0, MAX_LISTED);
+  return shown.join('\n') + (lines.length > shown.length ? `\n… and ${lines.length - shown.length} more` : '');
+}
+
+export function registerPushCommand(context: vscode.ExtensionContext, languageClient: FluxLanguageClient): vscode.Disposable {
+  return vscode.commands.registerCommand(PUSH_COMMAND, async (target?: vscode.Uri) => {
+    const folder = target instanceof vscode.Uri ? target : await pickFolder();
+    if (!folder) return;
+    if (folder.scheme !== 'file') {
+      void vscode.window.showErrorMessage('Flux OCI can push folders on disk only.');
+      return;
+    }
+    const client = await languageClient.ready();
+
+    // Repository: the workspace's OCIRepositories, then recent ones; or typed.
+    const recent = context.workspaceState.get<string[]>(RECENT_KEY, []);
+    const { repositories } = await client.sendRequest(PushRepositoriesRequest, {}).catch(() => ({ repositories: [] as string[] }));
+    const repoItems: vscode.QuickPickItem[] = [
+      ...recent.map((r) => ({ label: r, description: repositories.includes(r) ? 'recent · used by an OCIRepository' : 'recent' })),
+      ...repositories.filter((r) => !recent.includes(r)).map((r) => ({ label: r, description: 'used by an OCIRepository in the workspace' })),
+    ];
+    const repository = await pickOrType(
+      'Push Folder as Artifact (2/3): repository',
+      'oci://registry/repository — pick one or type it',
+      repoItems,
+      (text) => (text && !text.startsWith('oci://') ? `oci://${text}` : text),
+      (text) => (REPOSITORY.test(text) ? undefined : 'a repository such as oci://ghcr.io/org/app (lower case, no tag)'),
+    );
+    if (!repository) return;
+
+    // Tag: short SHA, the Git tag on HEAD, the next patch after the newest semver tag.
+    const facts = await gitFacts(folder.fsPath);
+    const suggestions = await client.sendRequest(PushTagSuggestionsRequest, { repository }).catch(() => ({ tags: [] as string[], newest: undefined, nextPatch: undefined }));
+    const tagItems: vscode.QuickPickItem[] = [];
+    if (facts.tag) tagItems.push({ label: facts.tag, description: 'Git tag on HEAD' });
+    if (suggestions.nextPatch) tagItems.push({ label: suggestions.nextPatch, description: `next patch after ${suggestions.newest}` });
+    if (facts.shortSha) tagItems.push({ label: facts.shortSha, description: 'short Git commit' });
+    if (!tagItems.some((i) => i.label === 'latest')) tagItems.push({ label: 'latest', description: 'moving tag' });
+    const tag = await pickOrType('Push Folder as Artifact (3/3): tag', 'Tag to push — pick one or type it', tagItems, (t) => t, (t) => (TAG.test(t) ? undefined : 'a tag: letters, digits, _ . - (at most 128)'));
+    if (!tag) return;
+    const reference = `${repository}:${tag}`;
+
+    // Checks before anything is uploaded.
+    let prepared: PreparePushResult;
+    try {
+      prepared = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${vscode.workspace.asRelativePath(folder)} before pushing…` },
+        () => client.sendRequest(PreparePushRequest, { folder: folder.toString(), reference }));
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Cannot push ${vscode.workspace.asRelativePath(folder)}: ${(error as Error).message}`);
+      return;
+    }
+    if (prepared.secrets.length > 0) {
+      void vscode.window.showErrorMessage(`Not pushed: ${prepared.secrets.length} secret${prepared.secrets.length === 1 ? '' : 's'} would be published.`, {
+        modal: true,
+        detail: `${listed(prepared.secrets.map((s) => `${s.path}${s.line ? `:${s.line}` : ''}: ${s.reason}`))}\n\nEncrypt Secrets with SOPS, or leave the files out with .sourceignore.`,
+      });
+      return;
+    }
+    let allowLintErrors = false;
+    if (prepared.lintErrors.length > 0) {
+      const answer = await vscode.window.showWarningMessage(`${prepared.lintErrors.length} error${prepared.lintErrors.length === 1 ? '' : 's'} in the manifests to push.`, {
+        modal: true,
+        detail: `${listed(prepared.lintErrors.map((e) => `${e.path}:${e.line}:${e.column} ${e.message}`))}\n\nFlux would fail to apply them.`,
+      }, 'Push anyway');
+      if (answer !== 'Push anyway') return;
+      allowLintErrors = true;
+    }
+    let overwriteDigest: string | undefined;
+    if (prepared.existingDigest) {
+      const answer = await vscode.window.showWarningMessage(`${reference} already exists.`, {
+        modal: true,
+        detail: `It points at ${prepared.existingDigest}. Replacing it moves the tag for everyone who pulls it (an OCIRepository following this tag picks up the new content).`,
+      }, 'Replace');
+      if (answer !== 'Replace') return;
+      overwriteDigest = prepared.existingDigest;
+    }
+
+    // The push, in the server's registry session.
+    let result: PushResultInfo;
+    try {
+      result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Pushing ${reference}`, cancellable: true }, async (progress, token) => {
+        progress.report({ message: `${prepared.files} files, ${describeSize(prepared.bytes)}` });
+        const workDoneToken = `fluxOci.push.${Date.now()}.${Math.random().toString(36).slice(2)}`;
+        let reported = 0;
+        const listener = client.onProgress(WorkDoneProgress.type, workDoneToken, (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => {
+          if (value.kind !== 'report') return;
+          const percentage = value.percentage ?? reported;
+          progress.report({ message: value.message, increment: Math.max(0, percentage - reported) });
+          reported = Math.max(reported, percentage);
+        });
+        try {
+          return await client.sendRequest(PushRequest, {
+            folder: folder.toString(), reference, workDoneToken,
+            source: facts.source, revision: facts.revision, allowLintErrors, overwriteDigest,
+          }, token);
+        } finally {
+          listener.dispose();
+        }
+      });
+    } catch (error) {
+      if (error instanceof vscode.CancellationError || (error as { name?: string }).name === 'Canceled') {
+        void vscode.window.showInformationMessage(`Push of ${reference} cancelled; the tag was not changed.`);
+      } else void vscode.window.showErrorMessage(`Push of ${reference} failed: ${(error as Error).message}`);
+      return;
+    }
+    if (result === undefined) {
+      // The language client answers a cancelled request with no value.
+      void vscode.window.showInformationMessage(`Push of ${reference} cancelled; the tag was not changed.`);
+      return;
+    }
+    await context.workspaceState.update(RECENT_KEY, [repository, ...recent.filter((r) => r !== repository)].slice(0, MAX_RECENT));
+
+    const pinned = `${repository}@${result.digest}`;
+    const canPin = (await vscode.commands.getCommands(true)).includes('fluxOci.pinDigest');
+    const actions = ['Copy reference', ...(canPin ? ['Pin digest'] : [])];
+    const what = result.unchanged ? `${reference} already held this artifact.` : `Pushed ${result.files} file${result.files === 1 ? '' : 's'} as ${reference}.`;
+    const choice = await vscode.window.showInformationMessage(`${what} Digest reference: ${pinned}`, ...actions);
+    if (choice === 'Copy reference') {
+      await vscode.env.clipboard.writeText(pinned);
+      void vscode.window.setStatusBarMessage(`Copied ${pinned}`, 5000);
+    } else if (choice === 'Pin digest') await vscode.commands.executeCommand('fluxOci.pinDigest', pinned);
+  });
+}

@@ -1,0 +1,168 @@
+// End-to-end: "Flux OCI: Push Folder as Artifact…" from the palette in code-server (the packaged
+// extension), pushing a folder of a Git repository to a local registry. Screenshots of the
+// progress and the result go to test-results/e2e/push-progress.png and push-done.png.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import {
+  copyLogs, whyRealVsCodeCannotRun, copyToTemp, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium,
+  openWorkbench, removeDir, repoRoot, startCodeServer,
+  type CodeServerInstall, type Profile, type RunningCodeServer,
+} from '../../scripts/vscode-rig';
+import { startRegistry, type RegistryRig } from '../registry/rig';
+import { inspectRaw, tagDigest, FLUX } from '../registry/pushHelpers';
+import { normaliseText, outputChannelText } from './workbench';
+
+const resultsDir = join(repoRoot, 'test-results', 'e2e');
+const install: CodeServerInstall | undefined = findCodeServer();
+const skip = whyRealVsCodeCannotRun();
+
+/** Writes the workspace: a Git repository with an OCIRepository and a deploy/ folder to push. */
+function makeWorkspace(registryHost: string): { dir: string; commit: string } {
+  const dir = copyToTemp(join(repoRoot, 'examples', 'artifact'), 'flux-oci-ws-push-');
+  mkdirSync(join(dir, 'clusters'), { recursive: true });
+  writeFileSync(join(dir, 'clusters', 'apps.yaml'),
+    `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 5m\n  url: oci://${registryHost}/e2e/apps\n  ref:\n    tag: latest\n`);
+  // Move the example artifact under deploy/, with a large file so the progress can be seen.
+  mkdirSync(join(dir, 'deploy'));
+  for (const name of ['apps', 'kustomization.yaml']) execFileSync('mv', [join(dir, name), join(dir, 'deploy', name)]);
+  writeFileSync(join(dir, 'deploy', 'payload.bin'), randomBytes(96 * 1024 * 1024));
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' } }).trim();
+  git('init', '-q', '-b', 'main');
+  // A remote URL with a token in it: the token must not reach the artifact's annotations.
+  git('remote', 'add', 'origin', 'https://x-access-token:ghp_e2eSecretToken@github.com/org/fleet.git');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'initial');
+  return { dir, commit: git('rev-parse', 'HEAD') };
+}
+
+describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, () => {
+  let profile: Profile | undefined;
+  let workspace: { dir: string; commit: string } | undefined;
+  let server: RunningCodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let registry: RegistryRig | undefined;
+  let pushedDigest: string | undefined;
+
+  before(async () => {
+    mkdirSync(resultsDir, { recursive: true });
+    registry = await startRegistry({ auth: 'none' });
+    workspace = makeWorkspace(registry.host);
+    profile = createProfile();
+    installExtensions(install!, profile, [extensionVsix]);
+    server = await startCodeServer(install!, profile);
+    browser = await launchChromium();
+    page = await openWorkbench(browser, server, workspace.dir);
+  }, { timeout: 150_000 });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    await registry?.stop();
+    removeDir(workspace?.dir);
+    removeDir(profile?.root);
+  });
+
+  const input = () => page.locator('.quick-input-widget input');
+  const row = (text: string | RegExp) => page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  const toast = (text: string | RegExp) => page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+
+  /** Types into the open quick pick, waits for the row, accepts it. */
+  async function choose(waitFor: string | RegExp, typed: string): Promise<void> {
+    await row(waitFor).waitFor({ timeout: 30_000 });
+    await input().fill(typed);
+    await row(typed).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+  }
+
+  test('push a folder from the palette: pickers, progress, and the digest reference', { timeout: 240_000 }, async () => {
+    const host = registry!.host;
+    const shortSha = workspace!.commit.slice(0, 7);
+    try {
+      // The palette lists the command once the extension host has read the extension: ask again until it does.
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        await page.keyboard.press('F1');
+        await input().waitFor({ state: 'visible' });
+        await input().fill('>Flux OCI: Push Folder as Artifact');
+        try {
+          await row('Push Folder as Artifact').waitFor({ timeout: 5_000 });
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await page.keyboard.press('Escape');
+        }
+      }
+      await page.keyboard.press('Enter');
+      // 1/3 folder, 2/3 repository (offered from the workspace's OCIRepository), 3/3 tag (short Git SHA offered).
+      await page.locator('.quick-input-widget', { hasText: '1/3' }).waitFor({ timeout: 30_000 });
+      await choose('deploy', 'deploy');
+      await page.locator('.quick-input-widget', { hasText: '2/3' }).waitFor({ timeout: 30_000 });
+      await choose('used by an OCIRepository', `oci://${host}/e2e/apps`);
+      await page.locator('.quick-input-widget', { hasText: '3/3' }).waitFor({ timeout: 30_000 });
+      await choose('short Git commit', shortSha);
+
+      const progress = toast(`Pushing oci://${host}/e2e/apps:${shortSha}`);
+      await progress.waitFor({ timeout: 60_000 });
+      await page.locator('.notifications-toasts .notification-toast', { hasText: /packed \d+\/5 files|uploaded/ }).first().waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: join(resultsDir, 'push-progress.png') });
+      await progress.getByRole('button', { name: /^Cancel/ }).waitFor({ timeout: 5_000 });
+
+      const done = toast(/Pushed 5 files as/);
+      await done.waitFor({ timeout: 180_000 });
+      const text = normaliseText(await done.innerText());
+      assert.match(text, new RegExp(`as oci://${host.replace(/\./g, '\\.')}/e2e/apps:${shortSha}\\. Digest reference: oci://${host.replace(/\./g, '\\.')}/e2e/apps@sha256:[a-f0-9]{64}`));
+      await done.getByRole('button', { name: 'Copy reference' }).waitFor();
+      await page.screenshot({ path: join(resultsDir, 'push-done.png') });
+
+      const manifest = await inspectRaw(registry!, `e2e/apps:${shortSha}`);
+      assert.equal(manifest.config.mediaType, FLUX.config);
+      assert.deepEqual(manifest.layers.map((l) => l.mediaType), [FLUX.content]);
+      assert.equal(manifest.annotations['org.opencontainers.image.source'], 'https://github.com/org/fleet.git', 'the token in the remote URL is not published');
+      assert.equal(manifest.annotations['org.opencontainers.image.revision'], `main@sha1:${workspace!.commit}`);
+      pushedDigest = /@(sha256:[a-f0-9]{64})/.exec(text)![1];
+    } catch (error) {
+      await keepFailure('push');
+      throw error;
+    }
+  });
+
+  test('the Explorer\'s context menu on a folder pushes too, and replacing an existing tag needs a yes', { timeout: 180_000 }, async () => {
+    const host = registry!.host;
+    const shortSha = workspace!.commit.slice(0, 7);
+    assert.ok(pushedDigest, 'the first push happened');
+    try {
+      await page.keyboard.press('Escape');
+      await page.getByRole('treeitem', { name: 'deploy' }).first().click({ button: 'right' });
+      await page.locator('.context-view .action-label', { hasText: 'Push Folder as Artifact…' }).first().click();
+      // The folder is the one clicked: the pickers start at the repository, offered as recent now.
+      await page.locator('.quick-input-widget', { hasText: '2/3' }).waitFor({ timeout: 30_000 });
+      await choose(/recent/, `oci://${host}/e2e/apps`);
+      await page.locator('.quick-input-widget', { hasText: '3/3' }).waitFor({ timeout: 30_000 });
+      await choose('short Git commit', shortSha);
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'already exists' });
+      await dialog.waitFor({ timeout: 60_000 });
+      assert.match(normaliseText(await dialog.innerText()), new RegExp(`points at ${pushedDigest}`));
+      await page.screenshot({ path: join(resultsDir, 'push-overwrite.png') });
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      assert.equal(await tagDigest(registry!, `e2e/apps:${shortSha}`), pushedDigest, 'the tag was not replaced');
+    } catch (error) {
+      await keepFailure('push-context-menu');
+      throw error;
+    }
+  });
+
+  async function keepFailure(name: string): Promise<void> {
+    await page.screenshot({ path: join(resultsDir, `${name}-failure.png`) }).catch(() => undefined);
+    if (profile) copyLogs(profile, join(resultsDir, `logs-${name}`));
+    if (server) writeFileSync(join(resultsDir, `code-server-${name}.log`), server.output());
+    const channel = await outputChannelText(page, 'Flux OCI').catch((e: Error) => e.message);
+    writeFileSync(join(resultsDir, `output-${name}.log`), channel);
+  }
+});
