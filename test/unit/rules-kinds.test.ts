@@ -7,6 +7,7 @@ import { defaultLintContext, lintFile } from '../../server/src/language/lint';
 import { workspaceFindings } from '../../server/src/language/rules';
 import { definitionAt, referencesAt } from '../../server/src/language/navigation';
 import { complete } from '../../server/src/language/completion';
+import { hover } from '../../server/src/language/hover';
 import type { Position } from '../../server/src/language/types';
 import { ALERT, AUTOMATION, GENERATOR, HELM_RELEASE, IMAGE_POLICY, IMAGE_REPO, KS_EXTERNAL, OCI, PROVIDER, RECEIVER } from '../fixtures/kinds';
 
@@ -169,4 +170,18 @@ test('ArtifactGenerator: copy.from and revisions name declared source aliases; a
   assert.match(alias.message, /^copy\.from names source @repo, but spec\.sources has no alias "repo" \(aliases: @chart\)/);
   index.setFile('file:///w/generator.yaml', GENERATOR.replace('name: podinfo-values', 'name: podinfo-composite'));
   assert.deepEqual(codes(index, 'file:///w/generator.yaml'), ['flux/artifact-duplicate-name@16']);
+});
+
+test('hover on the new reference fields summarises the target; "*" is described, not looked up', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/provider.yaml', PROVIDER('slack'));
+  index.setFile('file:///w/repo.yaml', IMAGE_REPO('podinfo'));
+  const alert = index.setFile('file:///w/alert.yaml', ALERT);
+  const provider = hover({ file: alert, position: at(ALERT, 'name: slack', 0, 7), index })!.markdown;
+  assert.match(provider, /\*\*Provider\*\* `flux-system\/slack`/);
+  assert.match(provider, /channel: `general`/);
+  const star = hover({ file: alert, position: at(ALERT, "name: '*'", 0, 7), index })!.markdown;
+  assert.match(star, /^Every Kustomization in namespace `flux-system`/);
+  const policy = index.setFile('file:///w/policy.yaml', IMAGE_POLICY('podinfo'));
+  assert.match(hover({ file: policy, position: at(IMAGE_POLICY('podinfo'), 'name: podinfo', 1, 7), index })!.markdown, /image: `ghcr.io\/stefanprodan\/podinfo`/);
 });
