@@ -29,7 +29,7 @@ const cli = join(repoRoot, 'dist', 'cli.js');
 const run = promisify(execFile);
 
 // Budgets are upper bounds (scaled by FLUX_OCI_TEST_TIME_SCALE); every step ends as soon as its state arrives.
-const STEP = { timeout: budget(180_000) };
+const STEP = { timeout: budget(300_000) };
 
 describe('Flux OCI in code-server', { skip, timeout: budget(1_800_000) }, () => {
   let profile: Profile | undefined;

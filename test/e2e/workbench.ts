@@ -110,7 +110,7 @@ export async function problemRows(page: Page): Promise<string[]> {
 }
 
 /** Waits until `predicate` holds for the Problems panel rows; returns them. `timeoutMs` is scaled (budget()). */
-export async function waitForProblems(page: Page, predicate: (rows: string[]) => boolean, timeoutMs = 60_000): Promise<string[]> {
+export async function waitForProblems(page: Page, predicate: (rows: string[]) => boolean, timeoutMs = 120_000): Promise<string[]> {
   const scaled = budget(timeoutMs);
   const deadline = Date.now() + scaled;
   let rows: string[] = [];
