@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { budget } from '../test/timing';
 
 export const repoRoot = resolve(__dirname, '..');
 export const extensionVsix = join(repoRoot, 'flux-oci.vsix');
@@ -103,7 +104,7 @@ export function installExtensions(install: CodeServerInstall, profile: Profile, 
   for (const f of vsixFiles) if (!existsSync(f)) throw new Error(`VSIX not found: ${f} (run node scripts/package-vsix.mjs)`);
   const args = [install.entry, '--config', profile.configFile, '--user-data-dir', profile.userDataDir,
     '--extensions-dir', profile.extensionsDir, ...vsixFiles.flatMap((f) => ['--install-extension', f])];
-  const r = spawnSync(install.node, args, { env: codeServerEnv(install), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(install.node, args, { env: codeServerEnv(install), encoding: 'utf8', timeout: budget(240_000) });
   if (r.status !== 0 || !/successfully installed/.test(r.stdout)) {
     throw new Error(`installing ${vsixFiles.join(', ')} failed (status ${r.status}):\n${r.stdout}\n${r.stderr}`);
   }
@@ -149,7 +150,7 @@ export async function startCodeServer(install: CodeServerInstall, profile: Profi
     if (child.pid) processGroups.delete(child.pid);
   };
 
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  const deadline = Date.now() + (options.timeoutMs ?? budget(90_000));
   let port = 0;
   while (Date.now() < deadline) {
     if (options.signal?.aborted) break;
@@ -158,7 +159,7 @@ export async function startCodeServer(install: CodeServerInstall, profile: Profi
     if (m) {
       port = Number(m[1]);
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(budget(5000)) });
         if (res.ok) break;
       } catch { /* not ready yet */ }
     }
@@ -186,10 +187,13 @@ export async function openWorkbench(browser: Browser, server: RunningCodeServer,
   options: { waitForExplorerRows?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
+  // Every locator wait and action without its own budget gets a generous, scaled one.
+  page.setDefaultTimeout(budget(30_000));
+  page.setDefaultNavigationTimeout(budget(120_000));
   await page.goto(server.folderUrl(folder), { waitUntil: 'domcontentloaded' });
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: budget(120_000) });
   // The explorer shows the folder's files once the remote file system is connected.
-  if (options.waitForExplorerRows !== false) await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+  if (options.waitForExplorerRows !== false) await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: budget(120_000) });
   return page;
 }
 

@@ -15,8 +15,9 @@ import {
 } from '../../scripts/vscode-rig';
 import { startRegistry, type RegistryRig } from '../registry/rig';
 import {
-  activeEditor, activeTabName, cursorPosition, editorText, goToPosition, openFile, outputChannelText, problemRows, runCommand, showProblems,
-  terminalText, waitForProblems,
+  activeEditor, activeTabName, budget, closeWidgets, cursorPosition, editorText, eventually, goToPosition, openCodeAction, openFile,
+  outputChannelText, problemRows, runCommand, screenshot, showHover, showProblems, triggerSuggest, waitForEditorText, waitForFile,
+  waitForNotification, waitForProblems, waitForTerminalText,
 } from './workbench';
 
 const resultsDir = join(repoRoot, 'test-results', 'e2e');
@@ -27,7 +28,10 @@ const flux = (rows: string[]) => rows.filter((r) => r.includes('flux-oci'));
 const cli = join(repoRoot, 'dist', 'cli.js');
 const run = promisify(execFile);
 
-describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
+// Budgets are upper bounds (scaled by FLUX_OCI_TEST_TIME_SCALE); every step ends as soon as its state arrives.
+const STEP = { timeout: budget(300_000) };
+
+describe('Flux OCI in code-server', { skip, timeout: budget(1_800_000) }, () => {
   let profile: Profile | undefined;
   let workspace: string | undefined;
   let server: RunningCodeServer | undefined;
@@ -59,7 +63,7 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
       if (server) writeFileSync(join(resultsDir, 'code-server-start-up.log'), server.output());
       throw error;
     }
-  }, { timeout: 120_000 });
+  }, { timeout: budget(240_000) });
 
   after(async () => {
     await browser?.close().catch(() => undefined);
@@ -76,11 +80,10 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
   const step = (name: string, body: (capture: () => Promise<void>) => Promise<void>) => async () => {
     const path = join(resultsDir, `${name}.png`);
     let captured = false;
-    const capture = async () => { await page.screenshot({ path }); captured = true; };
+    const capture = async () => { await screenshot(page, path); captured = true; };
     try {
       // Close whatever a previous (possibly failed) step left open: widgets, quick input.
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Escape');
+      await closeWidgets(page);
       await body(capture);
     } catch (error) {
       if (profile) copyLogs(profile, join(resultsDir, `logs-${name}`));
@@ -95,7 +98,7 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     }
   };
 
-  test('a: diagnostics of the example mistakes appear in the Problems panel', { timeout: 60_000 }, step('a-diagnostics', async () => {
+  test('a: diagnostics of the example mistakes appear in the Problems panel', STEP, step('a-diagnostics', async () => {
     await openFile(page, 'mistakes/missing-fields.yaml');
     await openFile(page, 'mistakes/gitrepository-oci-url.yaml');
     await showProblems(page);
@@ -108,7 +111,7 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     assert.ok(flux(rows).length >= 4, `expected our diagnostics, got:\n${rows.join('\n')}`);
   }));
 
-  test('a2: a removed API version and plain JSON in a dockerconfigjson Secret are reported', { timeout: 60_000 }, step('a2-more-diagnostics', async () => {
+  test('a2: a removed API version and plain JSON in a dockerconfigjson Secret are reported', STEP, step('a2-more-diagnostics', async () => {
     await openFile(page, 'mistakes/removed-api-version.yaml');
     await openFile(page, 'mistakes/dockerconfigjson-plain-json.yaml');
     await showProblems(page);
@@ -117,21 +120,19 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
       r.some((t) => t.includes('flux-oci') && t.includes('.dockerconfigjson') && /base64/.test(t)));
   }));
 
-  test('b: quick fix "Convert to OCIRepository" rewrites the GitRepository', { timeout: 60_000 }, step('b-quick-fix', async (capture) => {
+  test('b: quick fix "Convert to OCIRepository" rewrites the GitRepository', STEP, step('b-quick-fix', async (capture) => {
     const file = join(workspace!, 'mistakes', 'gitrepository-oci-url.yaml');
     const original = readFileSync(file, 'utf8');
     const urlLine = original.split('\n').findIndex((l) => l.includes('url: oci://')) + 1;
     assert.ok(urlLine > 0);
     await openFile(page, 'mistakes/gitrepository-oci-url.yaml');
-    await goToPosition(page, urlLine, 8);
-    await page.keyboard.press('Control+.');
+    await showProblems(page);
+    await waitForProblems(page, (r) => r.some((t) => t.includes('flux-oci') && /oci:\/\/|OCIRepository/.test(t)));
     // The title may say more (e.g. that sourceRefs are updated too); it starts with this.
-    const action = page.locator('.action-widget').getByText(/^Convert to (an )?OCIRepository/);
-    await action.waitFor({ timeout: 15_000 });
+    const action = await openCodeAction(page, urlLine, 8, /^Convert to (an )?OCIRepository/);
     await capture();
     await action.click();
-    const deadline = Date.now() + 10_000;
-    while (!(await editorText(page)).includes('kind: OCIRepository') && Date.now() < deadline) await page.waitForTimeout(100);
+    await waitForEditorText(page, (t) => t.includes('kind: OCIRepository'));
     await page.keyboard.press('Control+S');
     await waitForFile(file, (t) => t !== original);
     const docs = readFileSync(file, 'utf8').split(/^---$/m).map((d) => parseYaml(d) as FluxDoc);
@@ -145,10 +146,10 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     // The finding about the oci:// URL in a GitRepository is gone.
     await showProblems(page);
     await waitForProblems(page, (r) => !r.some((t) => t.includes('flux-oci') && /GitRepository/.test(t) && /oci:\/\//.test(t)));
-    await page.screenshot({ path: join(resultsDir, 'b-quick-fix-after.png') });
+    await screenshot(page, join(resultsDir, 'b-quick-fix-after.png'));
   }));
 
-  test('b2: quick fix migrates a removed API version', { timeout: 60_000 }, step('b2-removed-api-quick-fix', async (capture) => {
+  test('b2: quick fix migrates a removed API version', STEP, step('b2-removed-api-quick-fix', async (capture) => {
     const file = join(workspace!, 'mistakes', 'removed-api-version.yaml');
     const original = readFileSync(file, 'utf8');
     const apiLine = original.split('\n').findIndex((l) => l.startsWith('apiVersion: source.toolkit.fluxcd.io/v1beta2')) + 1;
@@ -156,12 +157,10 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     await openFile(page, 'mistakes/removed-api-version.yaml');
     await showProblems(page);
     await waitForProblems(page, (r) => r.some((t) => t.includes('flux-oci') && t.includes('v1beta2') && /no longer served/.test(t)));
-    await goToPosition(page, apiLine, 14);
-    await page.keyboard.press('Control+.');
-    const action = page.locator('.action-widget').getByText('Migrate to source.toolkit.fluxcd.io/v1');
-    await action.waitFor({ timeout: 15_000 });
+    const action = await openCodeAction(page, apiLine, 14, 'Migrate to source.toolkit.fluxcd.io/v1');
     await capture();
     await action.click();
+    await waitForEditorText(page, (t) => !t.includes('source.toolkit.fluxcd.io/v1beta2'));
     await page.keyboard.press('Control+S');
     await waitForFile(file, (t) => t !== original);
     const doc = parseYaml(readFileSync(file, 'utf8')) as FluxDoc;
@@ -172,10 +171,10 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     // keeps its own removed-API finding).
     await waitForProblems(page, (r) => !r.some((t) => t.startsWith('removed-api-version.yaml')) &&
       !r.some((t) => /OCIRepository is no longer served/.test(t)));
-    await page.screenshot({ path: join(resultsDir, 'b2-removed-api-quick-fix-after.png') });
+    await screenshot(page, join(resultsDir, 'b2-removed-api-quick-fix-after.png'));
   }));
 
-  test('b3: migrating the v1beta2 Kustomization drops the field v1 no longer has', { timeout: 60_000 }, step('b3-migrate-kustomization', async (capture) => {
+  test('b3: migrating the v1beta2 Kustomization drops the field v1 no longer has', STEP, step('b3-migrate-kustomization', async (capture) => {
     const file = join(workspace!, 'mistakes', 'gitrepository-oci-url.yaml');
     const original = readFileSync(file, 'utf8');
     const lines = original.split('\n');
@@ -183,12 +182,10 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     assert.ok(apiLine > 0, 'the example has a v1beta2 Kustomization');
     assert.ok(lines.some((l) => l.trim() === 'validation: client'));
     await openFile(page, 'mistakes/gitrepository-oci-url.yaml');
-    await goToPosition(page, apiLine, 14);
-    await page.keyboard.press('Control+.');
-    const action = page.locator('.action-widget').getByText('Migrate to kustomize.toolkit.fluxcd.io/v1');
-    await action.waitFor({ timeout: 15_000 });
+    const action = await openCodeAction(page, apiLine, 14, 'Migrate to kustomize.toolkit.fluxcd.io/v1');
     await capture();
     await action.click();
+    await waitForEditorText(page, (t) => !t.includes('kustomize.toolkit.fluxcd.io/v1beta2'));
     await page.keyboard.press('Control+S');
     await waitForFile(file, (t) => t !== original);
     const docs = readFileSync(file, 'utf8').split(/^---$/m).map((d) => parseYaml(d) as FluxDoc & { spec?: Record<string, unknown> });
@@ -198,58 +195,42 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     assert.equal(kustomization?.spec?.path, './deploy', 'the other fields stay');
     await showProblems(page);
     await waitForProblems(page, (r) => !r.some((t) => t.startsWith('gitrepository-oci-url.yaml')));
-    await page.screenshot({ path: join(resultsDir, 'b3-migrate-kustomization-after.png') });
+    await screenshot(page, join(resultsDir, 'b3-migrate-kustomization-after.png'));
   }));
 
-  test('c: completion inside spec offers the fields of the kind', { timeout: 60_000 }, step('c-completion', async (capture) => {
+  test('c: completion inside spec offers the fields of the kind', STEP, step('c-completion', async (capture) => {
     await openFile(page, 'scratch-completion.yaml');
-    await goToPosition(page, 7, 3);
-    await page.keyboard.press('Control+Space');
-    const suggest = page.locator('.editor-widget.suggest-widget');
-    await suggest.waitFor({ state: 'visible', timeout: 15_000 });
     // Fields of OCIRepository's spec that appear nowhere in the document (so word completion
     // cannot be the one offering them).
-    for (const field of ['layerSelector', 'provider', 'secretRef']) {
-      await suggest.locator('.monaco-list-row', { hasText: field }).first().waitFor({ timeout: 10_000 });
-    }
+    await triggerSuggest(page, 7, 3, ['layerSelector', 'provider', 'secretRef']);
     await capture();
     await page.keyboard.press('Escape');
   }));
 
-  test('d: hover shows our text for a field', { timeout: 60_000 }, step('d-hover', async (capture) => {
+  test('d: hover shows our text for a field', STEP, step('d-hover', async (capture) => {
     const docs = parseYaml(readFileSync(join(repoRoot, 'schemas', 'docs', 'kustomization.yaml'), 'utf8')) as { fields: Record<string, { description: string }> };
     const expected = docs.fields['spec.prune'].description.split(/[.:]/)[0];
     const text = readFileSync(join(workspace!, 'podinfo-oci.yaml'), 'utf8').split('\n');
     const pruneLine = text.findIndex((l) => l.trim().startsWith('prune:')) + 1;
     await openFile(page, 'podinfo-oci.yaml');
-    await goToPosition(page, pruneLine, 4);
     // "Show or Focus Hover" is the keyboard way to hover at the cursor.
-    await page.keyboard.press('Control+K');
-    await page.keyboard.press('Control+I');
-    const hover = page.locator('.monaco-hover:not(.hidden)').first();
-    await hover.waitFor({ state: 'visible', timeout: 15_000 });
-    await page.locator('.monaco-hover', { hasText: expected }).first().waitFor({ timeout: 10_000 });
-    await page.waitForTimeout(400); // let the hover's fade-in finish before the screenshot
+    await showHover(page, pruneLine, 4, expected);
     await capture();
     await activeEditor(page).click({ position: { x: 5, y: 5 } }).catch(() => undefined);
   }));
 
-  test('d2: hover on apiVersion says whether current Flux serves it', { timeout: 60_000 }, step('d2-hover-api-version', async (capture) => {
+  test('d2: hover on apiVersion says whether current Flux serves it', STEP, step('d2-hover-api-version', async (capture) => {
     await openFile(page, 'podinfo-oci.yaml');
     const text = readFileSync(join(workspace!, 'podinfo-oci.yaml'), 'utf8').split('\n');
     const apiLine = text.findIndex((l) => l.startsWith('apiVersion: source.toolkit.fluxcd.io/v1')) + 1;
-    await goToPosition(page, apiLine, 3);
-    await page.keyboard.press('Control+K');
-    await page.keyboard.press('Control+I');
-    await page.locator('.monaco-hover', { hasText: 'is served by current Flux' }).first().waitFor({ timeout: 15_000 });
-    const hover = normaliseHover(await page.locator('.monaco-hover:not(.hidden)').first().innerText());
+    const shown = await showHover(page, apiLine, 3, 'is served by current Flux');
+    const hover = normaliseHover(await shown.innerText());
     assert.match(hover, /source\.toolkit\.fluxcd\.io\/v1.*is served by current Flux.*OCIRepository/s);
-    await page.waitForTimeout(400); // let the hover's fade-in finish before the screenshot
     await capture();
     await page.keyboard.press('Escape');
   }));
 
-  test('g: go to definition jumps from sourceRef.name to the OCIRepository in another file', { timeout: 60_000 }, step('g-go-to-definition', async () => {
+  test('g: go to definition jumps from sourceRef.name to the OCIRepository in another file', STEP, step('g-go-to-definition', async () => {
     const target = readFileSync(join(workspace!, 'podinfo-oci.yaml'), 'utf8').split('\n');
     const firstLine = target.findIndex((l) => l === 'kind: OCIRepository') + 1;
     const lastLine = target.findIndex((l) => l === '---') + 1;
@@ -260,41 +241,39 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     await openFile(page, 'podinfo-staging.yaml');
     await goToPosition(page, nameLine, source[nameLine - 1].indexOf('podinfo-manifests') + 4);
     await page.keyboard.press('F12');
-    await page.locator('.tabs-container .tab.active[aria-label^="podinfo-oci.yaml"]').waitFor({ timeout: 15_000 });
-    const { line } = await cursorPosition(page);
+    await page.locator('.tabs-container .tab.active[aria-label^="podinfo-oci.yaml"]').waitFor({ timeout: budget(30_000) });
+    // The status bar follows the new editor's cursor a moment later.
+    const line = await eventually('the cursor inside the OCIRepository', async () => {
+      const at = (await cursorPosition(page)).line;
+      return at >= firstLine - 1 && at < lastLine ? at : undefined;
+    }, { timeoutMs: 15_000 }).catch(async () => (await cursorPosition(page)).line);
     assert.ok(line >= firstLine - 1 && line < lastLine, `cursor on line ${line}, expected within the OCIRepository (lines ${firstLine - 1}-${lastLine - 1})`);
     assert.equal(await activeTabName(page), 'podinfo-oci.yaml');
   }));
 
-  test('h: completion of sourceRef.name offers the workspace sources of that kind', { timeout: 60_000 }, step('h-sourceref-completion', async (capture) => {
+  test('h: completion of sourceRef.name offers the workspace sources of that kind', STEP, step('h-sourceref-completion', async (capture) => {
     await openFile(page, 'scratch-sourceref.yaml');
-    await goToPosition(page, 11, 11);
-    await page.keyboard.press('Control+Space');
-    const suggest = page.locator('.editor-widget.suggest-widget');
-    await suggest.waitFor({ state: 'visible', timeout: 15_000 });
     // OCIRepositories of the examples, in flux-system ...
-    await suggest.locator('.monaco-list-row', { hasText: 'podinfo-manifests' }).first().waitFor({ timeout: 10_000 });
-    await suggest.locator('.monaco-list-row', { hasText: 'podinfo-chart' }).first().waitFor({ timeout: 10_000 });
+    const suggest = await triggerSuggest(page, 11, 11, ['podinfo-manifests', 'podinfo-chart']);
     const labels = (await suggest.locator('.monaco-list-row .label-name').allTextContents()).map((t) => t.trim());
     // ... and not the HelmRepository (another kind) nor the Kustomizations.
     assert.ok(!labels.includes('podinfo-charts'), `HelmRepository offered for an OCIRepository sourceRef: ${labels.join(', ')}`);
     assert.ok(!labels.includes('podinfo-staging'), `Kustomization offered for an OCIRepository sourceRef: ${labels.join(', ')}`);
     await capture();
     await suggest.locator('.monaco-list-row', { hasText: 'podinfo-manifests' }).first().click();
-    const deadline = Date.now() + 10_000;
-    while (!/name: podinfo-manifests/.test(await editorText(page)) && Date.now() < deadline) await page.waitForTimeout(100);
+    await waitForEditorText(page, (t) => /name: podinfo-manifests/.test(t));
     assert.match(await editorText(page), /sourceRef:\s+kind: OCIRepository\s+name: podinfo-manifests/);
   }));
 
-  test('i: the Outline lists the Flux objects of a file', { timeout: 60_000 }, step('i-outline', async (capture) => {
+  test('i: the Outline lists the Flux objects of a file', STEP, step('i-outline', async (capture) => {
     await openFile(page, 'podinfo-oci.yaml');
     await runCommand(page, 'Explorer: Focus on Outline View');
-    await page.getByRole('treeitem', { name: /OCIRepository flux-system\/podinfo-manifests/ }).first().waitFor({ timeout: 15_000 });
-    await page.getByRole('treeitem', { name: /Kustomization flux-system\/podinfo\b/ }).first().waitFor({ timeout: 15_000 });
+    await page.getByRole('treeitem', { name: /OCIRepository flux-system\/podinfo-manifests/ }).first().waitFor({ timeout: budget(30_000) });
+    await page.getByRole('treeitem', { name: /Kustomization flux-system\/podinfo\b/ }).first().waitFor({ timeout: budget(30_000) });
     await capture();
   }));
 
-  test('e: fluxOci.validate.enable = false clears our diagnostics', { timeout: 60_000 }, step('e-settings', async (capture) => {
+  test('e: fluxOci.validate.enable = false clears our diagnostics', STEP, step('e-settings', async (capture) => {
     await openFile(page, 'mistakes/missing-fields.yaml');
     await showProblems(page);
     await waitForProblems(page, (r) => r.some((t) => t.includes('missing required field "url"')));
@@ -308,31 +287,28 @@ describe('Flux OCI in code-server', { skip, timeout: 240_000 }, () => {
     await waitForProblems(page, (r) => r.some((t) => t.includes('missing required field "url"')));
   }));
 
-  test('f: the restart command is in the palette and restarts the server', { timeout: 60_000 }, step('f-restart', async () => {
+  test('f: the restart command is in the palette and restarts the server', STEP, step('f-restart', async () => {
     await runCommand(page, 'Flux OCI: Restart Language Server');
-    await page.locator('.notifications-toasts').getByText('Flux OCI language server restarted').waitFor({ timeout: 20_000 });
+    await waitForNotification(page, 'Flux OCI language server restarted');
     await showProblems(page);
     await waitForProblems(page, (r) => r.some((t) => t.includes('missing required field "url"')));
     assert.ok((await problemRows(page)).length > 0);
   }));
 
-  test('j: the CLI lists the tags of an artifact pushed to a local registry, in the integrated terminal', { timeout: 90_000 }, step('j-cli-tags', async (capture) => {
+  test('j: the CLI lists the tags of an artifact pushed to a local registry, in the integrated terminal', STEP, step('j-cli-tags', async (capture) => {
     registry = await startRegistry({ auth: 'none' });
     const ref = `oci://${registry.host}/demo/hello`;
-    await run(process.execPath, [cli, 'push', `${ref}:v1`, '--path', join(repoRoot, 'examples', 'artifact')], { timeout: 30_000 });
-    await run(process.execPath, [cli, 'tag', `${ref}:v1`, 'latest'], { timeout: 30_000 });
+    await run(process.execPath, [cli, 'push', `${ref}:v1`, '--path', join(repoRoot, 'examples', 'artifact')], { timeout: budget(60_000) });
+    await run(process.execPath, [cli, 'tag', `${ref}:v1`, 'latest'], { timeout: budget(60_000) });
     await runCommand(page, 'Terminal: Create New Terminal');
     const terminal = page.locator('.terminal-wrapper.active .xterm');
-    await terminal.waitFor({ timeout: 20_000 });
+    await terminal.waitFor({ timeout: budget(30_000) });
     await terminal.click();
     // Type once the shell has printed its prompt, so the command is echoed once, after it.
-    const promptDeadline = Date.now() + 15_000;
-    while (!/[$#]\s*$/.test((await terminalText(page)).trimEnd() + ' ') && Date.now() < promptDeadline) await page.waitForTimeout(100);
+    await waitForTerminalText(page, (t) => /[$#]\s*$/.test(t.trimEnd() + ' '));
     await page.keyboard.type(`node ${cli} tags ${ref}; echo "exit=$?"`);
     await page.keyboard.press('Enter');
-    const deadline = Date.now() + 30_000;
-    let text = '';
-    while (Date.now() < deadline && !/exit=\d+/.test(text = await terminalText(page))) await page.waitForTimeout(200);
+    const text = await waitForTerminalText(page, (t) => /exit=\d+/.test(t), 60_000);
     const after = text.slice(text.lastIndexOf('tags oci://'));
     assert.match(after, /exit=0/, `terminal:\n${text}`);
     assert.match(after, /^latest$/m);
@@ -349,12 +325,3 @@ interface FluxDoc {
 }
 
 const normaliseHover = (t: string) => t.replace(/\u00a0/g, ' ');
-
-async function waitForFile(file: string, predicate: (text: string) => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (predicate(readFileSync(file, 'utf8'))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${file} was not saved with the expected change within ${timeoutMs} ms`);
-}

@@ -1,42 +1,81 @@
 // Small helpers that drive the VS Code workbench (code-server in Chromium) the way a user would:
 // keyboard shortcuts, quick open, the Problems panel. Shared by the end-to-end steps.
+// Every helper waits for a state (a tab, a menu entry, a row, a file's content), never for a fixed
+// time; where VS Code is only eventually consistent (code actions, suggestions, hovers computed
+// while the server is still busy) the user's gesture is repeated until the state arrives. Budgets
+// are generous and scale with FLUX_OCI_TEST_TIME_SCALE (see test/timing.ts).
+import { readFileSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
+import { budget, eventually, retryUntil } from '../timing';
+
+export { budget, eventually, retryUntil, timeScale, type WaitOptions, type RetryOptions } from '../timing';
 
 /** Monaco renders spaces as non-breaking spaces; compare text with normal spaces. */
 export function normaliseText(text: string): string {
   return text.replace(/\u00a0/g, ' ');
 }
 
-/** Opens a workspace file through Quick Open (F1, then file mode) and waits for its editor tab. */
+/**
+ * Opens a workspace file through Quick Open (F1, then file mode) and waits for its editor tab.
+ * Quick Open's file search may not have found the file yet on a busy machine: then it is asked again.
+ */
 export async function openFile(page: Page, relativePath: string): Promise<void> {
   const base = relativePath.split('/').pop() ?? relativePath;
-  await runQuickOpen(page, relativePath);
-  await page.locator(`.tabs-container .tab.active[aria-label^="${base}"]`).waitFor({ timeout: 15_000 });
-  await activeEditor(page).locator('.view-lines').waitFor();
+  const tab = page.locator(`.tabs-container .tab.active[aria-label^="${base}"]`);
+  await retryUntil(`the editor tab of ${relativePath}`, async (ms) => {
+    await closeQuickInput(page);
+    await runQuickOpen(page, relativePath, false, base, ms);
+    await tab.waitFor({ timeout: ms });
+    return true;
+  }, { timeoutMs: 60_000, attemptMs: 15_000 });
+  await activeEditor(page).locator('.view-lines').waitFor({ timeout: budget(30_000) });
 }
 
-/** Types into Quick Open without the command prefix (files, `:line:column`), then presses Enter. */
-async function runQuickOpen(page: Page, text: string, opensAnotherPick = false): Promise<void> {
+/** Closes Quick Open if it is showing. */
+async function closeQuickInput(page: Page): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  if (await widget.isVisible()) {
+    await page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden', timeout: budget(10_000) }).catch(() => undefined);
+  }
+}
+
+/**
+ * Types into Quick Open without the command prefix (files, `:line:column`), then presses Enter.
+ * For files and commands it first waits for a row that names `expect` (the file's base name, the
+ * command's title), so Enter never accepts a stale first row.
+ */
+async function runQuickOpen(page: Page, text: string, opensAnotherPick = false, expect?: string, timeoutMs = budget(15_000)): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
   await input.fill(text);
   if (!text.startsWith(':')) {
-    // Wait for the matching file or command before accepting it.
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 15_000 });
+    const wanted = expect ?? (text.startsWith('>') ? text.slice(1) : text.split('/').pop() ?? text);
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    // Wait for the matching file or command, and for it to be the one Enter accepts.
+    await rows.filter({ hasText: wanted }).first().waitFor({ timeout: timeoutMs });
+    await eventually(`"${wanted}" as the first Quick Open row`, async () =>
+      ((await rows.first().textContent()) ?? '').includes(wanted), { scaledTimeoutMs: timeoutMs });
   }
   await page.keyboard.press('Enter');
-  if (!opensAnotherPick) await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  if (!opensAnotherPick) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeoutMs });
 }
 
 /** Runs a command from the palette by its title. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await runQuickOpen(page, `>${title}`);
+  await closeQuickInput(page);
+  await runQuickOpen(page, `>${title}`, false, title, budget(30_000));
 }
 
-/** Moves the cursor of the active editor to a 1-based line and column. */
+/** Moves the cursor of the active editor to a 1-based line and column, and waits until it is there. */
 export async function goToPosition(page: Page, line: number, column = 1): Promise<void> {
-  await runQuickOpen(page, `:${line}:${column}`);
+  await retryUntil(`the cursor on line ${line}`, async (ms) => {
+    await closeQuickInput(page);
+    await runQuickOpen(page, `:${line}:${column}`, false, undefined, ms);
+    return eventually(`the status bar to show line ${line}`, async () => (await cursorPosition(page)).line === line || undefined,
+      { scaledTimeoutMs: ms });
+  }, { timeoutMs: 60_000, attemptMs: 10_000 });
 }
 
 export function activeEditor(page: Page): Locator {
@@ -70,16 +109,18 @@ export async function problemRows(page: Page): Promise<string[]> {
   return (await rows.allTextContents()).map(normaliseText);
 }
 
-/** Waits until `predicate` holds for the Problems panel rows; returns them. */
-export async function waitForProblems(page: Page, predicate: (rows: string[]) => boolean, timeoutMs = 20_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
+/** Waits until `predicate` holds for the Problems panel rows; returns them. `timeoutMs` is scaled (budget()). */
+export async function waitForProblems(page: Page, predicate: (rows: string[]) => boolean, timeoutMs = 120_000): Promise<string[]> {
+  const scaled = budget(timeoutMs);
+  const deadline = Date.now() + scaled;
   let rows: string[] = [];
-  while (Date.now() < deadline) {
+  for (;;) {
     rows = await problemRows(page);
     if (predicate(rows)) return rows;
-    await page.waitForTimeout(200);
+    if (Date.now() > deadline) break;
+    await page.waitForTimeout(200); // polling interval
   }
-  throw new Error(`Problems panel did not reach the expected state within ${timeoutMs} ms; rows:\n  ${rows.join('\n  ') || '(none)'}`);
+  throw new Error(`Problems panel did not reach the expected state within ${scaled} ms; rows:\n  ${rows.join('\n  ') || '(none)'}`);
 }
 
 /**
@@ -92,11 +133,11 @@ export async function outputChannelText(page: Page, channel: string): Promise<st
   const input = page.locator('.quick-input-widget input');
   if (await input.isVisible()) {
     await input.fill(channel);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: channel }).first().waitFor({ timeout: 5_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: channel }).first().waitFor({ timeout: budget(5_000) });
     await page.keyboard.press('Enter');
   }
   const view = page.locator('.part.panel .output-view .view-lines, .part.panel .monaco-editor .view-lines').first();
-  await view.waitFor({ timeout: 5_000 });
+  await view.waitFor({ timeout: budget(5_000) });
   return normaliseText(await view.innerText());
 }
 
@@ -109,7 +150,7 @@ export async function activeTabName(page: Page): Promise<string> {
 /** The cursor of the active editor, as the status bar shows it ("Ln 12, Col 5"). */
 export async function cursorPosition(page: Page): Promise<{ line: number; column: number }> {
   const item = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first();
-  await item.waitFor({ timeout: 5_000 });
+  await item.waitFor({ timeout: budget(10_000) });
   const m = /Ln (\d+), Col (\d+)/.exec(await item.innerText());
   if (!m) throw new Error('no cursor position in the status bar');
   return { line: Number(m[1]), column: Number(m[2]) };
@@ -119,4 +160,120 @@ export async function cursorPosition(page: Page): Promise<{ line: number; column
 export async function terminalText(page: Page): Promise<string> {
   const rows = page.locator('.terminal-wrapper.active .xterm-rows > div');
   return normaliseText((await rows.allTextContents()).map((r) => r.trimEnd()).join('\n'));
+}
+
+
+// ---- State waits and retried gestures (shared by every e2e file) ----------------------------------
+
+/** Waits until the active editor's visible text satisfies `predicate`; returns it. `timeoutMs` is scaled. */
+export async function waitForEditorText(page: Page, predicate: (text: string) => boolean, timeoutMs = 30_000): Promise<string> {
+  let last = '';
+  return eventually('the editor text', async () => (predicate(last = await editorText(page)) ? last : undefined),
+    { timeoutMs, intervalMs: 100, describe: () => last });
+}
+
+/** Waits until a file on disk satisfies `predicate` (e.g. after Ctrl+S); returns its text. `timeoutMs` is scaled. */
+export async function waitForFile(file: string, predicate: (text: string) => boolean, timeoutMs = 30_000): Promise<string> {
+  let last = '';
+  return eventually(`${file} to be saved with the expected change`, () => {
+    last = readFileSync(file, 'utf8');
+    return predicate(last) ? last : undefined;
+  }, { timeoutMs, intervalMs: 100, describe: () => last.slice(0, 400) });
+}
+
+/** Waits until the active terminal's text satisfies `predicate`; returns it. `timeoutMs` is scaled. */
+export async function waitForTerminalText(page: Page, predicate: (text: string) => boolean, timeoutMs = 30_000): Promise<string> {
+  let last = '';
+  return eventually('the terminal text', async () => (predicate(last = await terminalText(page)) ? last : undefined),
+    { timeoutMs, intervalMs: 100, describe: () => last });
+}
+
+/** Waits for a notification toast with this text. */
+export async function waitForNotification(page: Page, text: string | RegExp, timeoutMs = 30_000): Promise<Locator> {
+  const toast = page.locator('.notifications-toasts').getByText(text).first();
+  await toast.waitFor({ timeout: budget(timeoutMs) });
+  return toast;
+}
+
+/** Presses Escape until no editor widget (suggest, hover, action menu) or quick input is showing. */
+export async function closeWidgets(page: Page): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    const open = page.locator('.action-widget, .editor-widget.suggest-widget.visible, .monaco-hover:not(.hidden), .quick-input-widget:visible');
+    if ((await open.count()) === 0) return;
+    await page.keyboard.press('Escape');
+  }
+}
+
+/**
+ * Opens the quick-fix menu (Ctrl+.) at a position and waits for an entry whose text matches
+ * `title`; reopens the menu until it is there (code actions computed before the server caught up
+ * with the latest diagnostics come back empty). Returns the entry, with the menu open.
+ */
+export async function openCodeAction(page: Page, line: number, column: number, title: string | RegExp,
+  options: { timeoutMs?: number } = {}): Promise<Locator> {
+  const entry = page.locator('.action-widget').getByText(title).first();
+  return retryUntil(`the quick fix ${String(title)} at ${line}:${column}`, async (ms) => {
+    await closeWidgets(page);
+    await goToPosition(page, line, column);
+    await page.keyboard.press('Control+.');
+    try {
+      await entry.waitFor({ timeout: ms });
+      return entry;
+    } catch {
+      await page.keyboard.press('Escape');
+      return undefined;
+    }
+  }, { timeoutMs: options.timeoutMs ?? 90_000, attemptMs: 5_000 });
+}
+
+/**
+ * Opens suggestions (Ctrl+Space) at a position until every label in `labels` is offered;
+ * re-triggers while the server is still busy. Returns the suggest widget, left open.
+ */
+export async function triggerSuggest(page: Page, line: number, column: number, labels: string[],
+  options: { timeoutMs?: number } = {}): Promise<Locator> {
+  const widget = page.locator('.editor-widget.suggest-widget');
+  return retryUntil(`suggestions ${labels.join(', ')} at ${line}:${column}`, async (ms) => {
+    await closeWidgets(page);
+    await goToPosition(page, line, column);
+    await page.keyboard.press('Control+Space');
+    const start = Date.now();
+    try {
+      await widget.waitFor({ state: 'visible', timeout: ms });
+      for (const label of labels) {
+        await widget.locator('.monaco-list-row', { hasText: label }).first().waitFor({ timeout: Math.max(1, ms - (Date.now() - start)) });
+      }
+      return widget;
+    } catch {
+      await page.keyboard.press('Escape');
+      return undefined;
+    }
+  }, { timeoutMs: options.timeoutMs ?? 90_000, attemptMs: 5_000 });
+}
+
+/**
+ * Shows the hover at a position (Ctrl+K Ctrl+I, "Show or Focus Hover") until it contains `text`;
+ * asks again while the server is busy. Returns the hover, left open.
+ */
+export async function showHover(page: Page, line: number, column: number, text: string | RegExp,
+  options: { timeoutMs?: number } = {}): Promise<Locator> {
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: text }).first();
+  return retryUntil(`a hover with ${String(text)} at ${line}:${column}`, async (ms) => {
+    await closeWidgets(page);
+    await goToPosition(page, line, column);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    try {
+      await hover.waitFor({ state: 'visible', timeout: ms });
+      return hover;
+    } catch {
+      await page.keyboard.press('Escape');
+      return undefined;
+    }
+  }, { timeoutMs: options.timeoutMs ?? 90_000, attemptMs: 5_000 });
+}
+
+/** A screenshot with animations finished (no waiting for fade-ins). */
+export async function screenshot(page: Page, path: string): Promise<void> {
+  await page.screenshot({ path, animations: 'disabled' });
 }

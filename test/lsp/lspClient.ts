@@ -9,6 +9,7 @@ import type {
   Diagnostic, PublishDiagnosticsParams, CompletionItem, CompletionList, Hover, CodeAction, Location,
   DocumentSymbol, SymbolInformation, WorkspaceEdit, TextEdit, Position, Range,
 } from 'vscode-languageserver-protocol';
+import { budget, eventually } from '../timing';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const SERVER_JS = join(REPO_ROOT, 'dist', 'server.js');
@@ -84,6 +85,8 @@ export async function startServer(options: { root?: string; settings?: Record<st
   const latest = new Map<string, Diagnostic[]>();
   const waiters: { uri: string; predicate: (d: Diagnostic[]) => boolean; resolve: (d: Diagnostic[]) => void }[] = [];
   let settings: Record<string, unknown> = options.settings ?? {};
+  /** How many workspace/configuration requests the server has made (it pulls after every change). */
+  let configurationPulls = 0;
 
   conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
     latest.set(p.uri, p.diagnostics);
@@ -94,13 +97,14 @@ export async function startServer(options: { root?: string; settings?: Record<st
       }
     }
   });
-  conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
-    p.items.map((item) => {
+  conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => {
+    configurationPulls++;
+    return p.items.map((item) => {
       let value: unknown = { fluxOci: settings };
       for (const key of (item.section ?? '').split('.').filter(Boolean)) value = (value as Record<string, unknown> | undefined)?.[key];
       return value ?? null;
-    }),
-  );
+    });
+  });
   conn.onRequest('client/registerCapability', () => null);
   conn.onRequest('window/workDoneProgress/create', () => null);
   conn.onNotification('window/logMessage', () => undefined);
@@ -132,7 +136,7 @@ export async function startServer(options: { root?: string; settings?: Record<st
       writeFileSync(path, text);
       return uri(rel);
     },
-    nextDiagnostics(rel, predicate = () => true, timeoutMs = 10000) {
+    nextDiagnostics(rel, predicate = () => true, timeoutMs = budget(30_000)) {
       return new Promise((resolvePromise, reject) => {
         const waiter = { uri: uri(rel), predicate, resolve: (d: Diagnostic[]) => { clearTimeout(timer); resolvePromise(d); } };
         const timer = setTimeout(() => {
@@ -200,17 +204,19 @@ export async function startServer(options: { root?: string; settings?: Record<st
     },
     async setSettings(next) {
       settings = next;
-      conn.sendNotification('workspace/didChangeConfiguration', { settings: { fluxOci: next } });
-      await new Promise((r) => setTimeout(r, 50));
+      const before = configurationPulls;
+      await conn.sendNotification('workspace/didChangeConfiguration', { settings: { fluxOci: next } });
+      // The server answers a change by pulling the settings: once it has, it works with them.
+      await eventually('the server to pull the new settings', () => configurationPulls > before, { intervalMs: 5 });
     },
     async close() {
       try {
-        await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
+        await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, budget(5000)))]);
         await conn.sendNotification('exit');
       } catch {
         // already gone
       }
-      const timer = setTimeout(() => proc.kill(), 2000);
+      const timer = setTimeout(() => proc.kill(), budget(5000));
       await exited;
       clearTimeout(timer);
       conn.dispose();

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
 import type { LspSession } from './lspClient';
+import { budget } from '../timing';
 
 export const byCode = (diagnostics: readonly Diagnostic[], code: string) => diagnostics.filter((d) => d.code === code);
 
@@ -35,7 +36,7 @@ export async function settled(session: LspSession, file: string): Promise<Diagno
 }
 
 /** Waits until the server's index (built from disk after start-up) knows a symbol. */
-export async function waitIndexed(session: LspSession, symbol: string, timeoutMs = 10000): Promise<void> {
+export async function waitIndexed(session: LspSession, symbol: string, timeoutMs = budget(30_000)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await session.workspaceSymbols(symbol)).some((s) => s.name === symbol)) return;

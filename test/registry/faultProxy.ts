@@ -25,7 +25,14 @@ export type Fault =
   /** Answer 400 with an error body that repeats the request's Authorization header (decoded too). */
   | { kind: 'echo-auth' }
   /** Serve the upstream tag list in pages of `n` after `last`, with Link headers (distribution 2.8 ignores n). */
-  | { kind: 'paginate-tags' };
+  | { kind: 'paginate-tags' }
+  /** Take the request and never answer (a registry or network that hangs): the client's timeout must fire. */
+  | { kind: 'stall' }
+  /**
+   * Forward with the Authorization header replaced by a stale one, so the registry answers a real
+   * 401 (a token that expired). Fires only on an Authorization value already used before.
+   */
+  | { kind: 'expired-token' };
 
 export interface FaultRule {
   method?: string;
@@ -128,10 +135,12 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
   });
   redirectHost.host = await listen(redirectServer);
 
-  const pickFault = (method: string, path: string): Fault | undefined => {
+  const usedAuthorizations = new Set<string>();
+  const pickFault = (method: string, path: string, authorization: string | undefined): Fault | undefined => {
     for (const rule of rules) {
       if (rule.method && rule.method !== method) continue;
       if (!rule.path.test(path)) continue;
+      if (rule.fault.kind === 'expired-token' && !(authorization && usedAuthorizations.has(authorization))) continue;
       if (rule.times !== undefined) {
         if (rule.times <= 0) continue;
         rule.times--;
@@ -144,7 +153,8 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0];
-    const fault = pickFault(method, path);
+    const fault = pickFault(method, path, req.headers.authorization);
+    if (req.headers.authorization) usedAuthorizations.add(req.headers.authorization);
     requests.push({ method, path, query: (req.url ?? '').slice(path.length), fault: fault?.kind, at: Date.now() });
     if (fault?.kind === 'status') {
       req.resume();
@@ -160,6 +170,10 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
       res.end(JSON.stringify({ errors: [{ code: 'DENIED', message: `request carried ${header} (${decoded})` }] }));
       return;
     }
+    if (fault?.kind === 'stall') {
+      req.resume();
+      return; // the socket stays open until the client gives up or the proxy stops
+    }
     if (fault?.kind === 'redirect-blob') {
       req.resume();
       const digest = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(path)?.[1] ?? '';
@@ -169,8 +183,14 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
     }
     const module = upstream.protocol === 'https:' ? https : http;
     const paginate = fault?.kind === 'paginate-tags';
+    const forwardHeaders: http.OutgoingHttpHeaders = { ...req.headers, 'x-forwarded-proto': 'http' };
+    if (fault?.kind === 'expired-token' && req.headers.authorization) {
+      forwardHeaders.authorization = req.headers.authorization.startsWith('Basic ')
+        ? `Basic ${Buffer.from('expired:expired').toString('base64')}`
+        : 'Bearer expired.token.value';
+    }
     const forward = module.request(
-      { host: upstream.hostname, port: upstream.port, method, path: paginate ? path : req.url, headers: { ...req.headers, 'x-forwarded-proto': 'http' }, ca },
+      { host: upstream.hostname, port: upstream.port, method, path: paginate ? path : req.url, headers: forwardHeaders, ca },
       (up) => {
         const headers = { ...up.headers };
         if (paginate && up.statusCode === 200) return void servePage(req, res, up);

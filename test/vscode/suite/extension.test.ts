@@ -4,6 +4,7 @@
 // extension until this suite opens a YAML document.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { budget, eventually as eventuallyFor } from '../../timing';
 
 const EXTENSION_ID = 'flux-oci.flux-oci';
 const BROKEN_OCI_REPOSITORY = [
@@ -16,15 +17,9 @@ const BROKEN_OCI_REPOSITORY = [
   '',
 ].join('\n');
 
-/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-async function eventually<T>(what: string, check: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls until `check` returns a value that is not undefined, or fails after the (scaled) budget. */
+function eventually<T>(what: string, check: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  return eventuallyFor(what, check, { timeoutMs });
 }
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'flux-oci');
@@ -32,7 +27,7 @@ const describeDiagnostics = (uri: vscode.Uri) =>
   vscode.languages.getDiagnostics(uri).map((d) => `${d.source}: ${d.message}`).join('; ') || 'none';
 
 describe('Flux OCI extension in the extension host', function () {
-  this.timeout(30_000);
+  this.timeout(budget(180_000));
   let document: vscode.TextDocument;
 
   before(function () {

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import Mocha from 'mocha';
+import { budget } from '../../../timing';
 
 export interface RunOptions {
   /** Write mocha's JSON report here (the json reporter); otherwise print with the spec reporter. */
@@ -21,7 +22,7 @@ export function runMocha(options: RunOptions): Promise<number> {
   const mocha = new Mocha({
     ui: 'bdd',
     color: false,
-    timeout: options.timeoutMs ?? 20_000,
+    timeout: options.timeoutMs ?? budget(60_000),
     reporter: options.resultFile ? 'json' : 'spec',
     reporterOptions: options.resultFile ? { output: options.resultFile } : undefined,
   });
