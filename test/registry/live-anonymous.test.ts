@@ -9,7 +9,7 @@ import { startRegistry, type RegistryRig } from './rig';
 import { startFaultProxy, type FaultProxy } from './faultProxy';
 import { clientFor } from './helpers';
 import { pushFluxArtifact, pushCosignSignature, pushCustom, versionTags, SOURCE, HELM_CONFIG, HELM_CHART } from './liveSeed';
-import { startLiveServer, live, liveCodes } from './liveHelpers';
+import { startLiveServer, live, liveCodes, diagnosticsWhen } from './liveHelpers';
 import { positionOf, endOf, type LspSession } from '../lsp/lspClient';
 
 let rig: RegistryRig;
@@ -221,7 +221,7 @@ test('live diagnostics: missing tag, range, digest and repository; unsigned; not
     `${lineOf(text, 'name: good', 3)}:live/not-helm-chart`,
     `${lineOf(text, 'version: 9.9.9')}:live/chart-version-not-found`,
   ].sort();
-  const diagnostics = await lsp.nextDiagnostics('all.yaml', (d) => liveCodes(d).length >= expected.length, 60_000);
+  const diagnostics = await diagnosticsWhen(lsp, 'all.yaml', (d) => liveCodes(d).length >= expected.length, 60_000);
   assert.deepEqual(liveCodes(diagnostics), expected);
   const byCode = new Map(live(diagnostics).map((d) => [d.code, d]));
   assert.ok(live(diagnostics).every((d) => d.severity === 2 && d.source === 'flux-oci'), 'warnings');
@@ -244,7 +244,7 @@ test('live diagnostics: missing tag, range, digest and repository; unsigned; not
   await lsp.applyEdit(actions[0].edit!);
   const isFixed = (d: Diagnostic[] | undefined) => d !== undefined && !liveCodes(d).some((c) => c.endsWith('tag-not-found')) && liveCodes(d).length === expected.length - 1;
   const last = lsp.lastDiagnostics('all.yaml');
-  const fixed = isFixed(last) ? last! : await lsp.nextDiagnostics('all.yaml', isFixed, 30_000);
+  const fixed = isFixed(last) ? last! : await diagnosticsWhen(lsp, 'all.yaml', isFixed, 30_000);
   assert.ok(lsp.text('all.yaml').includes('tag: v3.24.19\n---'));
   assert.equal(liveCodes(fixed).length, expected.length - 1);
 });

@@ -32,3 +32,10 @@ export async function countPublishes(lsp: LspSession, rel: string, ms: number): 
   await lsp.nextDiagnostics(rel, () => { count++; return false; }, ms).catch(() => undefined);
   return count;
 }
+
+/** The file's diagnostics once they satisfy `predicate` (already, or at a later publish). */
+export async function diagnosticsWhen(lsp: LspSession, rel: string, predicate: (d: Diagnostic[]) => boolean, timeoutMs = 30_000): Promise<Diagnostic[]> {
+  const last = lsp.lastDiagnostics(rel);
+  if (last && predicate(last)) return last;
+  return lsp.nextDiagnostics(rel, predicate, timeoutMs);
+}

@@ -178,7 +178,8 @@ export class SwrCache<T> {
       entry.retryAt = undefined;
       entry.failures = 0;
     } else {
-      changed = entry.error?.kind !== outcome.error.kind;
+      // Beside a known value a failure changes nothing anyone sees (the stale value is served).
+      changed = entry.value === undefined && entry.error?.kind !== outcome.error.kind;
       entry.error = outcome.error;
       entry.failures++;
       entry.retryAt = this.now() + Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (entry.failures - 1));
