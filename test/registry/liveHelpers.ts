@@ -13,12 +13,12 @@ export function startLiveServer(settings: Record<string, unknown>, options: { in
 }
 
 /** Polls a condition on state the session already received (diagnostics, proxy records). */
-export async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(what: string | (() => string), check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -257,8 +257,13 @@ export class TagCache {
     for (const cache of [this.tagLists, this.manifests, this.immutableManifests, this.referrerLists, this.fileLists]) cache.clear();
   }
 
+  /**
+   * Settings, credentials or trust changed: answers obtained before (perhaps with other
+   * credentials) are dropped, and hosts that were down are tried again.
+   */
   invalidate(): void {
-    for (const cache of [this.tagLists, this.manifests, this.immutableManifests, this.referrerLists, this.fileLists]) cache.invalidate();
+    for (const cache of [this.tagLists, this.manifests, this.immutableManifests, this.referrerLists]) cache.clear();
+    this.fileLists.invalidate();
     for (const gate of this.hosts.values()) {
       gate.downUntil = 0;
       gate.downFor = 0;
