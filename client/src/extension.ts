@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { FluxLanguageClient } from './languageClient';
 import { registerCommands } from './commands';
 import { registerPushCommand } from './commands/push';
+import { RegistryCredentials } from './credentials';
 
 let languageClient: FluxLanguageClient | undefined;
 
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): FluxOciApi {
   languageClient = client;
   registerCommands(context, client);
   context.subscriptions.push(registerPushCommand(context, client));
+  new RegistryCredentials(context, client).register();
   const startOnce = () => {
     void client.start().catch((error: unknown) => {
       void vscode.window.showErrorMessage(`Flux OCI language server failed to start: ${error instanceof Error ? error.message : String(error)}`);

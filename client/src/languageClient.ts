@@ -5,6 +5,17 @@ import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind, St
 
 export class FluxLanguageClient {
   private client: LanguageClient | undefined;
+  private readonly startListeners: Array<(client: LanguageClient) => void | Promise<void>> = [];
+
+  /** The running client, for modules that send custom requests (credentials, trust). */
+  get current(): LanguageClient | undefined {
+    return this.client;
+  }
+
+  /** Called after every start (and restart), e.g. to hand over credentials and trust. */
+  onDidStart(listener: (client: LanguageClient) => void | Promise<void>): void {
+    this.startListeners.push(listener);
+  }
 
   /** One channel for the extension's lifetime, kept across server restarts. */
   private readonly outputChannel: vscode.LogOutputChannel;
@@ -43,12 +54,16 @@ export class FluxLanguageClient {
       outputChannel: this.outputChannel,
       // Commands report their own failures in words; no second "Request … failed." pop-up.
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      // This client reports Workspace Trust (fluxOci/setTrust): the server contacts no registry
+      // named in workspace files until the workspace is trusted.
+      initializationOptions: { workspaceTrust: true },
     };
     this.client = new LanguageClient('fluxOci', 'Flux OCI', serverOptions, clientOptions);
     // A line per start and stop, so a kept log shows when the server was (re)started.
     this.outputChannel.info(`starting the language server (${serverModule})`);
     await this.client.start();
     this.outputChannel.info('language server running');
+    for (const listener of this.startListeners) await Promise.resolve(listener(this.client)).catch(() => undefined);
   }
 
   async stop(): Promise<void> {

@@ -21,6 +21,7 @@ import { RegistrySession } from './registry/session';
 import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 import { applyGraphOf } from './language/applyGraph';
 import { discoverRoot, diskFolderProbe } from './language/gitRoots';
+import { registerLive } from './lsp/live';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -54,7 +55,8 @@ const ctx: ServerContext = {
   },
   workspaceIndexed: () => indexed,
 };
-const diagnostics = createDiagnosticsPublisher(ctx);
+const live = registerLive(ctx, (uri) => diagnostics.schedule(uri));
+const diagnostics = createDiagnosticsPublisher(ctx, live.diagnostics);
 
 connection.onInitialize((params) => {
   canPullConfiguration = Boolean(params.capabilities.workspace?.configuration);
@@ -69,7 +71,8 @@ connection.onInitialize((params) => {
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-      completionProvider: { triggerCharacters: [':', ' ', '/'], resolveProvider: false },
+      completionProvider: { triggerCharacters: [':', ' ', '/'], resolveProvider: true },
+      inlayHintProvider: true,
       hoverProvider: true,
       codeActionProvider: { codeActionKinds: ['quickfix'] },
       definitionProvider: true,
@@ -152,11 +155,16 @@ documents.onDidClose(async (e) => {
 
 connection.onRequest(SetCredentialsRequest, ({ credentials }) => registry.setCredentials(credentials));
 connection.onNotification(SetTrustNotification, ({ trusted }) => registry.setTrusted(trusted));
-connection.onShutdown(() => registry.dispose());
+connection.onShutdown(() => {
+  live.dispose();
+  registry.dispose();
+});
+// Settings, credentials or trust changed: live diagnostics may appear, go or change.
+registry.onDidChange(() => ctx.revalidateAll());
 
-registerCompletion(ctx);
-registerHover(ctx);
-registerCodeActions(ctx);
+registerCompletion(ctx, live.complete);
+registerHover(ctx, live.hover);
+registerCodeActions(ctx, live.codeActions);
 registerNavigation(ctx);
 registerPush(ctx);
 

@@ -12,7 +12,7 @@ import { clientFor, signal } from './helpers';
 import { parseReference } from '../../server/src/oci/reference';
 import type { RegistryClient } from '../../server/src/oci/registry';
 import { pullArtifact, pushDirectory } from '../../server/src/oci/artifact/push';
-import { runRegistryCommand } from '../../server/src/cliRegistry';
+import { runRegistryCommand } from '../../server/src/cli/registry';
 
 for (const mode of ['none', 'token'] as const) {
   describe(`two pushes to one tag at once (${mode})`, () => {

@@ -20,7 +20,7 @@ import { assertLogsHoldNoSecrets, clientFor, signal } from './helpers';
 import { parseReference } from '../../server/src/oci/reference';
 import type { RegistryClient } from '../../server/src/oci/registry';
 import { pullArtifact, pushDirectory } from '../../server/src/oci/artifact/push';
-import { runRegistryCommand } from '../../server/src/cliRegistry';
+import { runRegistryCommand } from '../../server/src/cli/registry';
 import { budget } from '../timing';
 
 /** One run of an operation: where it works, what it may leave behind. */

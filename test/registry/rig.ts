@@ -20,6 +20,10 @@ export interface RegistryRig {
   password?: string;
   dataDir: string;
   stop(): Promise<void>;
+  /** Stops the process but keeps the storage and port (for outage tests). */
+  pause(): Promise<void>;
+  /** Starts the paused registry again on the same port. */
+  resume(): Promise<void>;
   /** Token mode only: the issuer and what it was asked for. */
   tokenIssuer?: TokenIssuer;
   /** Token mode only: a refresh token the issuer's OAuth2 POST form accepts. */
@@ -109,17 +113,22 @@ export async function startRegistry(opts: { auth: 'none' | 'basic-tls' | 'token'
   const configFile = join(dir, 'config.yml');
   await writeFile(configFile, lines.join('\n') + '\n');
 
-  const child: ChildProcess = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let child!: ChildProcess;
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
-  });
   let exited = false;
-  child.on('exit', () => {
-    exited = true;
-  });
-
-  const stop = async () => {
+  const launch = () => {
+    stderr = '';
+    exited = false;
+    const started: ChildProcess = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    started.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    started.on('exit', () => {
+      if (child === started) exited = true;
+    });
+    child = started;
+  };
+  const kill = async () => {
     if (!exited) {
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
@@ -127,20 +136,34 @@ export async function startRegistry(opts: { auth: 'none' | 'basic-tls' | 'token'
       await gone;
       clearTimeout(timer);
     }
+  };
+  const stop = async () => {
+    await kill();
     await tokenIssuer?.stop();
     await rm(dir, { recursive: true, force: true });
   };
 
   const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    const status = await probe(`${url}/v2/`, ca);
-    if (status === 200 || status === 401) break;
-    if (exited || Date.now() > deadline) {
-      await stop();
-      throw new Error(`docker-registry did not start on ${host}: ${stderr.trim() || 'no output'}`);
+  const ready = async () => {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      const status = await probe(`${url}/v2/`, ca);
+      if (status === 200 || status === 401) break;
+      if (exited || Date.now() > deadline) {
+        await stop();
+        throw new Error(`docker-registry did not start on ${host}: ${stderr.trim() || 'no output'}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { host, url, caFile, username, password, dataDir, stop, tokenIssuer, refreshToken: tokenIssuer ? REFRESH_TOKEN : undefined };
+  };
+  launch();
+  await ready();
+  /** Stops the registry process, keeping its storage (a registry going away mid-session). */
+  const pause = kill;
+  /** Starts it again on the same port with the same storage. */
+  const resume = async () => {
+    launch();
+    await ready();
+  };
+  return { host, url, caFile, username, password, dataDir, stop, pause, resume, tokenIssuer, refreshToken: tokenIssuer ? REFRESH_TOKEN : undefined };
 }

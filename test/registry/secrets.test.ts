@@ -18,7 +18,7 @@ import { startRegistry, type RegistryRig } from './rig';
 import { assertLogsHoldNoSecrets, clientFor, signal } from './helpers';
 import { parseReference } from '../../server/src/oci/reference';
 import { pullArtifact, pushDirectory } from '../../server/src/oci/artifact/push';
-import { REGISTRY_COMMANDS } from '../../server/src/cliRegistry';
+import { REGISTRY_COMMANDS } from '../../server/src/cli/registry';
 import { SERVER_JS, REPO_ROOT } from '../lsp/lspClient';
 import { CheckRegistryRequest, SetCredentialsRequest } from '../../server/src/protocol';
 import { budget } from '../timing';

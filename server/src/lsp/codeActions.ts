@@ -14,7 +14,10 @@ export function toCodeAction(fix: QuickFix, diagnostic: Diagnostic): CodeAction 
   };
 }
 
-export function registerCodeActions(ctx: ServerContext): void {
+/** Code actions for diagnostics other modules publish (live registry checks). */
+export type ExtraCodeActions = (uri: string, diagnostic: Diagnostic) => CodeAction[];
+
+export function registerCodeActions(ctx: ServerContext, extra?: ExtraCodeActions): void {
   ctx.connection.onCodeAction(({ textDocument, context }) => {
     // Quick fixes are all we offer; a request for other kinds (e.g. source actions) gets none.
     if (context.only && !context.only.some((kind) => kind === CodeActionKind.Empty || kind === CodeActionKind.QuickFix)) return [];
@@ -22,6 +25,7 @@ export function registerCodeActions(ctx: ServerContext): void {
     if (!file) return [];
     const actions: CodeAction[] = [];
     for (const diagnostic of context.diagnostics) {
+      if (extra) actions.push(...extra(textDocument.uri, diagnostic));
       if (diagnostic.source !== DIAGNOSTIC_SOURCE || typeof diagnostic.code !== 'string') continue;
       const finding = { code: diagnostic.code, range: diagnostic.range, data: diagnostic.data as unknown };
       for (const fix of quickFixesFor(finding, file, ctx.index, ctx.lintContext())) actions.push(toCodeAction(fix, diagnostic));

@@ -1,5 +1,6 @@
 // textDocument/completion → language/completion (plain entries) → LSP completion items.
-import { CompletionItemKind, InsertTextFormat, InsertTextMode, MarkupKind, type CompletionItem } from 'vscode-languageserver/node';
+import { CompletionItemKind, InsertTextFormat, InsertTextMode, MarkupKind, type CancellationToken, type CompletionItem, type Position } from 'vscode-languageserver/node';
+import type { YamlFile } from '../language/documents';
 import type { ServerContext } from './context';
 import { complete, type CompletionEntry, type CompletionEntryKind } from '../language/completion';
 
@@ -31,11 +32,15 @@ export function toCompletionItem(entry: CompletionEntry): CompletionItem {
   return item;
 }
 
-export function registerCompletion(ctx: ServerContext): void {
-  ctx.connection.onCompletion((params) => {
+/** Completion that may ask a registry (live tags); merged after the core's entries. */
+export type ExtraCompletion = (file: YamlFile, position: Position, token: CancellationToken) => Promise<{ items: CompletionItem[]; incomplete: boolean } | undefined>;
+
+export function registerCompletion(ctx: ServerContext, extra?: ExtraCompletion): void {
+  ctx.connection.onCompletion(async (params, token) => {
     const file = ctx.fileFor(params.textDocument.uri);
     if (!file) return [];
     const result = complete({ file, position: params.position, index: ctx.index });
-    return { isIncomplete: result.incomplete, items: result.entries.map(toCompletionItem) };
+    const more = extra ? await extra(file, params.position, token) : undefined;
+    return { isIncomplete: result.incomplete || more?.incomplete === true, items: [...result.entries.map(toCompletionItem), ...(more?.items ?? [])] };
   });
 }

@@ -6,8 +6,13 @@ import type { ServerContext } from './context';
 import { crossFileSignature } from '../language/rules';
 import { lintAsApplied } from '../language/appliedFindings';
 import { toDiagnostic } from './convert';
+import type { Diagnostic } from 'vscode-languageserver/node';
+import type { YamlFile } from '../language/documents';
 
-export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: string): void } {
+/** Extra diagnostics computed without waiting (live registry checks), appended to the rest. */
+export type ExtraDiagnostics = (uri: string, file: YamlFile, version: number) => Diagnostic[];
+
+export function createDiagnosticsPublisher(ctx: ServerContext, extra?: ExtraDiagnostics): { schedule(uri: string): void } {
   const pending = new Set<string>();
   let lastSignature: string | undefined;
 
@@ -23,7 +28,7 @@ export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: 
     }
     const context = ctx.lintContext();
     const diagnostics = ctx.settings().validate.enable
-      ? lintAsApplied(file, ctx.index, context).map(toDiagnostic)
+      ? [...lintAsApplied(file, ctx.index, context).map(toDiagnostic), ...(extra?.(uri, file, document.version) ?? [])]
       : [];
     void ctx.connection.sendDiagnostics({ uri, version: document.version, diagnostics });
   }

@@ -212,6 +212,23 @@ export class RegistryClient {
     return { mediaType, digest: expected ?? actual, size: bytes.length, bytes };
   }
 
+  /**
+   * OCI 1.1 referrers of a manifest (signatures, SBOMs). undefined when the registry has no
+   * referrers API (it answers 404 or 405); callers may then look at the `sha256-<hex>` tag.
+   */
+  async referrers(ref: Reference, digest: string, options: Options): Promise<Array<Descriptor & { artifactType?: string }> | undefined> {
+    const { response, bytes } = await this.getSmall(ref, this.url(ref, `/referrers/${digest}`), MEDIA_TYPES.ociIndex, options.signal, async (response) => {
+      if (response.status !== 200 && response.status !== 404 && response.status !== 405) await this.fail(response, `listing referrers of ${digest}`);
+    }, MAX_MANIFEST_BYTES);
+    if (response.status !== 200 || !(response.headers['content-type'] ?? '').includes('json')) return undefined;
+    try {
+      const index = JSON.parse(bytes.toString('utf8')) as { manifests?: Array<Descriptor & { artifactType?: string }> };
+      return Array.isArray(index.manifests) ? index.manifests : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async blobExists(ref: Reference, digest: string, options: Options): Promise<boolean> {
     const response = await this.send(ref, { method: 'HEAD', url: this.url(ref, `/blobs/${digest}`), signal: options.signal }, 'pull');
     if (response.status === 200) return true;
