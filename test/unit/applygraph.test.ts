@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lintPaths } from '../../server/src/cli/lint';
@@ -217,4 +218,22 @@ test('selectors, patches, paths and Git URLs', () => {
     assert.equal(normalizeGitUrl(url), 'github.com/example/fleet', url);
   }
   assert.deepEqual(remotesOfConfig('[core]\n\turl = no\n[remote "origin"]\n\turl = git@h:o/r.git\n[remote "up"]\n\turl = https://h/o/r\n'), ['git@h:o/r.git', 'https://h/o/r']);
+});
+
+test('flux-oci lint (the built CLI) on the fleet: silent and exit 0; a broken path fails with exit 1', () => {
+  const dir = fleetRepo();
+  const cli = resolve(__dirname, '..', '..', 'dist', 'cli.js');
+  try {
+    const run = () => spawnSync(process.execPath, [cli, 'lint', '.'], { cwd: dir, encoding: 'utf8' });
+    const clean = run();
+    assert.equal(clean.stdout, '');
+    assert.equal(clean.status, 0, clean.stderr);
+    const apps = join(dir, 'clusters/production/apps.yaml');
+    writeFileSync(apps, readFileSync(apps, 'utf8').replace('path: ./apps', 'path: ./apss'));
+    const broken = run();
+    assert.equal(broken.status, 1);
+    assert.match(broken.stdout, /^clusters\/production\/apps\.yaml:8:9 error flux\/path-not-found path "\.\/apss" does not exist in this repository.*Nearest folders: \.\/apps,/m);
+  } finally {
+    rmSync(resolve(dir, '..'), { recursive: true, force: true });
+  }
 });
