@@ -89,12 +89,19 @@ const EMPTY: readonly Application[] = [];
  * URIs compared decoded: clients encode file URIs differently (VS Code writes `%40` for `@`,
  * Node's pathToFileURL does not), and kustomize paths are plain text.
  */
+const keyCache = new Map<string, string>();
 export function keyOf(uri: string): string {
-  try {
-    return decodeURIComponent(uri);
-  } catch {
-    return uri;
+  let key = keyCache.get(uri);
+  if (key === undefined) {
+    try {
+      key = uri.includes('%') ? decodeURIComponent(uri) : uri;
+    } catch {
+      key = uri;
+    }
+    if (keyCache.size > 50000) keyCache.clear();
+    keyCache.set(uri, key);
   }
+  return key;
 }
 
 /** Joins a relative path to a folder key (ending in `/`); `..` stops at the top. */
@@ -117,7 +124,18 @@ const parentFolder = (folder: string): string | undefined => {
 };
 
 /** `./apps/prod/`, `apps/prod`, `/apps/prod` → `apps/prod`; `..` cannot leave the root (Flux joins securely). */
+const normalizedPaths = new Map<string, string>();
 export function normalizeSourcePath(path: string): string {
+  let normalized = normalizedPaths.get(path);
+  if (normalized === undefined) {
+    normalized = normalizePath(path);
+    if (normalizedPaths.size > 50000) normalizedPaths.clear();
+    normalizedPaths.set(path, normalized);
+  }
+  return normalized;
+}
+
+function normalizePath(path: string): string {
   const out: string[] = [];
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.') continue;
