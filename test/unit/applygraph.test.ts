@@ -237,3 +237,48 @@ test('flux-oci lint (the built CLI) on the fleet: silent and exit 0; a broken pa
     rmSync(resolve(dir, '..'), { recursive: true, force: true });
   }
 });
+
+/** An in-memory workspace at file:///w/ (no disk, no Git: paths read from the root, rule off). */
+function memoryWorkspace(files: Record<string, string>): { index: WorkspaceIndex; lint: (rel: string) => string[] } {
+  const index = new WorkspaceIndex();
+  for (const [rel, text] of Object.entries(files)) index.setFile(`file:///w/${rel}`, text);
+  applyGraphOf(index).configure([{ uri: 'file:///w/', repository: false, remotes: [] }]);
+  const lint = (rel: string) => lintAsApplied(index.file(`file:///w/${rel}`)!, index, defaultLintContext()).map((f) => `${f.code} ${f.message}`);
+  return { index, lint };
+}
+
+const PARENT = (patches: string, postBuild = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: parent\n  namespace: flux-system\nspec:\n  interval: 1h\n  prune: true\n  path: ./children\n  sourceRef:\n    kind: GitRepository\n    name: fleet\n${postBuild}${patches}`;
+const CHILD = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: child\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  path: ./child\n  sourceRef:\n    kind: GitRepository\n';
+
+test('a nested field from a parent patch, a kustomization.yaml patch, and substitution opted out per object', () => {
+  const nested = memoryWorkspace({
+    'parent.yaml': PARENT('  patches:\n    - patch: |\n        - op: add\n          path: /spec/sourceRef/name\n          value: fleet\n      target:\n        kind: Kustomization\n        name: chi.*\n'),
+    'children/child.yaml': CHILD,
+  });
+  assert.deepEqual(nested.lint('children/child.yaml'), []);
+  const unmatched = memoryWorkspace({
+    'parent.yaml': PARENT('  patches:\n    - patch: |\n        - op: add\n          path: /spec/sourceRef/name\n          value: fleet\n      target:\n        kind: Kustomization\n        name: other\n'),
+    'children/child.yaml': CHILD,
+  });
+  assert.deepEqual(unmatched.lint('children/child.yaml'), ['schema/required missing required field "name" in spec.sourceRef']);
+
+  // kustomize's own patches (kustomization.yaml) on the way count too.
+  const kustomize = memoryWorkspace({
+    'parent.yaml': PARENT(''),
+    'children/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - child.yaml\npatches:\n  - path: name-patch.yaml\n    target:\n      kind: Kustomization\n',
+    'children/name-patch.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: any\nspec:\n  sourceRef:\n    kind: GitRepository\n    name: fleet\n',
+    'children/child.yaml': CHILD,
+  });
+  assert.deepEqual(kustomize.lint('children/child.yaml'), []);
+
+  const SUBSTITUTE = '  postBuild:\n    substitute:\n      INTERVAL: 5m\n';
+  const source = (annotations: string) => `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: app\n${annotations}spec:\n  interval: \${INTERVAL}\n  url: oci://ghcr.io/org/app\n`;
+  const substituted = memoryWorkspace({ 'parent.yaml': PARENT('', SUBSTITUTE), 'children/source.yaml': source('') });
+  assert.deepEqual(substituted.lint('children/source.yaml'), []);
+  const disabled = memoryWorkspace({ 'parent.yaml': PARENT('', SUBSTITUTE), 'children/source.yaml': source('  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n') });
+  assert.equal(disabled.lint('children/source.yaml').length, 1);
+  assert.match(disabled.lint('children/source.yaml')[0], /^schema\/duration/);
+  // Not applied by a substituting Kustomization: the value is judged as written.
+  const alone = memoryWorkspace({ 'elsewhere/source.yaml': source('') });
+  assert.match(alone.lint('elsewhere/source.yaml')[0], /^schema\/duration/);
+});
