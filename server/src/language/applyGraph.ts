@@ -518,11 +518,6 @@ export class ApplyGraph {
     for (const sub of this.foldersIn.get(folder) ?? []) this.walk(applier, sub, namespace, patches, seen, out);
   }
 
-  /** The applications of one document of a file (a kustomize file's own documents are never applied). */
-  applicationsOfDocument(uri: string, _documentIndex: number): readonly Application[] {
-    return this.applicationsOf(uri);
-  }
-
   /**
    * The patches (Flux `spec.patches` and kustomization.yaml patches on the way) that change a
    * document, with the Kustomization applying each.
@@ -596,7 +591,8 @@ export class ApplyGraph {
 
   /**
    * Does a Kustomization substitute variables: its own postBuild, or one a patch of the
-   * Kustomization applying it supplies (fleets often give every child the same postBuild so).
+   * Kustomization applying it supplies (fleets often give every child the same postBuild so;
+   * the applier's facts are already patched).
    */
   substitutes(applier: Applier): boolean {
     return applier.facts.substitutes;
