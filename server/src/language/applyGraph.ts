@@ -12,7 +12,7 @@ import type { PlacedDocument } from './documents';
 import type { WorkspaceIndex } from './workspaceIndex';
 import {
   documentGraphFacts, isKustomizeFileUri, kustomizeFileFacts, KUSTOMIZE_FILE_NAMES,
-  type FluxKustomizationFacts, type KustomizeFileFacts, type PatchFacts, type SourceFacts,
+  type DocumentGraphFacts, type FluxKustomizationFacts, type KustomizeFileFacts, type PatchFacts, type SourceFacts,
 } from './applyFacts';
 import { patchApplies, patchSupplies, patchedValue, type PatchSubject } from './applyPatches';
 import { findPair, scalarString } from './fluxObjects';
@@ -77,7 +77,9 @@ export interface ResolvedPatch {
 interface FileEntry {
   /** The file's URI as the index knows it (map keys are decoded URIs, see keyOf). */
   uri: string;
-  key: string;
+  /** The graph facts of each document, by position. */
+  facts: DocumentGraphFacts[];
+  kustomizeKey: string;
   kustomizations: { documentIndex: number; facts: FluxKustomizationFacts }[];
   sources: SourceFacts[];
   kustomize?: KustomizeFileFacts;
@@ -218,32 +220,25 @@ export class ApplyGraph {
       this.invalidate();
       return;
     }
-    const entry: FileEntry = { uri, key: '', kustomizations: [], sources: [] };
-    const keys: string[] = [];
-    for (const doc of this.index.documentsIn(uri)) {
-      const facts = documentGraphFacts(doc.parsed);
-      if (facts.kustomization) {
-        entry.kustomizations.push({ documentIndex: doc.documentIndex, facts: facts.kustomization });
-        keys.push(`${doc.documentIndex}`, facts.key);
-      }
-      if (facts.source) {
-        entry.sources.push(facts.source);
-        keys.push(facts.key);
-      }
+    // Each document's facts are cached on its parse; comparing them position by position (by
+    // identity first) costs a lookup per document, so typing in a long file stays cheap.
+    const docs = this.index.documentsIn(uri);
+    const facts = docs.map((doc) => documentGraphFacts(doc.parsed));
+    const kustomize = isKustomizeFileUri(uri) ? kustomizeFileFacts(file.documents[0]?.parsed) : undefined;
+    const kustomizeKey = kustomize ? JSON.stringify(kustomize) : '';
+    if (before && before.kustomizeKey === kustomizeKey && sameFacts(before.facts, facts)) {
+      before.facts = facts;
+      return;
     }
-    if (isKustomizeFileUri(uri)) {
-      const k = kustomizeFileFacts(file.documents[0]?.parsed);
-      if (k) {
-        entry.kustomize = k;
-        keys.push('kz', JSON.stringify(k));
-      }
-    }
-    entry.key = keys.join('\n');
+    const entry: FileEntry = { uri, facts, kustomizeKey, kustomizations: [], sources: [] };
+    facts.forEach((f, i) => {
+      if (f.kustomization) entry.kustomizations.push({ documentIndex: docs[i].documentIndex, facts: f.kustomization });
+      if (f.source) entry.sources.push(f.source);
+    });
+    if (kustomize) entry.kustomize = kustomize;
     this.entries.set(key, entry);
-    if (!before) {
-      this.addMembership(key);
-      this.invalidate();
-    } else if (before.key !== entry.key) this.invalidate();
+    if (!before) this.addMembership(key);
+    this.invalidate();
   }
 
   private addMembership(uri: string): void {
@@ -649,6 +644,13 @@ function normalizedUrl(url: string): string {
     urlCache.set(url, n);
   }
   return n;
+}
+
+/** The same graph facts at the same positions (documents whose facts the graph ignores have an empty key). */
+function sameFacts(a: readonly DocumentGraphFacts[], b: readonly DocumentGraphFacts[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && a[i].key !== b[i].key) return false;
+  return true;
 }
 
 const sourceKey = (name: string, namespace: string | undefined) => `${namespace ?? ''}/${name}`;
