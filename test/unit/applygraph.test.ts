@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lintPaths } from '../../server/src/cli/lint';
@@ -217,4 +218,67 @@ test('selectors, patches, paths and Git URLs', () => {
     assert.equal(normalizeGitUrl(url), 'github.com/example/fleet', url);
   }
   assert.deepEqual(remotesOfConfig('[core]\n\turl = no\n[remote "origin"]\n\turl = git@h:o/r.git\n[remote "up"]\n\turl = https://h/o/r\n'), ['git@h:o/r.git', 'https://h/o/r']);
+});
+
+test('flux-oci lint (the built CLI) on the fleet: silent and exit 0; a broken path fails with exit 1', () => {
+  const dir = fleetRepo();
+  const cli = resolve(__dirname, '..', '..', 'dist', 'cli.js');
+  try {
+    const run = () => spawnSync(process.execPath, [cli, 'lint', '.'], { cwd: dir, encoding: 'utf8' });
+    const clean = run();
+    assert.equal(clean.stdout, '');
+    assert.equal(clean.status, 0, clean.stderr);
+    const apps = join(dir, 'clusters/production/apps.yaml');
+    writeFileSync(apps, readFileSync(apps, 'utf8').replace('path: ./apps', 'path: ./apss'));
+    const broken = run();
+    assert.equal(broken.status, 1);
+    assert.match(broken.stdout, /^clusters\/production\/apps\.yaml:8:9 error flux\/path-not-found path "\.\/apss" does not exist in this repository.*Nearest folders: \.\/apps,/m);
+  } finally {
+    rmSync(resolve(dir, '..'), { recursive: true, force: true });
+  }
+});
+
+/** An in-memory workspace at file:///w/ (no disk, no Git: paths read from the root, rule off). */
+function memoryWorkspace(files: Record<string, string>): { index: WorkspaceIndex; lint: (rel: string) => string[] } {
+  const index = new WorkspaceIndex();
+  for (const [rel, text] of Object.entries(files)) index.setFile(`file:///w/${rel}`, text);
+  applyGraphOf(index).configure([{ uri: 'file:///w/', repository: false, remotes: [] }]);
+  const lint = (rel: string) => lintAsApplied(index.file(`file:///w/${rel}`)!, index, defaultLintContext()).map((f) => `${f.code} ${f.message}`);
+  return { index, lint };
+}
+
+const PARENT = (patches: string, postBuild = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: parent\n  namespace: flux-system\nspec:\n  interval: 1h\n  prune: true\n  path: ./children\n  sourceRef:\n    kind: GitRepository\n    name: fleet\n${postBuild}${patches}`;
+const CHILD = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: child\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  path: ./child\n  sourceRef:\n    kind: GitRepository\n';
+
+test('a nested field from a parent patch, a kustomization.yaml patch, and substitution opted out per object', () => {
+  const nested = memoryWorkspace({
+    'parent.yaml': PARENT('  patches:\n    - patch: |\n        - op: add\n          path: /spec/sourceRef/name\n          value: fleet\n      target:\n        kind: Kustomization\n        name: chi.*\n'),
+    'children/child.yaml': CHILD,
+  });
+  assert.deepEqual(nested.lint('children/child.yaml'), []);
+  const unmatched = memoryWorkspace({
+    'parent.yaml': PARENT('  patches:\n    - patch: |\n        - op: add\n          path: /spec/sourceRef/name\n          value: fleet\n      target:\n        kind: Kustomization\n        name: other\n'),
+    'children/child.yaml': CHILD,
+  });
+  assert.deepEqual(unmatched.lint('children/child.yaml'), ['schema/required missing required field "name" in spec.sourceRef']);
+
+  // kustomize's own patches (kustomization.yaml) on the way count too.
+  const kustomize = memoryWorkspace({
+    'parent.yaml': PARENT(''),
+    'children/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - child.yaml\npatches:\n  - path: name-patch.yaml\n    target:\n      kind: Kustomization\n',
+    'children/name-patch.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: any\nspec:\n  sourceRef:\n    kind: GitRepository\n    name: fleet\n',
+    'children/child.yaml': CHILD,
+  });
+  assert.deepEqual(kustomize.lint('children/child.yaml'), []);
+
+  const SUBSTITUTE = '  postBuild:\n    substitute:\n      INTERVAL: 5m\n';
+  const source = (annotations: string) => `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: app\n${annotations}spec:\n  interval: \${INTERVAL}\n  url: oci://ghcr.io/org/app\n`;
+  const substituted = memoryWorkspace({ 'parent.yaml': PARENT('', SUBSTITUTE), 'children/source.yaml': source('') });
+  assert.deepEqual(substituted.lint('children/source.yaml'), []);
+  const disabled = memoryWorkspace({ 'parent.yaml': PARENT('', SUBSTITUTE), 'children/source.yaml': source('  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n') });
+  assert.equal(disabled.lint('children/source.yaml').length, 1);
+  assert.match(disabled.lint('children/source.yaml')[0], /^schema\/duration/);
+  // Not applied by a substituting Kustomization: the value is judged as written.
+  const alone = memoryWorkspace({ 'elsewhere/source.yaml': source('') });
+  assert.match(alone.lint('elsewhere/source.yaml')[0], /^schema\/duration/);
 });

@@ -12,7 +12,7 @@ import type { PlacedDocument } from './documents';
 import type { WorkspaceIndex } from './workspaceIndex';
 import {
   documentGraphFacts, isKustomizeFileUri, kustomizeFileFacts, KUSTOMIZE_FILE_NAMES,
-  type FluxKustomizationFacts, type KustomizeFileFacts, type PatchFacts, type SourceFacts,
+  type DocumentGraphFacts, type FluxKustomizationFacts, type KustomizeFileFacts, type PatchFacts, type SourceFacts,
 } from './applyFacts';
 import { patchApplies, patchSupplies, patchedValue, type PatchSubject } from './applyPatches';
 import { findPair, scalarString } from './fluxObjects';
@@ -77,7 +77,9 @@ export interface ResolvedPatch {
 interface FileEntry {
   /** The file's URI as the index knows it (map keys are decoded URIs, see keyOf). */
   uri: string;
-  key: string;
+  /** The graph facts of each document, by position. */
+  facts: DocumentGraphFacts[];
+  kustomizeKey: string;
   kustomizations: { documentIndex: number; facts: FluxKustomizationFacts }[];
   sources: SourceFacts[];
   kustomize?: KustomizeFileFacts;
@@ -89,12 +91,19 @@ const EMPTY: readonly Application[] = [];
  * URIs compared decoded: clients encode file URIs differently (VS Code writes `%40` for `@`,
  * Node's pathToFileURL does not), and kustomize paths are plain text.
  */
+const keyCache = new Map<string, string>();
 export function keyOf(uri: string): string {
-  try {
-    return decodeURIComponent(uri);
-  } catch {
-    return uri;
+  let key = keyCache.get(uri);
+  if (key === undefined) {
+    try {
+      key = uri.includes('%') ? decodeURIComponent(uri) : uri;
+    } catch {
+      key = uri;
+    }
+    if (keyCache.size > 50000) keyCache.clear();
+    keyCache.set(uri, key);
   }
+  return key;
 }
 
 /** Joins a relative path to a folder key (ending in `/`); `..` stops at the top. */
@@ -117,7 +126,18 @@ const parentFolder = (folder: string): string | undefined => {
 };
 
 /** `./apps/prod/`, `apps/prod`, `/apps/prod` → `apps/prod`; `..` cannot leave the root (Flux joins securely). */
+const normalizedPaths = new Map<string, string>();
 export function normalizeSourcePath(path: string): string {
+  let normalized = normalizedPaths.get(path);
+  if (normalized === undefined) {
+    normalized = normalizePath(path);
+    if (normalizedPaths.size > 50000) normalizedPaths.clear();
+    normalizedPaths.set(path, normalized);
+  }
+  return normalized;
+}
+
+function normalizePath(path: string): string {
   const out: string[] = [];
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.') continue;
@@ -198,32 +218,25 @@ export class ApplyGraph {
       this.invalidate();
       return;
     }
-    const entry: FileEntry = { uri, key: '', kustomizations: [], sources: [] };
-    const keys: string[] = [];
-    for (const doc of this.index.documentsIn(uri)) {
-      const facts = documentGraphFacts(doc.parsed);
-      if (facts.kustomization) {
-        entry.kustomizations.push({ documentIndex: doc.documentIndex, facts: facts.kustomization });
-        keys.push(`${doc.documentIndex}`, facts.key);
-      }
-      if (facts.source) {
-        entry.sources.push(facts.source);
-        keys.push(facts.key);
-      }
+    // Each document's facts are cached on its parse; comparing them position by position (by
+    // identity first) costs a lookup per document, so typing in a long file stays cheap.
+    const docs = this.index.documentsIn(uri);
+    const facts = docs.map((doc) => documentGraphFacts(doc.parsed));
+    const kustomize = isKustomizeFileUri(uri) ? kustomizeFileFacts(file.documents[0]?.parsed) : undefined;
+    const kustomizeKey = kustomize ? JSON.stringify(kustomize) : '';
+    if (before && before.kustomizeKey === kustomizeKey && sameFacts(before.facts, facts)) {
+      before.facts = facts;
+      return;
     }
-    if (isKustomizeFileUri(uri)) {
-      const k = kustomizeFileFacts(file.documents[0]?.parsed);
-      if (k) {
-        entry.kustomize = k;
-        keys.push('kz', JSON.stringify(k));
-      }
-    }
-    entry.key = keys.join('\n');
+    const entry: FileEntry = { uri, facts, kustomizeKey, kustomizations: [], sources: [] };
+    facts.forEach((f, i) => {
+      if (f.kustomization) entry.kustomizations.push({ documentIndex: docs[i].documentIndex, facts: f.kustomization });
+      if (f.source) entry.sources.push(f.source);
+    });
+    if (kustomize) entry.kustomize = kustomize;
     this.entries.set(key, entry);
-    if (!before) {
-      this.addMembership(key);
-      this.invalidate();
-    } else if (before.key !== entry.key) this.invalidate();
+    if (!before) this.addMembership(key);
+    this.invalidate();
   }
 
   private addMembership(uri: string): void {
@@ -498,11 +511,6 @@ export class ApplyGraph {
     for (const sub of this.foldersIn.get(folder) ?? []) this.walk(applier, sub, namespace, patches, seen, out);
   }
 
-  /** The applications of one document of a file (a kustomize file's own documents are never applied). */
-  applicationsOfDocument(uri: string, _documentIndex: number): readonly Application[] {
-    return this.applicationsOf(uri);
-  }
-
   /**
    * The patches (Flux `spec.patches` and kustomization.yaml patches on the way) that change a
    * document, with the Kustomization applying each.
@@ -576,7 +584,8 @@ export class ApplyGraph {
 
   /**
    * Does a Kustomization substitute variables: its own postBuild, or one a patch of the
-   * Kustomization applying it supplies (fleets often give every child the same postBuild so).
+   * Kustomization applying it supplies (fleets often give every child the same postBuild so;
+   * the applier's facts are already patched).
    */
   substitutes(applier: Applier): boolean {
     return applier.facts.substitutes;
@@ -633,6 +642,13 @@ function normalizedUrl(url: string): string {
     urlCache.set(url, n);
   }
   return n;
+}
+
+/** The same graph facts at the same positions (documents whose facts the graph ignores have an empty key). */
+function sameFacts(a: readonly DocumentGraphFacts[], b: readonly DocumentGraphFacts[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && a[i].key !== b[i].key) return false;
+  return true;
 }
 
 const sourceKey = (name: string, namespace: string | undefined) => `${namespace ?? ''}/${name}`;
