@@ -63,6 +63,7 @@ ${COMMON_USAGE}`,
           onProgress: progressPrinter(io),
         }),
       );
+      if (result.sourceCredentialsRemoved) io.stderr('note: --source held credentials; they were left out of org.opencontainers.image.source\n');
       if (result.replaced) io.stderr(`moved ${target} from ${result.replaced}\n`);
       if (result.unchanged) io.stderr(`${target} already pointed at this artifact\n`);
       io.stderr(`pushed ${plural(result.files.length, 'entry').replace('entrys', 'entries')} (${result.layer.size} bytes compressed)\n`);
