@@ -71,7 +71,8 @@ describe('flux command lines against the registry (flux-oci CLI)', () => {
     assertNormalisedEntries(layer.verbose);
 
     // flux build artifact gives the very layer that was pushed.
-    const built = await cli(work, ['build', 'artifact', '--path=./deploy', '--output=./artifact.tgz', '--ignore-paths=README.md']);
+    // (the old spelling --ignore still works)
+    const built = await cli(work, ['build', 'artifact', '--path=./deploy', '--output=./artifact.tgz', '--ignore', 'README.md']);
     assert.equal(built.code, 0, built.stderr);
     const tgz = await readFile(join(work, 'artifact.tgz'));
     assert.equal(`sha256:${createHash('sha256').update(tgz).digest('hex')}`, manifest.layers[0].digest);
@@ -87,7 +88,7 @@ describe('flux command lines against the registry (flux-oci CLI)', () => {
     assert.match(r.stdout, /^tag: v1\.0\.1$/m);
     assert.match(r.stdout, new RegExp(`^repository: ${rig.host}/apps/web$`, 'm'));
     // --path may name one file, as with flux.
-    const single = await cli(work, ['push', `oci://${rig.host}/apps/single:v1`, '--path=deploy/kustomization.yaml', '-o', 'json'], env);
+    const single = await cli(work, ['push', `oci://${rig.host}/apps/single:v1`, '--path=deploy/kustomization.yaml', '-o', 'json', '--insecure'], env);
     assert.equal(single.code, 0, single.stderr);
     const singleLayer = await layerListing(rig, 'apps/single', (await inspectRaw(rig, 'apps/single:v1')).layers[0].digest);
     assert.deepEqual(singleLayer.names, ['kustomization.yaml']);
