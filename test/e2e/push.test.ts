@@ -158,6 +158,31 @@ describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, (
     }
   });
 
+  test('cancelling a push from its notification leaves the tag as it was', { timeout: 180_000 }, async () => {
+    const host = registry!.host;
+    const shortSha = workspace!.commit.slice(0, 7);
+    assert.ok(pushedDigest, 'the first push happened');
+    try {
+      await page.keyboard.press('Escape');
+      await page.getByRole('treeitem', { name: 'deploy' }).first().click({ button: 'right' });
+      await page.locator('.context-view .action-label', { hasText: 'Push Folder as Artifact…' }).first().click();
+      await page.locator('.quick-input-widget', { hasText: '2/3' }).waitFor({ timeout: 30_000 });
+      await choose(/recent/, `oci://${host}/e2e/apps`);
+      await page.locator('.quick-input-widget', { hasText: '3/3' }).waitFor({ timeout: 30_000 });
+      await choose('short Git commit', shortSha);
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'already exists' });
+      await dialog.waitFor({ timeout: 60_000 });
+      await dialog.getByRole('button', { name: 'Replace' }).click();
+      const progress = toast(`Pushing oci://${host}/e2e/apps:${shortSha}`);
+      await progress.getByRole('button', { name: /^Cancel/ }).click({ timeout: 60_000 });
+      await toast('cancelled; the tag was not changed').waitFor({ timeout: 60_000 });
+      assert.equal(await tagDigest(registry!, `e2e/apps:${shortSha}`), pushedDigest, 'the tag still points at the first push');
+    } catch (error) {
+      await keepFailure('push-cancel');
+      throw error;
+    }
+  });
+
   async function keepFailure(name: string): Promise<void> {
     await page.screenshot({ path: join(resultsDir, `${name}-failure.png`) }).catch(() => undefined);
     if (profile) copyLogs(profile, join(resultsDir, `logs-${name}`));

@@ -71,7 +71,8 @@ describe('flux command lines against the registry (flux-oci CLI)', () => {
     assertNormalisedEntries(layer.verbose);
 
     // flux build artifact gives the very layer that was pushed.
-    const built = await cli(work, ['build', 'artifact', '--path=./deploy', '--output=./artifact.tgz', '--ignore-paths=README.md']);
+    // (the old spelling --ignore still works)
+    const built = await cli(work, ['build', 'artifact', '--path=./deploy', '--output=./artifact.tgz', '--ignore', 'README.md']);
     assert.equal(built.code, 0, built.stderr);
     const tgz = await readFile(join(work, 'artifact.tgz'));
     assert.equal(`sha256:${createHash('sha256').update(tgz).digest('hex')}`, manifest.layers[0].digest);
@@ -79,7 +80,7 @@ describe('flux command lines against the registry (flux-oci CLI)', () => {
   });
 
   test('-o yaml, --flag value and --flag=value forms', async () => {
-    const r = await cli(work, ['push', `oci://${rig.host}/apps/web:v1.0.1`, '--path', 'deploy', '--source', 'https://github.com/org/fleet', '--revision', `v1.0.1@sha1:${SHA}`, '--output=yaml'], env);
+    const r = await cli(work, ['push', `oci://${rig.host}/apps/web:v1.0.1`, '--path', 'deploy', '--source', 'https://x-access-token:ghp_cliToken@github.com/org/fleet', '--revision', `v1.0.1@sha1:${SHA}`, '--output=yaml'], env);
     assert.equal(r.code, 0, r.stderr);
     const digest = /^digest: (sha256:[a-f0-9]{64})$/m.exec(r.stdout)?.[1];
     assert.ok(digest, r.stdout);
@@ -87,10 +88,12 @@ describe('flux command lines against the registry (flux-oci CLI)', () => {
     assert.match(r.stdout, /^tag: v1\.0\.1$/m);
     assert.match(r.stdout, new RegExp(`^repository: ${rig.host}/apps/web$`, 'm'));
     // --path may name one file, as with flux.
-    const single = await cli(work, ['push', `oci://${rig.host}/apps/single:v1`, '--path=deploy/kustomization.yaml', '-o', 'json'], env);
+    const single = await cli(work, ['push', `oci://${rig.host}/apps/single:v1`, '--path=deploy/kustomization.yaml', '-o', 'json', '--insecure'], env);
     assert.equal(single.code, 0, single.stderr);
     const singleLayer = await layerListing(rig, 'apps/single', (await inspectRaw(rig, 'apps/single:v1')).layers[0].digest);
     assert.deepEqual(singleLayer.names, ['kustomization.yaml']);
+    assert.match(r.stderr, /--source held credentials; they were left out/);
+    assert.equal((await inspectRaw(rig, 'apps/web:v1.0.1')).annotations['org.opencontainers.image.source'], 'https://github.com/org/fleet', 'the token is not published');
     const created = (await inspectRaw(rig, 'apps/web:v1.0.1')).annotations['org.opencontainers.image.created'];
     assert.match(created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.notEqual(created, '1970-01-01T00:00:00Z');

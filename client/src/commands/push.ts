@@ -10,6 +10,7 @@ import {
   PreparePushRequest, PushRequest, PushRepositoriesRequest, PushTagSuggestionsRequest,
   type PreparePushResult, type PushResultInfo,
 } from '../../../server/src/protocol';
+import { withoutCredentials } from '../../../server/src/push/source';
 
 export const PUSH_COMMAND = 'fluxOci.pushFolder';
 const RECENT_KEY = 'fluxOci.push.recentRepositories';
@@ -31,10 +32,6 @@ function git(cwd: string, args: string[]): Promise<string | undefined> {
   });
 }
 
-/** A remote URL as it may be published: `https://user:token@host/x` loses `user:token@`. */
-export function publishableRemote(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
-}
 
 async function gitFacts(folder: string): Promise<GitFacts> {
   const commit = await git(folder, ['rev-parse', 'HEAD']);
@@ -48,7 +45,7 @@ async function gitFacts(folder: string): Promise<GitFacts> {
     git(folder, ['describe', '--tags', '--exact-match', 'HEAD']),
   ]);
   const ref = branch ?? tag ?? 'HEAD';
-  return { source: remote ? publishableRemote(remote) : undefined, revision: `${ref}@sha1:${commit}`, shortSha: commit.slice(0, 7), tag };
+  return { source: remote ? withoutCredentials(remote) : undefined, revision: `${ref}@sha1:${commit}`, shortSha: commit.slice(0, 7), tag };
 }
 
 interface FolderItem extends vscode.QuickPickItem {

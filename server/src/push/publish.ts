@@ -7,6 +7,7 @@ import type { RegistryClient } from '../oci/registry';
 import { pushDirectory, type ArtifactProgress, type PushResult } from '../oci/artifact/push';
 import type { AnnotationOptions } from '../oci/artifact/build';
 import { checkArtifact, formatLintProblem, formatSecret, type PushCheckReport } from './checks';
+import { withoutCredentials } from './source';
 
 export type PushRefusal = 'lint' | 'secrets' | 'overwrite';
 
@@ -40,6 +41,8 @@ export interface PublishResult extends PushResult {
   replaced?: string;
   /** The tag already pointed at exactly this manifest. */
   unchanged: boolean;
+  /** The source URL carried credentials, which were left out of the annotation. */
+  sourceCredentialsRemoved: boolean;
 }
 
 /** Refusals for a check report, or undefined when the push may go ahead. */
@@ -63,8 +66,10 @@ export async function publishArtifact(client: RegistryClient, ref: Reference, pa
   }
   let replaced: string | undefined;
   let unchanged = false;
+  const source = options.source === undefined ? undefined : withoutCredentials(options.source);
   const result = await pushDirectory(client, target, report.root, {
     ...options,
+    source,
     entries: report.entries,
     fileCount: report.files,
     beforeUpload: async ({ manifestDigest }) => {
@@ -81,5 +86,5 @@ export async function publishArtifact(client: RegistryClient, ref: Reference, pa
       throw new PushRefusedError('overwrite', `${target} already exists with digest ${existing.digest}`, [], existing.digest);
     },
   });
-  return { ...result, report, replaced, unchanged };
+  return { ...result, report, replaced, unchanged, sourceCredentialsRemoved: source !== options.source };
 }
