@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RegistryClient, RegistryClientOptions } from '../../server/src/oci/registry';
 import { RegistryRig } from './rig';
+import { budget } from '../timing';
 
 export const AUTH_MODES = ['none', 'basic-tls', 'token'] as const;
 
@@ -22,8 +23,9 @@ export function clientFor(rig: RegistryRig, extra: RegistryClientOptions = {}): 
   });
 }
 
+/** An upper bound for one operation (scaled with FLUX_OCI_TEST_TIME_SCALE). */
 export function signal(ms = 30_000): AbortSignal {
-  return AbortSignal.timeout(ms);
+  return AbortSignal.timeout(budget(ms));
 }
 
 const execFileAsync = promisify(execFile);
@@ -42,7 +44,7 @@ export async function skopeoFlags(rig: RegistryRig): Promise<string[]> {
 }
 
 export async function skopeo(args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('skopeo', args, { timeout: 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HOME: tmpdir() } });
+  const { stdout } = await execFileAsync('skopeo', args, { timeout: budget(60_000), maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HOME: tmpdir() } });
   return stdout;
 }
 

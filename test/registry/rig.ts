@@ -11,6 +11,7 @@ import * as net from 'node:net';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { startTokenIssuer, TokenIssuer } from './tokenIssuer';
+import { budget } from '../timing';
 
 export interface RegistryRig {
   host: string /* "127.0.0.1:<port>" */;
@@ -33,7 +34,7 @@ export interface RegistryRig {
 const USERNAME = 'alice';
 const PASSWORD = 's3cret-Pa55';
 const REFRESH_TOKEN = 'refresh-7f3a9c';
-const START_TIMEOUT_MS = 15_000;
+const START_TIMEOUT_MS = budget(30_000);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
