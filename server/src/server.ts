@@ -16,6 +16,7 @@ import { registerCompletion } from './lsp/completion';
 import { registerHover } from './lsp/hover';
 import { registerCodeActions } from './lsp/codeActions';
 import { registerNavigation } from './lsp/navigation';
+import { registerExplorer } from './lsp/explorer';
 import { RegistrySession } from './registry/session';
 import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 
@@ -150,6 +151,7 @@ registerCompletion(ctx);
 registerHover(ctx);
 registerCodeActions(ctx);
 registerNavigation(ctx);
+registerExplorer(ctx);
 
 documents.listen(connection);
 connection.listen();
