@@ -28,7 +28,7 @@ async function allTags(lsp: LspSession, repository: string): Promise<TagInfo[]> 
   const out: TagInfo[] = [];
   let offset: number | undefined = 0;
   while (offset !== undefined) {
-    const page = await request(lsp, ListTagsRequest, { repository, offset, limit: 1000 });
+    const page: { tags: TagInfo[]; nextOffset?: number } = await request(lsp, ListTagsRequest, { repository, offset, limit: 1000 });
     out.push(...page.tags);
     offset = page.nextOffset;
   }
@@ -114,9 +114,9 @@ describe('explorer requests over LSP stdio (anonymous registry)', () => {
     assert.equal(first.tags[1].created, '2026-03-04T05:06:07Z');
     assert.equal(first.tags[1].revision, 'main@sha1:0123456789abcdef0123456789abcdef01234567');
     const seen: TagInfo[] = [...first.tags];
-    let offset = first.nextOffset;
+    let offset: number | undefined = first.nextOffset;
     while (offset !== undefined) {
-      const page = await request(lsp, ListTagsRequest, { repository, offset, limit: 400 });
+      const page: { tags: TagInfo[]; nextOffset?: number } = await request(lsp, ListTagsRequest, { repository, offset, limit: 400 });
       seen.push(...page.tags);
       offset = page.nextOffset;
     }
