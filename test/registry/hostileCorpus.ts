@@ -166,7 +166,7 @@ export async function hostileCorpus(sandbox: string, limitBytes = 100 * MIB): Pr
     {
       name: 'digest mismatch',
       layer: gzipTar([ok, { name: 'apps/tampered.yaml', body }]),
-      error: /digest mismatch for layer sha256:[a-f0-9]{64}: expected sha256:[a-f0-9]{64} but got sha256:[a-f0-9]{64}/,
+      error: /digest mismatch for (?:blob|layer) sha256:[a-f0-9]{64}: expected sha256:[a-f0-9]{64} but got sha256:[a-f0-9]{64}; nothing was extracted/,
       targets: [],
       tamper: true,
     },

@@ -123,10 +123,14 @@ export class ArtifactStore {
     return { reference: ref.withDigest(result.digest), digest: result.digest, files: result.files.length };
   }
 
-  /** Drops every unpacked artifact (settings or credentials changed). */
+  /** Forgets every unpacked artifact (settings or credentials changed); their folders go once settled. */
   async clear(): Promise<void> {
+    const pending = [...this.unpacked.values()];
     this.unpacked.clear();
-    await rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+    for (const artifact of pending) {
+      const value = await artifact.catch(() => undefined);
+      if (value) await rm(value.dir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   dispose(): void {

@@ -85,12 +85,23 @@ export function entryDestination(root: string, entryName: string): string {
  */
 export async function extractArchive(source: Readable, outDir: string, options: ExtractOptions = {}): Promise<string[]> {
   const limits = { ...DEFAULT_EXTRACT_LIMITS, ...definedLimits(options) };
+  // A source may fail (a digest check at its end) while the folders below are being made.
+  let early: { error: unknown } | undefined;
+  const onEarlyError = (error: unknown) => {
+    early ??= { error };
+  };
+  source.on('error', onEarlyError);
   const target = resolve(outDir);
-  await mkdir(dirname(target), { recursive: true });
   const staging = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.extracting`);
-  await mkdir(staging);
   try {
-    const files = await extractInto(source, staging, limits, options);
+    await mkdir(dirname(target), { recursive: true });
+    await mkdir(staging);
+  } catch (error) {
+    source.destroy();
+    throw error;
+  }
+  try {
+    const files = await extractInto(source, staging, limits, options, () => early);
     await moveInto(staging, target);
     return files;
   } finally {
@@ -110,23 +121,28 @@ function definedLimits(options: ExtractLimits): ExtractLimits {
   return out;
 }
 
-function extractInto(source: Readable, root: string, limits: Required<ExtractLimits>, options: ExtractOptions): Promise<string[]> {
+function extractInto(source: Readable, root: string, limits: Required<ExtractLimits>, options: ExtractOptions, earlyError: () => { error: unknown } | undefined): Promise<string[]> {
   const { signal } = options;
   return new Promise<string[]>((resolvePromise, reject) => {
     const files: string[] = [];
     const writes: Promise<void>[] = [];
+    const outputs: Writable[] = [];
     let entries = 0;
     let declaredTotal = 0;
     let failed = false;
     const verifier = options.digest ? new VerifyingStream(options.digest, Infinity, `layer ${options.digest}`, options.size) : undefined;
     const gunzip = createGunzip();
     let inflated = 0;
+    let endOfArchive = false;
     // Counts every inflated byte (headers and padding included): the gzip-bomb guard.
     const counter = new Transform({
       transform(chunk: Buffer, _e, callback) {
         inflated += chunk.length;
         // Tar adds headers and padding; allow for them on top of the content limit.
         if (inflated > limits.maxTotalBytes + (entries + 2) * 1024 + 10240) callback(new UnsafeArchiveError(`the archive expands beyond ${limits.maxTotalBytes} bytes (a compression bomb or an artifact larger than the size limit)`));
+        // After the end-of-archive blocks the parser would only buffer what follows: keep
+        // reading (to count it and to verify the digest) but do not hand it on.
+        else if (endOfArchive) callback();
         else callback(null, chunk);
       },
     });
@@ -139,7 +155,10 @@ function extractInto(source: Readable, root: string, limits: Required<ExtractLim
       verifier?.destroy();
       gunzip.destroy();
       counter.destroy();
-      parser.abort(error instanceof Error ? error : new Error(String(error)));
+      // Open files are closed now (their entries will never finish), so the staging folder can go.
+      for (const out of outputs) out.destroy();
+      // tar decorates the error it is given; hand it a plain copy (a DOMException's fields are read-only).
+      parser.abort(new Error(error instanceof Error ? error.message : String(error)));
       const reported = error instanceof DigestMismatchError ? new DigestMismatchError(error.expected, error.actual, error.what, 'nothing was extracted') : error;
       // Let in-flight writes settle before the caller removes the staging folder.
       void Promise.allSettled(writes).then(() => reject(reported));
@@ -179,14 +198,17 @@ function extractInto(source: Readable, root: string, limits: Required<ExtractLim
         mkdirSync(dirname(destination), { recursive: true });
         const mode = (entry.mode ?? 0o644) & 0o111 ? 0o755 : 0o644;
         const out = createWriteStream(destination, { mode });
+        outputs.push(out);
         files.push(relative(root, destination).split(sep).join('/'));
         writes.push(
           new Promise<void>((done, writeFailed) => {
-            out.on('finish', () => done());
-            out.on('error', (error) => {
-              writeFailed(error);
-              fail(error);
+            let error: Error | undefined;
+            out.on('error', (e) => {
+              error = e;
+              fail(e);
             });
+            // 'close' comes after 'finish', and also after a destroy: the file is closed either way.
+            out.on('close', () => (error ? writeFailed(error) : done()));
           }),
         );
         entry.pipe(out as Writable);
@@ -194,6 +216,9 @@ function extractInto(source: Readable, root: string, limits: Required<ExtractLim
         entry.resume();
         fail(error);
       }
+    });
+    parser.on('eof', () => {
+      endOfArchive = true;
     });
     parser.on('error', (error: Error) => fail(error));
     parser.on('abort', (error: Error) => fail(error));
@@ -205,6 +230,11 @@ function extractInto(source: Readable, root: string, limits: Required<ExtractLim
       }, fail);
     });
     source.on('error', fail);
+    const before = earlyError();
+    if (before) {
+      fail(before.error);
+      return;
+    }
     gunzip.on('error', (error) => fail(new UnsafeArchiveError(`the layer is not a valid gzip stream (${error.message})`)));
     counter.on('error', fail);
     if (verifier) {

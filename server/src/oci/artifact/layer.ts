@@ -92,8 +92,9 @@ export async function extractArtifact(client: RegistryClient, ref: Reference, ou
   if (maxLayer !== undefined && layer.size > maxLayer) throw new RegistryError(`the layer of ${ref} is ${layer.size} bytes, more than the ${maxLayer} allowed; nothing was extracted`);
   for (let attempt = 1; ; attempt++) {
     try {
+      // openBlob verifies the digest and size as the bytes pass; the extractor fails with it.
       const stream = await client.openBlob(ref, layer, { signal, onProgress: options.onProgress });
-      const files = await extractArchive(stream, outDir, { ...options, digest: layer.digest, size: layer.size });
+      const files = await extractArchive(stream, outDir, options);
       return { digest: manifest.digest, annotations: manifest.annotations, layer, files };
     } catch (error) {
       if (attempt >= ATTEMPTS || signal.aborted || !isTransientError(error)) throw error;
