@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { FluxLanguageClient } from './languageClient';
 import { registerCommands } from './commands';
+import { registerExplorerFeatures } from './commands/explorer';
 
 let languageClient: FluxLanguageClient | undefined;
 
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): FluxOciApi {
   const client = new FluxLanguageClient(context);
   languageClient = client;
   registerCommands(context, client);
+  registerExplorerFeatures(context, client);
   const startOnce = () => {
     void client.start().catch((error: unknown) => {
       void vscode.window.showErrorMessage(`Flux OCI language server failed to start: ${error instanceof Error ? error.message : String(error)}`);

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind, State } from 'vscode-languageclient/node';
+import type { RequestType } from 'vscode-languageserver-protocol';
 
 export class FluxLanguageClient {
   private client: LanguageClient | undefined;
@@ -34,7 +35,7 @@ export class FluxLanguageClient {
       debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }],
+      documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }, { scheme: 'oci-artifact', language: 'yaml' }],
       synchronize: {
         configurationSection: 'fluxOci',
         fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'),
@@ -47,6 +48,13 @@ export class FluxLanguageClient {
     this.outputChannel.info(`starting the language server (${serverModule})`);
     await this.client.start();
     this.outputChannel.info('language server running');
+  }
+
+  /** Sends a custom request of server/src/protocol.ts (by method name), starting the server first. */
+  async request<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
+    await this.start();
+    if (!this.client) throw new Error('the Flux OCI language server is not running');
+    return this.client.sendRequest<R>(type.method, params, token);
   }
 
   async stop(): Promise<void> {
