@@ -151,3 +151,6 @@ export const PinDigestEditRequest = new RequestType<
 
 /** A complete OCIRepository + Kustomization pair for an artifact, as YAML text. */
 export const OciRepositoryTemplateRequest = new RequestType<{ reference: string }, { text: string }, void>('fluxOci/ociRepositoryTemplate');
+
+/** Sent by the server when the registries/repositories found in the workspace change (refresh the tree). */
+export const ExplorerChangedNotification = new NotificationType<{ registries: string[] }>('fluxOci/explorerChanged');

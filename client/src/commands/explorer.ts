@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { FluxLanguageClient } from '../languageClient';
 import {
-  AddTagRequest, CompareWithFolderRequest, DeleteTagRequest, OciRepositoryTemplateRequest, PinDigestEditRequest, PullToFolderRequest, ReadArtifactTreeRequest,
+  AddTagRequest, CompareWithFolderRequest, ExplorerChangedNotification, DeleteTagRequest, OciRepositoryTemplateRequest, PinDigestEditRequest, PullToFolderRequest, ReadArtifactTreeRequest,
 } from '../../../server/src/protocol';
 import { ArtifactFileSystem, ARTIFACT_SCHEME, artifactFileUri } from '../views/artifactFileSystem';
 import { RegistryExplorer, configuredRegistries, digestReference, tagReference, type ExplorerNode } from '../views/registryExplorer';
@@ -31,6 +31,7 @@ async function referenceFrom(arg: unknown, prompt: string, pinned = false): Prom
 export function registerExplorerFeatures(context: vscode.ExtensionContext, client: FluxLanguageClient): void {
   const explorer = new RegistryExplorer(client);
   const fileSystem = new ArtifactFileSystem(client);
+  client.onNotification(ExplorerChangedNotification, () => explorer.refresh());
   const view = vscode.window.createTreeView('fluxOci.registryExplorer', { treeDataProvider: explorer, showCollapseAll: true });
   const run = (id: string, handler: (...args: unknown[]) => Promise<unknown> | unknown) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -88,6 +89,12 @@ export function registerExplorerFeatures(context: vscode.ExtensionContext, clien
     }),
 
     run('fluxOci.compareWithFolder', async (arg) => {
+      // A keybinding (or another extension) may pass both: {"reference": "oci://…", "folder": "/path"}.
+      const given = arg as { reference?: unknown; folder?: unknown } | undefined;
+      if (given && typeof given.reference === 'string' && typeof given.folder === 'string') {
+        await compareAndShow(client, given.reference, vscode.Uri.file(given.folder));
+        return;
+      }
       const reference = await referenceFrom(arg, 'The artifact to compare (oci://host/repo:tag)', true);
       if (!reference) return;
       const folders = await vscode.window.showOpenDialog({

@@ -109,7 +109,7 @@ export class RegistryExplorer implements vscode.TreeDataProvider<ExplorerNode> {
       case 'problem': {
         const item = new vscode.TreeItem(node.problem.kind === 'auth' ? `Sign in to ${node.registry ?? 'the registry'}…` : problemLabel(node.problem), vscode.TreeItemCollapsibleState.None);
         item.tooltip = node.problem.message;
-        item.description = node.problem.kind === 'auth' ? 'the registry asks for credentials' : undefined;
+        item.description = node.problem.kind === 'auth' ? 'the registry asks for credentials' : node.problem.message;
         item.iconPath = new vscode.ThemeIcon(node.problem.kind === 'auth' ? 'account' : 'warning');
         item.contextValue = `fluxOci.problem.${node.problem.kind}`;
         if (node.problem.kind === 'auth') item.command = { command: 'fluxOci.explorer.signIn', title: 'Sign in', arguments: [node.registry] };
@@ -127,6 +127,7 @@ export class RegistryExplorer implements vscode.TreeDataProvider<ExplorerNode> {
     try {
       return await this.children(node);
     } catch (error) {
+      console.error('Flux OCI explorer:', error);
       return [{ kind: 'problem', problem: { kind: 'other', message: error instanceof Error ? error.message : String(error) } }];
     }
   }

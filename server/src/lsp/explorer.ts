@@ -4,6 +4,7 @@ import { ResponseError, LSPErrorCodes, type CancellationToken, type WorkspaceEdi
 import {
   ListRegistriesRequest, ListRepositoriesRequest, ListTagsRequest, ReadArtifactTreeRequest, ReadArtifactFileRequest,
   CompareWithFolderRequest, AddTagRequest, DeleteTagRequest, PullToFolderRequest, PinDigestEditRequest, OciRepositoryTemplateRequest,
+  ExplorerChangedNotification,
 } from '../protocol';
 import type { ServerContext } from './context';
 import { RegistryExplorer } from '../registry/explorer';
@@ -89,6 +90,27 @@ export function registerExplorer(ctx: ServerContext): void {
   });
   process.once('exit', () => store.dispose());
   connection.onShutdown(() => store.dispose());
+
+  // Tell the client when the workspace starts or stops naming a repository (after the initial
+  // scan, file changes and edits), so its tree is never stuck on what it saw at start-up.
+  let lastSeen = '';
+  let timer: NodeJS.Timeout | undefined;
+  const check = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const urls = [...new Set(workspaceOciUrls(ctx).map((u) => u.replace(/\/+$/, '')))].sort();
+      const key = urls.join('\n');
+      if (key === lastSeen) return;
+      lastSeen = key;
+      void connection.sendNotification(ExplorerChangedNotification, { registries: explorer.registries([], urls).map((r) => r.registry) });
+    }, 300);
+  };
+  const revalidateAll = ctx.revalidateAll.bind(ctx);
+  ctx.revalidateAll = () => {
+    revalidateAll();
+    check();
+  };
+  ctx.documents.onDidChangeContent(check);
 
   connection.onRequest(ListRegistriesRequest, ({ configured }) => ({ registries: explorer.registries(configured ?? [], workspaceOciUrls(ctx)) }));
 
