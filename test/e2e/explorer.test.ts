@@ -115,7 +115,7 @@ describe('Flux OCI registry explorer in code-server', { skip, timeout: 300_000 }
     await row('fleet/apps').click();
     await row(/^0\.4\.49/).waitFor({ timeout: 60_000 });
     const labels = (await view().locator('.monaco-list-row').allTextContents()).map((t) => t.replace(/\u00a0/g, ' '));
-    const tagRows = labels.filter((l) => /^\d+\.\d+\.\d+/.test(l));
+    const tagRows = labels.filter((l) => /^\d+\.\d+\.\d+[0-9a-f]{12} · /.test(l));
     assert.match(tagRows[0], /^1\.1\.0[0-9a-f]{12} · 2026-02-20 14:30/, `first tag row: ${tagRows[0]}`);
     assert.match(tagRows[1], /^1\.0\.0[0-9a-f]{12} · 2026-01-10 09:00/);
     assert.match(tagRows[2], /^0\.4\.49/);
