@@ -28,6 +28,7 @@ const SCRIPTS = [
   ['completion', 'completion.mjs'],
   ['oci', 'oci.mjs'],
   ['push', 'push.mjs'],
+  ['preview', 'preview.mjs'],
   ['activation', 'activation.mjs'],
 ];
 for (const [name, file] of SCRIPTS) {

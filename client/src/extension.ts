@@ -5,6 +5,7 @@ import { FluxLanguageClient } from './languageClient';
 import { registerCommands } from './commands';
 import { registerPushCommand } from './commands/push';
 import { RegistryCredentials } from './credentials';
+import { registerExplorerFeatures } from './commands/explorer';
 
 let languageClient: FluxLanguageClient | undefined;
 
@@ -23,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): FluxOciApi {
   registerCommands(context, client);
   context.subscriptions.push(registerPushCommand(context, client));
   new RegistryCredentials(context, client).register();
+  registerExplorerFeatures(context, client);
   const startOnce = () => {
     void client.start().catch((error: unknown) => {
       void vscode.window.showErrorMessage(`Flux OCI language server failed to start: ${error instanceof Error ? error.message : String(error)}`);

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind, State, RevealOutputChannelOn } from 'vscode-languageclient/node';
+import type { RequestType, NotificationType } from 'vscode-languageserver-protocol';
 
 export class FluxLanguageClient {
   private client: LanguageClient | undefined;
@@ -45,7 +46,7 @@ export class FluxLanguageClient {
       debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }],
+      documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }, { scheme: 'oci-artifact', language: 'yaml' }],
       synchronize: {
         configurationSection: 'fluxOci',
         fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'),
@@ -62,8 +63,28 @@ export class FluxLanguageClient {
     // A line per start and stop, so a kept log shows when the server was (re)started.
     this.outputChannel.info(`starting the language server (${serverModule})`);
     await this.client.start();
+    for (const [method, handlers] of this.notificationHandlers) this.client.onNotification(method, (params: unknown) => handlers.forEach((h) => h(params)));
     this.outputChannel.info('language server running');
     for (const listener of this.startListeners) await Promise.resolve(listener(this.client)).catch(() => undefined);
+  }
+
+  private readonly notificationHandlers = new Map<string, ((params: unknown) => void)[]>();
+
+  /** Listens to a custom notification of server/src/protocol.ts, across server restarts. */
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): void {
+    const list = this.notificationHandlers.get(type.method) ?? [];
+    const first = list.length === 0;
+    list.push(handler as (params: unknown) => void);
+    this.notificationHandlers.set(type.method, list);
+    if (first && this.client) this.client.onNotification(type.method, (params: unknown) => list.forEach((h) => h(params)));
+  }
+
+  /** Sends a custom request of server/src/protocol.ts (by method name), starting the server first. */
+  async request<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
+    await this.start();
+    if (!this.client) throw new Error('the Flux OCI language server is not running');
+    // An explicit undefined token would be sent as a second positional parameter.
+    return token ? this.client.sendRequest<R>(type.method, params, token) : this.client.sendRequest<R>(type.method, params);
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,7 @@
 // credentials). Every long request accepts LSP cancellation; push reports `$/progress` through a
 // work-done token.
 import { RequestType, NotificationType } from 'vscode-languageserver-protocol';
+import type { WorkspaceEdit } from 'vscode-languageserver-protocol';
 
 // ---- credentials and trust -------------------------------------------------------------------
 
@@ -125,3 +126,113 @@ export const PushRepositoriesRequest = new RequestType<Record<string, never>, { 
 
 /** Tags of a repository for the push picker: semver tags newest first, and the next patch. */
 export const PushTagSuggestionsRequest = new RequestType<{ repository: string }, { newest?: string; nextPatch?: string; tags: string[] }, void>('fluxOci/pushTagSuggestions');
+
+// ---- registry explorer, artifact preview and diff --------------------------------------------
+// Registries → repositories → tags → the files of an artifact, read through the server's one
+// registry session and its one safe extractor. Problems a tree should show as a node (401,
+// unreachable) come back as `problem`; everything else fails the request with a message.
+
+export type RegistryProblemKind = 'auth' | 'unreachable' | 'notFound' | 'refused' | 'other';
+
+export interface RegistryProblem {
+  kind: RegistryProblemKind;
+  /** For the user; never holds credentials. */
+  message: string;
+}
+
+/** Where a registry or repository was found. */
+export type ExplorerSource = 'settings' | 'workspace' | 'catalog';
+
+export interface ExplorerRegistry {
+  registry: string;
+  sources: ExplorerSource[];
+}
+
+/**
+ * `configured`: the client's `fluxOci.explorer.registries` entries, each a registry host
+ * (`ghcr.io`) or a repository (`ghcr.io/org/app`, `oci://` optional).
+ */
+export const ListRegistriesRequest = new RequestType<{ configured: string[] }, { registries: ExplorerRegistry[] }, void>('fluxOci/listRegistries');
+
+export interface ExplorerRepository {
+  /** `oci://host/repo`. */
+  repository: string;
+  /** The repository path on its registry. */
+  name: string;
+  sources: ExplorerSource[];
+}
+
+export const ListRepositoriesRequest = new RequestType<
+  { registry: string; configured: string[]; refresh?: boolean },
+  {
+    repositories: ExplorerRepository[];
+    /** Whether `/v2/_catalog` answered (many registries do not offer it). */
+    catalog: 'listed' | 'unavailable';
+    problem?: RegistryProblem;
+  },
+  void
+>('fluxOci/listRepositories');
+
+/** One page of a repository's tags, newest semver first, then the others by name. */
+export const ListTagsRequest = new RequestType<
+  { repository: string; offset?: number; limit?: number; refresh?: boolean },
+  { tags: TagInfo[]; total: number; nextOffset?: number; problem?: RegistryProblem },
+  void
+>('fluxOci/listTags');
+
+export interface ArtifactEntry {
+  /** Relative POSIX path inside the artifact. */
+  path: string;
+  type: 'file' | 'directory';
+  size: number;
+}
+
+export interface ArtifactSummary {
+  /** The reference pinned to the manifest digest (`oci://host/repo[:tag]@sha256:…`). */
+  reference: string;
+  digest: string;
+  annotations: Record<string, string>;
+  layer: { mediaType: string; digest: string; size: number };
+}
+
+/** Unpacks (once, into temporary storage, within the size limit) and lists an artifact's files. */
+export const ReadArtifactTreeRequest = new RequestType<{ reference: string }, ArtifactSummary & { entries: ArtifactEntry[] }, void>('fluxOci/readArtifactTree');
+
+/** One file of an artifact, base64-encoded. */
+export const ReadArtifactFileRequest = new RequestType<{ reference: string; path: string }, { base64: string; size: number }, void>('fluxOci/readArtifactFile');
+
+/** What pushing `folder` would change in the artifact (the engine of `flux-oci diff`). */
+export const CompareWithFolderRequest = new RequestType<
+  { reference: string; folder: string; ignorePaths?: string[] },
+  { reference: string; digest: string; added: string[]; removed: string[]; changed: string[]; unchanged: number },
+  void
+>('fluxOci/compareWithFolder');
+
+export const AddTagRequest = new RequestType<{ reference: string; tag: string }, { reference: string; digest: string }, void>('fluxOci/addTag');
+
+/**
+ * Deletes a tag. `manifest: true` deletes the manifest it points at instead (every tag on it
+ * goes too); without it, registries that cannot delete a tag alone fail with `data.kind:
+ * 'tagDeleteUnsupported'`.
+ */
+export const DeleteTagRequest = new RequestType<{ reference: string; manifest?: boolean }, { deleted: 'tag' | 'manifest'; digest?: string }, void>('fluxOci/deleteTag');
+
+/** Pulls an artifact into a folder through the safe extractor. */
+export const PullToFolderRequest = new RequestType<{ reference: string; folder: string }, { reference: string; digest: string; files: number }, void>('fluxOci/pullToFolder');
+
+/**
+ * The edit that pins every OCIRepository of the workspace whose url is the reference's
+ * repository to its digest (`spec.ref` becomes `digest: …`; tag and semver go, since Flux
+ * would ignore them). `objects` names what the edit touches (empty: none uses the repository).
+ */
+export const PinDigestEditRequest = new RequestType<
+  { reference: string },
+  { edit: WorkspaceEdit; objects: { uri: string; name: string; namespace?: string }[]; digest: string },
+  void
+>('fluxOci/pinDigestEdit');
+
+/** A complete OCIRepository + Kustomization pair for an artifact, as YAML text. */
+export const OciRepositoryTemplateRequest = new RequestType<{ reference: string }, { text: string }, void>('fluxOci/ociRepositoryTemplate');
+
+/** Sent by the server when the registries/repositories found in the workspace change (refresh the tree). */
+export const ExplorerChangedNotification = new NotificationType<{ registries: string[] }>('fluxOci/explorerChanged');

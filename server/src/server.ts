@@ -17,6 +17,7 @@ import { registerHover } from './lsp/hover';
 import { registerCodeActions } from './lsp/codeActions';
 import { registerNavigation } from './lsp/navigation';
 import { registerPush } from './lsp/push';
+import { registerExplorer } from './lsp/explorer';
 import { RegistrySession } from './registry/session';
 import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 import { applyGraphOf } from './language/applyGraph';
@@ -167,6 +168,7 @@ registerHover(ctx, live.hover);
 registerCodeActions(ctx, live.codeActions);
 registerNavigation(ctx);
 registerPush(ctx);
+registerExplorer(ctx);
 
 documents.listen(connection);
 connection.listen();

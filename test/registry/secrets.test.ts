@@ -106,7 +106,7 @@ for (const mode of ['basic-tls', 'token'] as const) {
     });
 
     test('CLI: every verb with --creds, then with a Docker config, then with wrong credentials', async () => {
-      assert.deepEqual([...REGISTRY_COMMANDS].sort(), ['build', 'delete', 'list', 'manifest', 'pull', 'push', 'tag', 'tags'], 'a new verb needs a line here');
+      assert.deepEqual([...REGISTRY_COMMANDS].sort(), ['build', 'delete', 'diff', 'list', 'manifest', 'pull', 'push', 'tag', 'tags'], 'a new verb needs a line here');
       const ca = rig.caFile ? ['--ca-file', rig.caFile] : [];
       const creds = ['--creds', `${rig.username}:${rig.password}`, ...ca];
       const ref = `oci://${rig.host}/secrets/app`;
@@ -115,6 +115,7 @@ for (const mode of ['basic-tls', 'token'] as const) {
       await cli(['tags', ref, ...creds], 0);
       await cli(['list', ref, ...creds], 0);
       await cli(['build', '--path', join(work, 'src'), '--output', join(work, 'built.tgz')], 0);
+      await cli(['diff', `${ref}:v1`, '--path', join(work, 'src'), ...creds], 0);
       await cli(['tag', `${ref}:v1`, 'stable', ...creds], 0);
       await cli(['manifest', `${ref}:stable`, ...creds], 0);
       await cli(['pull', `${ref}@${digest}`, '--output', join(work, 'pulled-cli'), ...creds], 0);

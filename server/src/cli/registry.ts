@@ -4,6 +4,7 @@
 // `artifact`/`artifacts` after the verb is accepted, so a pasted flux line works as it is.
 // Dispatch, usage and the small verbs here; push/build and list in their own modules.
 
+import { runDiffCommand } from './diff';
 import { resolve } from 'node:path';
 import { isValidTag } from '../oci/reference';
 import { pullArtifact } from '../oci/artifact/push';
@@ -110,7 +111,8 @@ ${COMMON_USAGE}`,
 };
 
 export const REGISTRY_VERBS: Record<string, Verb> = { push, pull, tags, tag, list, build, manifest, delete: del };
-export const REGISTRY_COMMANDS: readonly string[] = Object.keys(REGISTRY_VERBS);
+/** `diff` parses its own flags (server/src/cli/diff.ts) and shares the rest of the dispatch. */
+export const REGISTRY_COMMANDS: readonly string[] = [...Object.keys(REGISTRY_VERBS), 'diff'];
 
 export const REGISTRY_USAGE = `registry commands (flux's "push artifact …" lines work as they are; see <command> --help):
   push <oci://host/repo:tag> --path <dir>    build a Flux artifact from a folder and push it
@@ -123,14 +125,16 @@ export const REGISTRY_USAGE = `registry commands (flux's "push artifact …" lin
   tags <oci://host/repo>                     list tags, one per line
   manifest <oci://host/repo:tag>             print the manifest JSON (digest on stderr)
   delete <oci://host/repo:tag|@digest>       delete the manifest (every tag pointing at it goes too)
+  diff <oci://host/repo:tag> --path <dir>    name each added, removed and changed file; exit 1 when they differ
   ${COMMON_USAGE.replace(/\n/g, '\n  ')}
 `;
 
 async function run(command: string, args: string[], io: Io, signal: AbortSignal): Promise<number> {
-  const verb = REGISTRY_VERBS[command];
-  if (!verb) throw new UsageError(`unknown registry command ${command}`);
   // `flux push artifact …`, `flux list artifacts …`: the noun is optional here.
   const rest = args[0] === 'artifact' || args[0] === 'artifacts' ? args.slice(1) : args;
+  if (command === 'diff') return runDiffCommand(rest, io, signal);
+  const verb = REGISTRY_VERBS[command];
+  if (!verb) throw new UsageError(`unknown registry command ${command}`);
   let parsed: ParsedArgs;
   try {
     parsed = parseArgs(rest, verb.flags);

@@ -44,5 +44,6 @@ function readRegistrySettings(raw: Record<string, unknown>): RegistrySettings {
     cacheTtlSeconds: typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0 ? ttl : d.cacheTtlSeconds,
     insecureHosts: stringList(raw.insecureHosts),
     caFiles,
+    maxArtifactSize: typeof raw.maxArtifactSize === 'number' && Number.isFinite(raw.maxArtifactSize) && raw.maxArtifactSize > 0 ? raw.maxArtifactSize : d.maxArtifactSize,
   };
 }

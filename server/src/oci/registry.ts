@@ -183,6 +183,34 @@ export class RegistryClient {
     return tags;
   }
 
+  /**
+   * Repository names from `/v2/_catalog` (following `Link` pagination, up to `max`). Many
+   * registries do not offer it: 401/403/404/405 come back as a RegistryError with the status.
+   */
+  async listRepositories(registry: string, options: Options & { pageSize?: number; max?: number }): Promise<string[]> {
+    const max = options.max ?? 10_000;
+    const host = apiHost(registry);
+    const names: string[] = [];
+    const seen = new Set<string>();
+    let url: URL | undefined = this.transport.urlFor(host, `/v2/_catalog?n=${options.pageSize ?? 1000}`);
+    while (url && names.length < max) {
+      if (seen.has(url.href)) break;
+      seen.add(url.href);
+      const response: TransportResponse = await this.auth.send(host, { method: 'GET', url, headers: { accept: 'application/json' }, signal: options.signal }, ['registry:catalog:*']);
+      if (response.status !== 200) await this.fail(response, `listing the repositories of ${registry}`);
+      let body: { repositories?: unknown };
+      try {
+        body = JSON.parse((await response.buffer(4 * 1024 * 1024)).toString('utf8')) as { repositories?: unknown };
+      } catch {
+        throw new RegistryError(`the repository list of ${registry} is not JSON`);
+      }
+      for (const name of Array.isArray(body.repositories) ? body.repositories : []) if (typeof name === 'string' && names.length < max) names.push(name);
+      url = nextLink(response.headers['link'], response.url);
+      if (url && url.origin !== response.url.origin) throw new RegistryError('the registry paginated its catalog to another host; refusing to follow');
+    }
+    return names;
+  }
+
   /** The manifest's descriptor without its body; undefined when it does not exist. */
   async headManifest(ref: Reference, options: Options): Promise<Descriptor | undefined> {
     const response = await this.send(ref, { method: 'HEAD', url: this.url(ref, `/manifests/${ref.reference}`), headers: { accept: MANIFEST_ACCEPT }, signal: options.signal }, 'pull');

@@ -14,6 +14,8 @@ export interface RegistrySettings {
   insecureHosts: string[];
   /** Extra CA bundles (PEM files): host → path, or '*' for every host. */
   caFiles: Record<string, string>;
+  /** Largest uncompressed artifact (bytes) preview, pull and diff unpack. */
+  maxArtifactSize: number;
 }
 
 export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = {
@@ -21,6 +23,7 @@ export const DEFAULT_REGISTRY_SETTINGS: RegistrySettings = {
   cacheTtlSeconds: 60,
   insecureHosts: [],
   caFiles: {},
+  maxArtifactSize: 100 * 1024 * 1024,
 };
 
 export interface RegistrySessionOptions {

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { Reference } from '../reference';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { RegistryClient, RegistryError, bufferSource, sha256Digest, MEDIA_TYPES, type BlobSource } from '../registry';
+import { RegistryClient, bufferSource, sha256Digest, type BlobSource } from '../registry';
 import { ARTIFACT_CONFIG, AnnotationOptions, FLUX_MEDIA_TYPES, artifactAnnotations, packArtifactLayer, buildArtifactManifest } from './build';
-import { ExtractLimits, extractArchiveFile } from './extract';
+import type { ExtractLimits } from './extract';
+import { extractArtifact, readArtifactManifest } from './layer';
 
 export type ArtifactPhase = 'build' | 'upload' | 'manifest' | 'download' | 'extract';
 
@@ -97,39 +98,11 @@ export interface PullResult {
   files: string[];
 }
 
-interface ImageManifest {
-  mediaType?: string;
-  config?: { mediaType?: string };
-  layers?: Array<{ mediaType: string; digest: string; size: number }>;
-  annotations?: Record<string, string>;
-}
-
 /** Fetch the artifact `ref` names and extract its content layer into `outDir`. */
 export async function pullArtifact(client: RegistryClient, ref: Reference, outDir: string, options: PullArtifactOptions): Promise<PullResult> {
-  const { signal, onProgress } = options;
-  const manifest = await client.getManifest(ref, { signal });
-  if (manifest.mediaType === MEDIA_TYPES.ociIndex || manifest.mediaType === MEDIA_TYPES.dockerList) {
-    throw new RegistryError(`${ref} is an image index, not a single artifact; pull one of its manifests by digest`);
-  }
-  const parsed = JSON.parse(manifest.bytes.toString('utf8')) as ImageManifest;
-  const layers = parsed.layers ?? [];
-  const wanted = options.layerMediaType ?? FLUX_MEDIA_TYPES.content;
-  const layer = layers.find((l) => l.mediaType === wanted) ?? (options.layerMediaType ? undefined : layers[0]);
-  if (!layer) throw new RegistryError(`${ref} has no layer of type ${wanted}`);
-  // Only tar content can be unpacked; Flux copies other layer types as they are.
-  if (!/tar/.test(layer.mediaType)) throw new RegistryError(`layer type ${layer.mediaType} is not a tar archive`);
-  const work = await mkdtemp(join(tmpdir(), 'flux-oci-pull-'));
-  try {
-    const layerFile = join(work, 'layer.tar.gz');
-    await client.downloadBlob(ref, { digest: layer.digest, size: layer.size }, layerFile, {
-      signal,
-      maxBytes: options.maxLayerBytes,
-      onProgress: (done, total) => onProgress?.({ phase: 'download', done, total }),
-    });
-    onProgress?.({ phase: 'extract', done: 0, total: 0 });
-    const files = await extractArchiveFile(layerFile, outDir, { ...options, signal });
-    return { digest: manifest.digest, annotations: parsed.annotations ?? {}, layer, files };
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  const { onProgress } = options;
+  const manifest = await readArtifactManifest(client, ref, options.signal);
+  const result = await extractArtifact(client, ref, outDir, { ...options, manifest, onProgress: (done, total) => onProgress?.({ phase: 'download', done, total }) });
+  onProgress?.({ phase: 'extract', done: 0, total: 0 });
+  return result;
 }
