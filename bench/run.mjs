@@ -21,7 +21,7 @@ if (wanted('lsp')) {
 }
 
 // The other benchmarks are separate scripts (each prints its own side-by-side table).
-for (const [name, file] of [['index', 'index.mjs'], ['completion', 'completion.mjs'], ['oci', 'oci.mjs'], ['activation', 'activation.mjs']]) {
+for (const [name, file] of [['index', 'index.mjs'], ['completion', 'completion.mjs'], ['oci', 'oci.mjs'], ['live', 'live.mjs'], ['activation', 'activation.mjs']]) {
   if (!wanted(name) || !existsSync(join(repo, 'bench', file))) continue;
   console.log(`\n== ${name} (bench/${file})`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'bench', file)], { stdio: 'inherit', cwd: repo });
