@@ -221,6 +221,11 @@ export class TagCache {
     }
   }
 
+  /** The host failed to answer recently and is left alone for now. */
+  isDown(registry: string): boolean {
+    return (this.hosts.get(registry)?.downUntil ?? 0) > Date.now();
+  }
+
   /** Starts a background fetch for what a document needs, unless fresh, recently failed, or its host is down. */
   ensure(want: Want): void {
     if ((this.hosts.get(want.repo.registry)?.downUntil ?? 0) > Date.now()) return;
