@@ -279,6 +279,6 @@ test('HelmRelease chart version completion: the tags of <HelmRepository url>/<ch
   await lsp.open('chart-version.yaml', text);
   const list = await completion('chart-version.yaml', text, 'version: \n', 'version: '.length);
   assert.deepEqual(list.items.filter((i) => (i.data as { live?: string } | undefined)?.live).map((i) => i.label), ['6.6.0', '6.5.1', '6.5.0']);
-  const edit = list.items[0].textEdit;
+  const edit = list.items.find((i) => i.label === '6.6.0')?.textEdit;
   assert.equal(edit && 'newText' in edit ? edit.newText : '', '6.6.0');
 });
