@@ -29,6 +29,7 @@ const SCRIPTS = [
   ['oci', 'oci.mjs'],
   ['push', 'push.mjs'],
   ['preview', 'preview.mjs'],
+  ['live', 'live.mjs'],
   ['activation', 'activation.mjs'],
 ];
 for (const [name, file] of SCRIPTS) {

@@ -68,6 +68,8 @@ export class RegistrySession {
   }
 
   configure(settings: RegistrySettings): void {
+    // Settings are re-read on every configuration change; only a real change resets caches.
+    if (JSON.stringify(settings) === JSON.stringify(this.settings)) return;
     const transportChanged = JSON.stringify([settings.insecureHosts, settings.caFiles]) !== JSON.stringify([this.settings.insecureHosts, this.settings.caFiles]);
     this.settings = settings;
     if (transportChanged) this.dropClients();
