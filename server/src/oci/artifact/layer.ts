@@ -97,7 +97,12 @@ export async function extractArtifact(client: RegistryClient, ref: Reference, ou
       const files = await extractArchive(stream, outDir, options);
       return { digest: manifest.digest, annotations: manifest.annotations, layer, files };
     } catch (error) {
-      if (attempt >= ATTEMPTS || signal.aborted || !isTransientError(error)) throw error;
+      if (signal.aborted || !isTransientError(error)) throw error;
+      if (attempt >= ATTEMPTS) {
+        // A bare "aborted" from the socket tells the user nothing: say what was cut and what is left.
+        const cause = error instanceof Error ? error.message : String(error);
+        throw new RegistryError(`the connection to ${ref.registry} was cut off while downloading the layer of ${ref} (${ATTEMPTS} attempts; last: ${cause}); nothing was extracted`);
+      }
     }
   }
 }
