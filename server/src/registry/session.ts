@@ -113,6 +113,22 @@ export class RegistrySession {
     return client;
   }
 
+  /**
+   * A client of its own for checking credentials before they are kept (sign-in): the session's
+   * transport settings, the given credentials for `registry` only, nothing from Docker config.
+   * The caller closes it.
+   */
+  probeClient(registry: string, credentials: { username: string; secret: string } | undefined, options: { insecure?: boolean } = {}): RegistryClient {
+    const host = registry.toLowerCase();
+    const basic: Credentials | undefined = credentials && { kind: 'basic', username: credentials.username, password: credentials.secret };
+    return new RegistryClient({
+      insecureHosts: options.insecure ? [...this.settings.insecureHosts, registry] : this.settings.insecureHosts,
+      caFiles: this.settings.caFiles,
+      credentialSource: async (r) => (r.toLowerCase() === host ? basic : undefined),
+      log: this.options.log,
+    });
+  }
+
   dispose(): void {
     this.dropClients();
     this.listeners.clear();
