@@ -195,3 +195,41 @@ test('live checks off: the marker hover shows the policy but nothing live', asyn
     await lsp.setSettings({ registry: { cacheTtlSeconds: 600 } });
   }
 });
+
+test('offline (the registry cannot be reached): the marker hover shows the policy and nothing live, promptly', async () => {
+  const down = `apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: gone
+  namespace: flux-system
+spec:
+  image: 127.0.0.1:1/apps/gone
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata:
+  name: gone
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: gone
+  policy:
+    semver:
+      range: '*'
+`;
+  const marker = 'image: 127.0.0.1:1/apps/gone:1 # {"$imagepolicy": "flux-system:gone"}\n';
+  await lsp.open('gone.yaml', down);
+  await lsp.open('gone-marker.yaml', marker);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const started = Date.now();
+    const value = text(await lsp.hover('gone-marker.yaml', positionOf(marker, 'flux-system:gone', 2)));
+    assert.ok(Date.now() - started < 10_000, 'a hover never waits long for a registry');
+    assert.match(value, /Image automation marker/);
+    if (!/checking registry…/.test(value)) {
+      assert.doesNotMatch(value, /Selects now/);
+      break;
+    }
+    assert.ok(Date.now() < deadline, 'the hover keeps checking');
+  }
+});
