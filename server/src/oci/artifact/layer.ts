@@ -4,7 +4,7 @@
 
 import { Reference } from '../reference';
 import { RegistryClient, RegistryError, MEDIA_TYPES } from '../registry';
-import { isTransientError } from '../transport';
+import { isTransientError, TransportError, errorCode } from '../transport';
 import { FLUX_MEDIA_TYPES, ANNOTATIONS } from './build';
 import { extractArchive, type ExtractLimits } from './extract';
 
@@ -99,9 +99,9 @@ export async function extractArtifact(client: RegistryClient, ref: Reference, ou
     } catch (error) {
       if (signal.aborted || !isTransientError(error)) throw error;
       if (attempt >= ATTEMPTS) {
-        // A bare "aborted" from the socket tells the user nothing: say what was cut and what is left.
-        const cause = error instanceof Error ? error.message : String(error);
-        throw new RegistryError(`the connection to ${ref.registry} was cut off while downloading the layer of ${ref} (${ATTEMPTS} attempts; last: ${cause}); nothing was extracted`);
+        // A bare "aborted" from the socket tells the user nothing: say what was cut, and how often.
+        const last = error instanceof Error ? error.message : String(error);
+        throw new TransportError(`the download of the layer of ${ref} was cut off ${attempt} times (last: ${last}); nothing was extracted`, errorCode(error), { cause: error });
       }
     }
   }
