@@ -142,7 +142,11 @@ describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, (
       await page.keyboard.press('Escape');
       await page.keyboard.press('Escape');
       await page.getByRole('treeitem', { name: 'deploy' }).first().click({ button: 'right' });
-      await page.locator('.context-view .action-label', { hasText: 'Push Folder as Artifact…' }).first().click({ timeout: attemptMs });
+      // The menu ignores a mouse-up that comes too soon after it opened; the keyboard always works:
+      // hovering focuses the entry, Enter runs it.
+      const entry = page.locator('.context-view .action-label', { hasText: 'Push Folder as Artifact…' }).first();
+      await entry.hover({ timeout: attemptMs });
+      await page.keyboard.press('Enter');
       await page.locator('.quick-input-widget', { hasText: '2/3' }).waitFor({ timeout: attemptMs });
       return true;
     }, { timeoutMs: 90_000, attemptMs: 15_000 });
