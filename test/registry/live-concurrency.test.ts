@@ -15,6 +15,7 @@ import { clientFor } from './helpers';
 import { pushFiles, writeTree } from './explorerSeed';
 import { pushFluxArtifact } from './liveSeed';
 import { startLiveServer, liveCodes, until, diagnosticsWhen } from './liveHelpers';
+import { ociSourceAtTag, seedRegistry, startProxyFor } from './liveRig';
 import type { LspSession } from '../lsp/lspClient';
 import type { RegistryClient } from '../../server/src/oci/registry';
 import { ReadArtifactTreeRequest, ReadArtifactFileRequest, PushRequest, type PushParams, type PushResultInfo } from '../../server/src/protocol';
@@ -110,17 +111,7 @@ describe('push during a preview of the same tag', { timeout: budget(300_000) }, 
   }
 });
 
-const doc = (host: string, repo: string, name: string, tag: string) => `apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 5m
-  url: oci://${host}/${repo}
-  ref:
-    tag: ${tag}
-`;
+const doc = (host: string, repo: string, name: string, tag: string) => ociSourceAtTag(host, repo, name, tag);
 
 describe('settings changes and restarts during live checks', { timeout: budget(300_000) }, () => {
   let rig: RegistryRig;
@@ -130,13 +121,10 @@ describe('settings changes and restarts during live checks', { timeout: budget(3
 
   before(async () => {
     rig = await startRegistry({ auth: 'none' });
-    const client = clientFor(rig);
-    try {
-      for (let i = 0; i < 4; i++) await pushFluxArtifact(client, rig.host, `churn/r${i}`, ['v1.0.0', 'v1.1.0']);
-    } finally {
-      client.close();
-    }
-    proxy = await startFaultProxy({ upstream: rig.url, dataDir: rig.dataDir });
+    await seedRegistry(rig, async (client, host) => {
+      for (let i = 0; i < 4; i++) await pushFluxArtifact(client, host, `churn/r${i}`, ['v1.0.0', 'v1.1.0']);
+    });
+    proxy = await startProxyFor(rig);
     for (let i = 0; i < 8; i++) docs.push([`d${i}.yaml`, doc(proxy.host, `churn/r${i % 4}`, `d${i}`, i % 2 === 0 ? 'v1.0.0' : 'v9.9.9')]);
   });
   after(async () => {
