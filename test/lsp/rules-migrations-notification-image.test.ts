@@ -4,24 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lspClient';
-import { applyFix, only, problems, settled } from './rules-helpers';
+import { migrateRemovedApi as migrate } from './rules-helpers';
 import { FLEET_AUTOMATION, GIT_REPO, IMAGE_POLICY_WITH, IMAGE_REPO as imageRepository, PROVIDER as provider } from '../fixtures/kinds';
-
-async function migrate(text: string, extraFiles: Record<string, string> = {}): Promise<{ message: string; after: string }> {
-  const session = await startServer({ files: { 'doc.yaml': text, ...extraFiles } });
-  try {
-    for (const [file, content] of Object.entries(extraFiles)) await session.open(file, content);
-    const diagnostics = await session.open('doc.yaml', text);
-    const removed = only(diagnostics, 'flux/removed-api-version');
-    assert.deepEqual(problems(diagnostics).filter((d) => d !== removed).map((d) => `${d.code}: ${d.message}`), []);
-    await applyFix(session, 'doc.yaml', removed, /^Migrate to /);
-    const after = session.text('doc.yaml');
-    assert.deepEqual(problems(await settled(session, 'doc.yaml')).map((d) => `${d.code}: ${d.message}`), [], `migrated document validates:\n${after}`);
-    return { message: removed.message, after };
-  } finally {
-    await session.close();
-  }
-}
 
 /** The same document at another apiVersion: what the fix must produce when nothing else changes. */
 const withApiVersion = (text: string, apiVersion: string) => text.replace(/^apiVersion: .*$/m, `apiVersion: ${apiVersion}`);
