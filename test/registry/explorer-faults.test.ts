@@ -13,11 +13,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkDoneProgress, type RequestType } from 'vscode-languageserver-protocol';
-import { startRegistry, type RegistryRig } from './rig';
-import { startFaultProxy, type FaultProxy, type FaultRule } from './faultProxy';
+import type { RegistryRig } from './rig';
+import type { FaultProxy, FaultRule } from './faultProxy';
 import { clientFor, signal } from './helpers';
 import { pushFiles, writeTree } from './explorerSeed';
-import { startLiveServer } from './liveHelpers';
+import { startLiveRig, type LiveRig } from './liveRig';
 import type { LspSession } from '../lsp/lspClient';
 import { parseReference } from '../../server/src/oci/reference';
 import type { RegistryClient } from '../../server/src/oci/registry';
@@ -232,6 +232,7 @@ const FAULTS: FaultCase[] = [
 const logs: string[] = [];
 
 describe('explorer, preview, diff and editor push under registry faults', { timeout: budget(900_000) }, () => {
+  let liveRig: LiveRig | undefined;
   let rig: RegistryRig;
   let proxy: FaultProxy;
   let lsp: LspSession;
@@ -241,19 +242,16 @@ describe('explorer, preview, diff and editor push under registry faults', { time
   let stderr = '';
 
   before(async () => {
-    rig = await startRegistry({ auth: 'basic-tls' });
+    liveRig = await startLiveRig({ auth: 'basic-tls' });
+    ({ rig, proxy, lsp } = liveRig);
     direct = clientFor(rig);
-    proxy = await startFaultProxy({ upstream: rig.url, caFile: rig.caFile, dataDir: rig.dataDir });
     work = await mkdtemp(join(tmpdir(), 'flux-oci-exfaults-'));
-    lsp = await startLiveServer({ registry: { cacheTtlSeconds: 600 } });
     lsp.proc.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     await lsp.conn.sendRequest('fluxOci/setCredentials', { credentials: [{ registry: proxy.host, username: rig.username, secret: rig.password }] });
   });
   after(async () => {
-    await lsp?.close();
     direct?.close();
-    await proxy?.stop();
-    await rig?.stop();
+    await liveRig?.stop();
     if (work) await rm(work, { recursive: true, force: true });
     console.log(`  explorer/push fault matrix: ${seen.length} combinations\n    ${seen.join('\n    ')}`);
   });

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestType } from 'vscode-languageserver-protocol';
 import { startRegistry, type RegistryRig } from './rig';
-import { startFaultProxy, type FaultProxy } from './faultProxy';
+import type { FaultProxy } from './faultProxy';
 import { clientFor } from './helpers';
 import { pushFiles, writeTree } from './explorerSeed';
 import { pushFluxArtifact } from './liveSeed';
 import { startLiveServer, liveCodes, until, diagnosticsWhen } from './liveHelpers';
-import { ociSourceAtTag, seedRegistry, startProxyFor } from './liveRig';
+import { ociSourceAtTag, seedRegistry, startLiveRig, startProxyFor, type LiveRig } from './liveRig';
 import type { LspSession } from '../lsp/lspClient';
 import type { RegistryClient } from '../../server/src/oci/registry';
 import { ReadArtifactTreeRequest, ReadArtifactFileRequest, PushRequest, type PushParams, type PushResultInfo } from '../../server/src/protocol';
@@ -32,6 +32,7 @@ const version = (marker: string, withExtra: boolean) => ({
 });
 
 describe('push during a preview of the same tag', { timeout: budget(300_000) }, () => {
+  let liveRig: LiveRig | undefined;
   let rig: RegistryRig;
   let proxy: FaultProxy;
   let lsp: LspSession;
@@ -39,17 +40,14 @@ describe('push during a preview of the same tag', { timeout: budget(300_000) }, 
   let work: string;
 
   before(async () => {
-    rig = await startRegistry({ auth: 'none' });
+    liveRig = await startLiveRig();
+    ({ rig, proxy, lsp } = liveRig);
     direct = clientFor(rig);
-    proxy = await startFaultProxy({ upstream: rig.url, dataDir: rig.dataDir });
     work = await mkdtemp(join(tmpdir(), 'flux-oci-race-'));
-    lsp = await startLiveServer({ registry: { cacheTtlSeconds: 600 } });
   });
   after(async () => {
-    await lsp?.close();
     direct?.close();
-    await proxy?.stop();
-    await rig?.stop();
+    await liveRig?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
