@@ -10,12 +10,11 @@ import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkDoneProgress, type RequestType } from 'vscode-languageserver-protocol';
 import type { RegistryRig } from './rig';
 import type { FaultProxy, FaultRule } from './faultProxy';
-import { clientFor, signal } from './helpers';
+import { signal } from './helpers';
 import { pushFiles, writeTree } from './explorerSeed';
 import { startLiveRig, type LiveRig } from './liveRig';
 import type { LspSession } from '../lsp/lspClient';
@@ -242,17 +241,13 @@ describe('explorer, preview, diff and editor push under registry faults', { time
   let stderr = '';
 
   before(async () => {
-    liveRig = await startLiveRig({ auth: 'basic-tls' });
-    ({ rig, proxy, lsp } = liveRig);
-    direct = clientFor(rig);
-    work = await mkdtemp(join(tmpdir(), 'flux-oci-exfaults-'));
+    liveRig = await startLiveRig({ auth: 'basic-tls', scratchPrefix: 'flux-oci-exfaults-' });
+    ({ rig, proxy, lsp, direct, work } = liveRig);
     lsp.proc.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     await lsp.conn.sendRequest('fluxOci/setCredentials', { credentials: [{ registry: proxy.host, username: rig.username, secret: rig.password }] });
   });
   after(async () => {
-    direct?.close();
     await liveRig?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
     console.log(`  explorer/push fault matrix: ${seen.length} combinations\n    ${seen.join('\n    ')}`);
   });
   beforeEach(() => { proxy.rules.length = 0; });

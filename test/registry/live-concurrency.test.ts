@@ -6,12 +6,10 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestType } from 'vscode-languageserver-protocol';
 import { startRegistry, type RegistryRig } from './rig';
 import type { FaultProxy } from './faultProxy';
-import { clientFor } from './helpers';
 import { pushFiles, writeTree } from './explorerSeed';
 import { pushFluxArtifact } from './liveSeed';
 import { startLiveServer, liveCodes, until, diagnosticsWhen } from './liveHelpers';
@@ -40,15 +38,11 @@ describe('push during a preview of the same tag', { timeout: budget(300_000) }, 
   let work: string;
 
   before(async () => {
-    liveRig = await startLiveRig();
-    ({ rig, proxy, lsp } = liveRig);
-    direct = clientFor(rig);
-    work = await mkdtemp(join(tmpdir(), 'flux-oci-race-'));
+    liveRig = await startLiveRig({ scratchPrefix: 'flux-oci-race-' });
+    ({ rig, proxy, lsp, direct, work } = liveRig);
   });
   after(async () => {
-    direct?.close();
     await liveRig?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
   });
 
   const outcomes: string[] = [];

@@ -2,6 +2,9 @@
 // fault proxy in front of it, and a language server with no Docker credentials of the machine;
 // plus the Flux documents those suites open. Everything started is stopped by `stop()`, and a
 // start-up that fails half-way stops what it had started before it throws.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RegistryClient } from '../../server/src/oci/registry';
 import type { LspSession } from '../lsp/lspClient';
 import { startRegistry, type RegistryRig } from './rig';
@@ -34,6 +37,10 @@ export interface LiveRig {
   rig: RegistryRig;
   proxy: FaultProxy;
   lsp: LspSession;
+  /** A client straight to the registry (not through the proxy), for pushes and checks of the tests. */
+  direct: RegistryClient;
+  /** A scratch folder when `scratchPrefix` was given, else ''; removed by stop(). */
+  work: string;
   stop(): Promise<void>;
 }
 
@@ -44,6 +51,8 @@ export interface LiveRigOptions {
   rules?: FaultRule[];
   /** The server's settings (default: a registry cache of 600 s, so tests see each listing once). */
   settings?: Record<string, unknown>;
+  /** Makes a scratch folder (LiveRig.work) with this name prefix in the temporary folder. */
+  scratchPrefix?: string;
 }
 
 /** Registry (anonymous unless `auth`), seeded; the fault proxy in front; a live language server. */
@@ -60,7 +69,11 @@ export async function startLiveRig(options: LiveRigOptions = {}): Promise<LiveRi
     started.push(() => proxy.stop());
     const lsp = await startLiveServer(options.settings ?? { registry: { cacheTtlSeconds: 600 } });
     started.push(() => lsp.close());
-    return { rig, proxy, lsp, stop };
+    const direct = clientFor(rig);
+    started.push(async () => direct.close());
+    const work = options.scratchPrefix ? await mkdtemp(join(tmpdir(), options.scratchPrefix)) : '';
+    if (work) started.push(() => rm(work, { recursive: true, force: true }));
+    return { rig, proxy, lsp, direct, work, stop };
   } catch (error) {
     await stop();
     throw error;
