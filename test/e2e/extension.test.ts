@@ -92,8 +92,9 @@ describe('Flux OCI in code-server', { skip, timeout: budget(1_800_000) }, () => 
     await action.click();
     await waitForEditorText(page, (t) => t.includes('kind: OCIRepository'));
     await page.keyboard.press('Control+S');
-    await waitForFile(file, (t) => t !== original);
-    const docs = readFileSync(file, 'utf8').split(/^---$/m).map((d) => parseYaml(d) as FluxDoc);
+    // Wait for the saved text itself (a read during the save can see the file empty) and judge that.
+    const saved = await waitForFile(file, (t) => t !== original && t.includes('kind: OCIRepository'));
+    const docs = saved.split(/^---$/m).map((d) => parseYaml(d) as FluxDoc);
     const source = docs.find((d) => d.metadata?.name === 'app' && d.kind !== 'Kustomization');
     assert.equal(source?.kind, 'OCIRepository');
     assert.equal(source?.apiVersion, 'source.toolkit.fluxcd.io/v1');
@@ -120,8 +121,8 @@ describe('Flux OCI in code-server', { skip, timeout: budget(1_800_000) }, () => 
     await action.click();
     await waitForEditorText(page, (t) => !t.includes('source.toolkit.fluxcd.io/v1beta2'));
     await page.keyboard.press('Control+S');
-    await waitForFile(file, (t) => t !== original);
-    const doc = parseYaml(readFileSync(file, 'utf8')) as FluxDoc;
+    const saved = await waitForFile(file, (t) => t !== original && t.includes('kind: OCIRepository') && !t.includes('source.toolkit.fluxcd.io/v1beta2'));
+    const doc = parseYaml(saved) as FluxDoc;
     assert.equal(doc.apiVersion, 'source.toolkit.fluxcd.io/v1');
     assert.equal(doc.kind, 'OCIRepository');
     assert.equal(doc.spec?.url, 'oci://ghcr.io/example/legacy-manifests');
@@ -145,8 +146,8 @@ describe('Flux OCI in code-server', { skip, timeout: budget(1_800_000) }, () => 
     await action.click();
     await waitForEditorText(page, (t) => !t.includes('kustomize.toolkit.fluxcd.io/v1beta2'));
     await page.keyboard.press('Control+S');
-    await waitForFile(file, (t) => t !== original);
-    const docs = readFileSync(file, 'utf8').split(/^---$/m).map((d) => parseYaml(d) as FluxDoc & { spec?: Record<string, unknown> });
+    const saved = await waitForFile(file, (t) => t !== original && t.includes('kind: Kustomization') && !t.includes('kustomize.toolkit.fluxcd.io/v1beta2'));
+    const docs = saved.split(/^---$/m).map((d) => parseYaml(d) as FluxDoc & { spec?: Record<string, unknown> });
     const kustomization = docs.find((d) => d.kind === 'Kustomization');
     assert.equal(kustomization?.apiVersion, 'kustomize.toolkit.fluxcd.io/v1');
     assert.equal(kustomization?.spec?.validation, undefined, 'spec.validation is gone');
