@@ -9,31 +9,22 @@
 // usage: node bench/applygraph.mjs [--files 2000] [--runs 20]   (bundles the language core first)
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import { arg, bundleCore, median, repo } from './core.mjs';
 
 const require = createRequire(import.meta.url);
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : fallback; };
 const fileCount = arg('files', 2000);
 const runs = arg('runs', 20);
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const ms = (x) => `${x.toFixed(3)} ms`;
 
 const work = mkdtempSync(join(tmpdir(), 'flux-oci-bench-applygraph-'));
-const entry = join(work, 'entry.ts');
-writeFileSync(entry, [
-  `export { WorkspaceIndex } from ${JSON.stringify(join(repo, 'server/src/language/workspaceIndex'))};`,
-  `export { applyGraphOf } from ${JSON.stringify(join(repo, 'server/src/language/applyGraph'))};`,
-  `export { discoverRoot, diskFolderProbe } from ${JSON.stringify(join(repo, 'server/src/language/gitRoots'))};`,
-].join('\n'));
-const { build } = require('esbuild');
-mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
-const bundle = join(repo, 'bench', 'results', '.applygraph-core.cjs');
-await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'warning' });
-const core = require(bundle);
-rmSync(bundle, { force: true });
+const core = await bundleCore('applygraph', work, [
+  ['WorkspaceIndex', 'server/src/language/workspaceIndex'],
+  ['applyGraphOf', 'server/src/language/applyGraph'],
+  ['discoverRoot, diskFolderProbe', 'server/src/language/gitRoots'],
+]);
 const { parseAllDocuments } = require('yaml');
 
 // The fleet: 40 teams; per service a folder with kustomization.yaml, release.yaml, source.yaml.

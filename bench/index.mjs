@@ -9,9 +9,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
+import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import { arg, bundleCore, median, repo } from './core.mjs';
 
 if (typeof globalThis.gc !== 'function') {
   const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
@@ -19,29 +20,18 @@ if (typeof globalThis.gc !== 'function') {
 }
 
 const require = createRequire(import.meta.url);
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : fallback; };
 const fileCount = arg('files', 2000);
 const runs = arg('runs', 20);
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const ms = (x) => `${x.toFixed(2)} ms`;
 const mb = (x) => `${(x / 1024 / 1024).toFixed(1)} MB`;
 
 // Bundle the language core once (the sources are TypeScript).
 const work = mkdtempSync(join(tmpdir(), 'flux-oci-bench-index-'));
-const entry = join(work, 'entry.ts');
-writeFileSync(entry, [
-  `export { WorkspaceIndex } from ${JSON.stringify(join(repo, 'server/src/language/workspaceIndex'))};`,
-  `export { lintFile, defaultLintContext } from ${JSON.stringify(join(repo, 'server/src/language/lint'))};`,
-  `export { workspaceFindings } from ${JSON.stringify(join(repo, 'server/src/language/rules'))};`,
-].join('\n'));
-const { build } = require('esbuild');
-// Inside the repository, so that the core finds schemas/ above it as it does from dist/.
-mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
-const bundle = join(repo, 'bench', 'results', '.index-core.cjs');
-await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'warning' });
-const core = require(bundle);
-rmSync(bundle, { force: true });
+const core = await bundleCore('index', work, [
+  ['WorkspaceIndex', 'server/src/language/workspaceIndex'],
+  ['lintFile, defaultLintContext', 'server/src/language/lint'],
+  ['workspaceFindings', 'server/src/language/rules'],
+]);
 const { parseAllDocuments } = require('yaml');
 
 function fileText(i) {

@@ -4,21 +4,15 @@
 // opens the diff editor. Screenshots: test-results/e2e/explorer-tags.png, preview-tree.png, diff.png.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import {
-  copyLogs, whyRealVsCodeCannotRun, copyToTemp, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium,
-  openWorkbench, removeDir, repoRoot, startCodeServer,
-  type CodeServerInstall, type Profile, type RunningCodeServer,
-} from '../../scripts/vscode-rig';
+import type { Page } from 'playwright-core';
+import { whyRealVsCodeCannotRun, copyToTemp, removeDir, repoRoot } from '../../scripts/vscode-rig';
 import { startRegistry, type RegistryRig } from '../registry/rig';
 import { clientFor } from '../registry/helpers';
 import { pushFiles, tagMany, writeTree } from '../registry/explorerSeed';
-import { showProblems, waitForProblems, outputChannelText, activeTabName } from './workbench';
+import { showProblems, waitForProblems, activeTabName, e2eResultsDir as resultsDir, startWorkbench, workbenchSteps, type Workbench } from './workbench';
 
-const resultsDir = join(repoRoot, 'test-results', 'e2e');
-const install: CodeServerInstall | undefined = findCodeServer();
 const skip = whyRealVsCodeCannotRun();
 
 const BASE = {
@@ -30,16 +24,13 @@ const BASE = {
 };
 
 describe('Flux OCI registry explorer in code-server', { skip, timeout: 300_000 }, () => {
-  let profile: Profile | undefined;
+  let workbench: Workbench | undefined;
   let workspace: string | undefined;
-  let server: RunningCodeServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   let registry: RegistryRig | undefined;
   let repository = '';
 
   before(async () => {
-    mkdirSync(resultsDir, { recursive: true });
     registry = await startRegistry({ auth: 'none' });
     repository = `oci://${registry.host}/fleet/apps`;
     const client = clientFor(registry);
@@ -58,51 +49,26 @@ describe('Flux OCI registry explorer in code-server', { skip, timeout: 300_000 }
       'apps/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
       'flux/podinfo.yaml': BASE['flux/podinfo.yaml'],
     });
-    profile = createProfile({ 'workbench.activityBar.location': 'default' });
-    // A keybinding with arguments runs the comparison without the folder dialog.
-    writeFileSync(join(profile.userDataDir, 'User', 'keybindings.json'), JSON.stringify([
-      { key: 'ctrl+alt+d', command: 'fluxOci.compareWithFolder', args: { reference: `${repository}:1.1.0`, folder: join(workspace, 'deploy') } },
-    ]));
-    installExtensions(install!, profile, [extensionVsix]);
-    try {
-      server = await startCodeServer(install!, profile);
-      browser = await launchChromium();
-      page = await openWorkbench(browser, server, workspace);
-    } catch (error) {
-      const opened = browser?.contexts().flatMap((c) => c.pages())[0];
-      await opened?.screenshot({ path: join(resultsDir, 'explorer-start-up.png') }).catch(() => undefined);
-      copyLogs(profile, join(resultsDir, 'logs-explorer-start-up'));
-      throw error;
-    }
+    const compareFolder = join(workspace, 'deploy');
+    workbench = await startWorkbench({
+      workspace,
+      settings: { 'workbench.activityBar.location': 'default' },
+      // A keybinding with arguments runs the comparison without the folder dialog.
+      prepareProfile: (profile) => writeFileSync(join(profile.userDataDir, 'User', 'keybindings.json'), JSON.stringify([
+        { key: 'ctrl+alt+d', command: 'fluxOci.compareWithFolder', args: { reference: `${repository}:1.1.0`, folder: compareFolder } },
+      ])),
+      startUpName: 'explorer-start-up',
+    });
+    page = workbench.page;
   }, { timeout: 180_000 });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await workbench?.close();
     await registry?.stop();
     removeDir(workspace);
-    removeDir(profile?.root);
   });
 
-  const step = (name: string, body: (capture: () => Promise<void>) => Promise<void>) => async () => {
-    const path = join(resultsDir, `${name}.png`);
-    let captured = false;
-    const capture = async () => { await page.screenshot({ path }); captured = true; };
-    try {
-      await page.keyboard.press('Escape');
-      await body(capture);
-    } catch (error) {
-      if (profile) copyLogs(profile, join(resultsDir, `logs-${name}`));
-      if (server) writeFileSync(join(resultsDir, `code-server-${name}.log`), server.output());
-      if (!captured) await page?.screenshot({ path }).catch(() => undefined);
-      captured = true;
-      const channel = await outputChannelText(page, 'Flux OCI').catch((e: Error) => `(no output channel: ${e.message.split('\n')[0]})`);
-      writeFileSync(join(resultsDir, `output-${name}.log`), channel);
-      throw error;
-    } finally {
-      if (!captured) await page?.screenshot({ path }).catch(() => undefined);
-    }
-  };
+  const step = workbenchSteps(() => workbench!, (p) => p.keyboard.press('Escape'));
 
   const view = () => page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Registries/i }) });
   const row = (name: string | RegExp) => view().locator('.monaco-list-row', { hasText: name }).first();

@@ -7,21 +7,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { Browser, Page } from 'playwright-core';
-import {
-  copyLogs, whyRealVsCodeCannotRun, copyToTemp, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium,
-  openWorkbench, removeDir, repoRoot, startCodeServer,
-  type CodeServerInstall, type Profile, type RunningCodeServer,
-} from '../../scripts/vscode-rig';
+import type { Page } from 'playwright-core';
+import { whyRealVsCodeCannotRun, copyToTemp, removeDir, repoRoot } from '../../scripts/vscode-rig';
 import { startRegistry, type RegistryRig } from '../registry/rig';
 import {
   activeEditor, activeTabName, budget, closeWidgets, cursorPosition, editorText, eventually, goToPosition, openCodeAction, openFile,
-  outputChannelText, problemRows, runCommand, screenshot, showHover, showProblems, triggerSuggest, waitForEditorText, waitForFile,
-  waitForNotification, waitForProblems, waitForTerminalText,
+  problemRows, runCommand, screenshot, showHover, showProblems, triggerSuggest, waitForEditorText, waitForFile,
+  waitForNotification, waitForProblems, waitForTerminalText, e2eResultsDir as resultsDir, startWorkbench, workbenchSteps, type Workbench,
 } from './workbench';
 
-const resultsDir = join(repoRoot, 'test-results', 'e2e');
-const install: CodeServerInstall | undefined = findCodeServer();
 const skip = whyRealVsCodeCannotRun();
 
 const flux = (rows: string[]) => rows.filter((r) => r.includes('flux-oci'));
@@ -32,15 +26,12 @@ const run = promisify(execFile);
 const STEP = { timeout: budget(300_000) };
 
 describe('Flux OCI in code-server', { skip, timeout: budget(1_800_000) }, () => {
-  let profile: Profile | undefined;
+  let workbench: Workbench | undefined;
   let workspace: string | undefined;
-  let server: RunningCodeServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   let registry: RegistryRig | undefined;
 
   before(async () => {
-    mkdirSync(resultsDir, { recursive: true });
     workspace = copyToTemp(join(repoRoot, 'examples'));
     // A scratch document for completion: the cursor goes on the empty line inside spec.
     writeFileSync(join(workspace, 'scratch-completion.yaml'),
@@ -49,54 +40,21 @@ describe('Flux OCI in code-server', { skip, timeout: budget(1_800_000) }, () => 
     writeFileSync(join(workspace, 'scratch-sourceref.yaml'),
       'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: scratch\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: OCIRepository\n    name: \n');
     // The DOM renderer keeps the integrated terminal's text readable by the CLI step.
-    profile = createProfile({ 'terminal.integrated.gpuAcceleration': 'off' });
-    installExtensions(install!, profile, [extensionVsix]);
-    try {
-      server = await startCodeServer(install!, profile);
-      browser = await launchChromium();
-      page = await openWorkbench(browser, server, workspace);
-    } catch (error) {
-      // Keep what there is to see when the workbench never came up.
-      const opened = browser?.contexts().flatMap((c) => c.pages())[0];
-      await opened?.screenshot({ path: join(resultsDir, 'start-up.png') }).catch(() => undefined);
-      copyLogs(profile, join(resultsDir, 'logs-start-up'));
-      if (server) writeFileSync(join(resultsDir, 'code-server-start-up.log'), server.output());
-      throw error;
-    }
+    workbench = await startWorkbench({ workspace, settings: { 'terminal.integrated.gpuAcceleration': 'off' } });
+    page = workbench.page;
   }, { timeout: budget(240_000) });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await workbench?.close();
     await registry?.stop();
     removeDir(workspace);
-    removeDir(profile?.root);
   });
 
   /**
    * Wraps a step: screenshots it (at the moment the body calls `capture`, else at its end); on
    * failure also keeps code-server's logs.
    */
-  const step = (name: string, body: (capture: () => Promise<void>) => Promise<void>) => async () => {
-    const path = join(resultsDir, `${name}.png`);
-    let captured = false;
-    const capture = async () => { await screenshot(page, path); captured = true; };
-    try {
-      // Close whatever a previous (possibly failed) step left open: widgets, quick input.
-      await closeWidgets(page);
-      await body(capture);
-    } catch (error) {
-      if (profile) copyLogs(profile, join(resultsDir, `logs-${name}`));
-      if (server) writeFileSync(join(resultsDir, `code-server-${name}.log`), server.output());
-      if (!captured) await page?.screenshot({ path }).catch(() => undefined);
-      captured = true;
-      const channel = await outputChannelText(page, 'Flux OCI').catch((e: Error) => `(no "Flux OCI" output channel to read; the language client creates it when it first logs: ${e.message.split('\n')[0]})`);
-      writeFileSync(join(resultsDir, `output-${name}.log`), channel);
-      throw error;
-    } finally {
-      if (!captured) await page?.screenshot({ path }).catch(() => undefined);
-    }
-  };
+  const step = workbenchSteps(() => workbench!);
 
   test('a: diagnostics of the example mistakes appear in the Problems panel', STEP, step('a-diagnostics', async () => {
     await openFile(page, 'mistakes/missing-fields.yaml');
@@ -134,8 +92,9 @@ describe('Flux OCI in code-server', { skip, timeout: budget(1_800_000) }, () => 
     await action.click();
     await waitForEditorText(page, (t) => t.includes('kind: OCIRepository'));
     await page.keyboard.press('Control+S');
-    await waitForFile(file, (t) => t !== original);
-    const docs = readFileSync(file, 'utf8').split(/^---$/m).map((d) => parseYaml(d) as FluxDoc);
+    // Wait for the saved text itself (a read during the save can see the file empty) and judge that.
+    const saved = await waitForFile(file, (t) => t !== original && t.includes('kind: OCIRepository'));
+    const docs = saved.split(/^---$/m).map((d) => parseYaml(d) as FluxDoc);
     const source = docs.find((d) => d.metadata?.name === 'app' && d.kind !== 'Kustomization');
     assert.equal(source?.kind, 'OCIRepository');
     assert.equal(source?.apiVersion, 'source.toolkit.fluxcd.io/v1');
@@ -162,8 +121,8 @@ describe('Flux OCI in code-server', { skip, timeout: budget(1_800_000) }, () => 
     await action.click();
     await waitForEditorText(page, (t) => !t.includes('source.toolkit.fluxcd.io/v1beta2'));
     await page.keyboard.press('Control+S');
-    await waitForFile(file, (t) => t !== original);
-    const doc = parseYaml(readFileSync(file, 'utf8')) as FluxDoc;
+    const saved = await waitForFile(file, (t) => t !== original && t.includes('kind: OCIRepository') && !t.includes('source.toolkit.fluxcd.io/v1beta2'));
+    const doc = parseYaml(saved) as FluxDoc;
     assert.equal(doc.apiVersion, 'source.toolkit.fluxcd.io/v1');
     assert.equal(doc.kind, 'OCIRepository');
     assert.equal(doc.spec?.url, 'oci://ghcr.io/example/legacy-manifests');
@@ -187,8 +146,8 @@ describe('Flux OCI in code-server', { skip, timeout: budget(1_800_000) }, () => 
     await action.click();
     await waitForEditorText(page, (t) => !t.includes('kustomize.toolkit.fluxcd.io/v1beta2'));
     await page.keyboard.press('Control+S');
-    await waitForFile(file, (t) => t !== original);
-    const docs = readFileSync(file, 'utf8').split(/^---$/m).map((d) => parseYaml(d) as FluxDoc & { spec?: Record<string, unknown> });
+    const saved = await waitForFile(file, (t) => t !== original && t.includes('kind: Kustomization') && !t.includes('kustomize.toolkit.fluxcd.io/v1beta2'));
+    const docs = saved.split(/^---$/m).map((d) => parseYaml(d) as FluxDoc & { spec?: Record<string, unknown> });
     const kustomization = docs.find((d) => d.kind === 'Kustomization');
     assert.equal(kustomization?.apiVersion, 'kustomize.toolkit.fluxcd.io/v1');
     assert.equal(kustomization?.spec?.validation, undefined, 'spec.validation is gone');

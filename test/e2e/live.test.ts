@@ -3,35 +3,26 @@
 // with their digests, and choosing one writes it. Screenshot: test-results/e2e/live-tag-completion.png.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import {
-  copyLogs, whyRealVsCodeCannotRun, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium,
-  openWorkbench, removeDir, repoRoot, startCodeServer,
-  type CodeServerInstall, type Profile, type RunningCodeServer,
-} from '../../scripts/vscode-rig';
+import type { Page } from 'playwright-core';
+import { whyRealVsCodeCannotRun, removeDir } from '../../scripts/vscode-rig';
 import { startRegistry, type RegistryRig } from '../registry/rig';
 import { clientFor } from '../registry/helpers';
 import { pushFluxArtifact } from '../registry/liveSeed';
-import { activeEditor, editorText, goToPosition } from './workbench';
+import { activeEditor, editorText, goToPosition, e2eResultsDir as resultsDir, startWorkbench, type Workbench } from './workbench';
 
-const resultsDir = join(repoRoot, 'test-results', 'e2e');
-const install: CodeServerInstall | undefined = findCodeServer();
 const skip = whyRealVsCodeCannotRun();
 
 describe('Flux OCI live registry checks in code-server', { skip, timeout: 240_000 }, () => {
-  let profile: Profile | undefined;
+  let workbench: Workbench | undefined;
   let workspace: string | undefined;
-  let server: RunningCodeServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   let registry: RegistryRig | undefined;
   let newest = '';
 
   before(async () => {
-    mkdirSync(resultsDir, { recursive: true });
     registry = await startRegistry({ auth: 'none' });
     const client = clientFor(registry);
     await pushFluxArtifact(client, registry.host, 'team/app', ['v1.0.0', 'v1.1.0', 'v1.2.0', 'latest']);
@@ -51,19 +42,14 @@ describe('Flux OCI live registry checks in code-server', { skip, timeout: 240_00
       '    tag: ',
       '',
     ].join('\n'));
-    profile = createProfile({});
-    installExtensions(install!, profile, [extensionVsix]);
-    server = await startCodeServer(install!, profile);
-    browser = await launchChromium();
-    page = await openWorkbench(browser, server, workspace);
+    workbench = await startWorkbench({ workspace, startUpName: 'live-start-up' });
+    page = workbench.page;
   }, { timeout: 150_000 });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await workbench?.close();
     await registry?.stop();
     removeDir(workspace);
-    removeDir(profile?.root);
   });
 
   test('completing ref.tag lists the registry\'s tags, newest version first, and writes the chosen one', { timeout: 90_000 }, async () => {
@@ -98,7 +84,7 @@ describe('Flux OCI live registry checks in code-server', { skip, timeout: 240_00
       await page.screenshot({ path: join(resultsDir, 'live-resolution-hint.png') });
     } catch (error) {
       await page?.screenshot({ path: shot }).catch(() => undefined);
-      if (profile) copyLogs(profile, join(resultsDir, 'logs-live-tag-completion'));
+      await workbench?.keepLogs('live-tag-completion');
       throw error;
     }
   });

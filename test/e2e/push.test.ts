@@ -7,19 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import {
-  copyLogs, whyRealVsCodeCannotRun, copyToTemp, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium,
-  openWorkbench, removeDir, repoRoot, startCodeServer,
-  type CodeServerInstall, type Profile, type RunningCodeServer,
-} from '../../scripts/vscode-rig';
+import type { Locator, Page } from 'playwright-core';
+import { whyRealVsCodeCannotRun, copyToTemp, removeDir, repoRoot } from '../../scripts/vscode-rig';
 import { startRegistry, type RegistryRig } from '../registry/rig';
 import { inspectRaw, tagDigest, FLUX } from '../registry/pushHelpers';
-import { normaliseText, outputChannelText } from './workbench';
+import { normaliseText, e2eResultsDir as resultsDir, startWorkbench, type Workbench } from './workbench';
 import { retryUntil } from '../timing';
 
-const resultsDir = join(repoRoot, 'test-results', 'e2e');
-const install: CodeServerInstall | undefined = findCodeServer();
 const skip = whyRealVsCodeCannotRun();
 
 /** Writes the workspace: a Git repository with an OCIRepository and a deploy/ folder to push. */
@@ -42,31 +36,23 @@ function makeWorkspace(registryHost: string): { dir: string; commit: string } {
 }
 
 describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, () => {
-  let profile: Profile | undefined;
+  let workbench: Workbench | undefined;
   let workspace: { dir: string; commit: string } | undefined;
-  let server: RunningCodeServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   let registry: RegistryRig | undefined;
   let pushedDigest: string | undefined;
 
   before(async () => {
-    mkdirSync(resultsDir, { recursive: true });
     registry = await startRegistry({ auth: 'none' });
     workspace = makeWorkspace(registry.host);
-    profile = createProfile();
-    installExtensions(install!, profile, [extensionVsix]);
-    server = await startCodeServer(install!, profile);
-    browser = await launchChromium();
-    page = await openWorkbench(browser, server, workspace.dir);
+    workbench = await startWorkbench({ workspace: workspace.dir, startUpName: 'push-start-up' });
+    page = workbench.page;
   }, { timeout: 150_000 });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await workbench?.close();
     await registry?.stop();
     removeDir(workspace?.dir);
-    removeDir(profile?.root);
   });
 
   const input = () => page.locator('.quick-input-widget input');
@@ -152,18 +138,27 @@ describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, (
     }, { timeoutMs: 90_000, attemptMs: 15_000 });
   }
 
+  /**
+   * Pushes the folder again from its context menu to the same repository (now offered as recent)
+   * and tag; returns the dialog that asks before the existing tag is replaced, once it shows.
+   */
+  async function pushAgainFromContextMenu(host: string, shortSha: string): Promise<Locator> {
+    await pushFromContextMenu();
+    await choose(/recent/, `oci://${host}/e2e/apps`);
+    await page.locator('.quick-input-widget', { hasText: '3/3' }).waitFor({ timeout: 30_000 });
+    await choose('short Git commit', shortSha);
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'already exists' });
+    await dialog.waitFor({ timeout: 60_000 });
+    return dialog;
+  }
+
   test('the Explorer\'s context menu on a folder pushes too, and replacing an existing tag needs a yes', { timeout: 180_000 }, async () => {
     const host = registry!.host;
     const shortSha = workspace!.commit.slice(0, 7);
     assert.ok(pushedDigest, 'the first push happened');
     try {
       // The folder is the one clicked: the pickers start at the repository, offered as recent now.
-      await pushFromContextMenu();
-      await choose(/recent/, `oci://${host}/e2e/apps`);
-      await page.locator('.quick-input-widget', { hasText: '3/3' }).waitFor({ timeout: 30_000 });
-      await choose('short Git commit', shortSha);
-      const dialog = page.locator('.monaco-dialog-box', { hasText: 'already exists' });
-      await dialog.waitFor({ timeout: 60_000 });
+      const dialog = await pushAgainFromContextMenu(host, shortSha);
       assert.match(normaliseText(await dialog.innerText()), new RegExp(`points at ${pushedDigest}`));
       await page.screenshot({ path: join(resultsDir, 'push-overwrite.png') });
       await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -180,12 +175,7 @@ describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, (
     const shortSha = workspace!.commit.slice(0, 7);
     assert.ok(pushedDigest, 'the first push happened');
     try {
-      await pushFromContextMenu();
-      await choose(/recent/, `oci://${host}/e2e/apps`);
-      await page.locator('.quick-input-widget', { hasText: '3/3' }).waitFor({ timeout: 30_000 });
-      await choose('short Git commit', shortSha);
-      const dialog = page.locator('.monaco-dialog-box', { hasText: 'already exists' });
-      await dialog.waitFor({ timeout: 60_000 });
+      const dialog = await pushAgainFromContextMenu(host, shortSha);
       await dialog.getByRole('button', { name: 'Replace' }).click();
       const progress = toast(`Pushing oci://${host}/e2e/apps:${shortSha}`);
       await progress.getByRole('button', { name: /^Cancel/ }).click({ timeout: 60_000 });
@@ -199,9 +189,6 @@ describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, (
 
   async function keepFailure(name: string): Promise<void> {
     await page.screenshot({ path: join(resultsDir, `${name}-failure.png`) }).catch(() => undefined);
-    if (profile) copyLogs(profile, join(resultsDir, `logs-${name}`));
-    if (server) writeFileSync(join(resultsDir, `code-server-${name}.log`), server.output());
-    const channel = await outputChannelText(page, 'Flux OCI').catch((e: Error) => e.message);
-    writeFileSync(join(resultsDir, `output-${name}.log`), channel);
+    await workbench?.keepLogs(name);
   }
 });

@@ -4,8 +4,13 @@
 // time; where VS Code is only eventually consistent (code actions, suggestions, hovers computed
 // while the server is still busy) the user's gesture is repeated until the state arrives. Budgets
 // are generous and scale with FLUX_OCI_TEST_TIME_SCALE (see test/timing.ts).
-import { readFileSync } from 'node:fs';
-import type { Locator, Page } from 'playwright-core';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import {
+  copyLogs, createProfile, extensionVsix, findCodeServer, installExtensions, launchChromium, openWorkbench, removeDir,
+  repoRoot, startCodeServer, type Profile, type RunningCodeServer,
+} from '../../scripts/vscode-rig';
 import { budget, eventually, retryUntil } from '../timing';
 
 export { budget, eventually, retryUntil, timeScale, type WaitOptions, type RetryOptions } from '../timing';
@@ -276,4 +281,105 @@ export async function showHover(page: Page, line: number, column: number, text: 
 /** A screenshot with animations finished (no waiting for fade-ins). */
 export async function screenshot(page: Page, path: string): Promise<void> {
   await page.screenshot({ path, animations: 'disabled' });
+}
+
+/** Where the end-to-end steps leave screenshots and, on failure, logs. */
+export const e2eResultsDir = join(repoRoot, 'test-results', 'e2e');
+
+export interface WorkbenchOptions {
+  /** The folder the workbench opens. */
+  workspace: string;
+  /** User settings on top of the rig's base settings. */
+  settings?: Record<string, unknown>;
+  /** Runs on the fresh profile before the extension is installed (e.g. to write keybindings.json). */
+  prepareProfile?: (profile: Profile) => void;
+  /** Names what a failed start-up leaves in the results folder (`<name>.png`, `logs-<name>`, ...). */
+  startUpName?: string;
+}
+
+/** A running code-server with the packaged extension installed, and a Chromium page on its workbench. */
+export interface Workbench {
+  profile: Profile;
+  server: RunningCodeServer;
+  browser: Browser;
+  page: Page;
+  /** Keeps code-server's logs, its output and the "Flux OCI" output channel under `<name>` in the results folder. */
+  keepLogs(name: string): Promise<void>;
+  /** Closes the browser, stops code-server and removes the profile. */
+  close(): Promise<void>;
+}
+
+/**
+ * Installs the packaged extension (flux-oci.vsix) in a fresh profile, starts code-server, launches
+ * Chromium and opens the workspace, waiting until the workbench shows the folder's files. When any
+ * of that fails, keeps a screenshot and the logs, closes what was started and throws.
+ */
+export async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
+  const install = findCodeServer();
+  if (!install) throw new Error('code-server is not installed (scripts/install-code-server.sh)');
+  mkdirSync(e2eResultsDir, { recursive: true });
+  const name = options.startUpName ?? 'start-up';
+  const profile = createProfile(options.settings ?? {});
+  let server: RunningCodeServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    options.prepareProfile?.(profile);
+    installExtensions(install, profile, [extensionVsix]);
+    server = await startCodeServer(install, profile);
+    browser = await launchChromium();
+    const page = await openWorkbench(browser, server, options.workspace);
+    const running: RunningCodeServer = server;
+    const chromium: Browser = browser;
+    return {
+      profile, server: running, browser: chromium, page,
+      keepLogs: (step) => keepWorkbenchLogs(profile, running, page, step),
+      close: async () => {
+        await chromium.close().catch(() => undefined);
+        await running.stop();
+        removeDir(profile.root);
+      },
+    };
+  } catch (error) {
+    // Keep what there is to see when the workbench never came up.
+    const opened = browser?.contexts().flatMap((c) => c.pages())[0];
+    await opened?.screenshot({ path: join(e2eResultsDir, `${name}.png`) }).catch(() => undefined);
+    copyLogs(profile, join(e2eResultsDir, `logs-${name}`));
+    if (server) writeFileSync(join(e2eResultsDir, `code-server-${name}.log`), server.output());
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    removeDir(profile.root);
+    throw error;
+  }
+}
+
+async function keepWorkbenchLogs(profile: Profile, server: RunningCodeServer, page: Page, name: string): Promise<void> {
+  copyLogs(profile, join(e2eResultsDir, `logs-${name}`));
+  writeFileSync(join(e2eResultsDir, `code-server-${name}.log`), server.output());
+  const channel = await outputChannelText(page, 'Flux OCI').catch((e: Error) => `(no "Flux OCI" output channel to read; the language client creates it when it first logs: ${e.message.split('\n')[0]})`);
+  writeFileSync(join(e2eResultsDir, `output-${name}.log`), channel);
+}
+
+/**
+ * Makes the wrapper of a step: it first closes what a previous (possibly failed) step left open
+ * (`reset`), screenshots the step to `<name>.png` (when the body calls `capture`, else at its end)
+ * and on failure also keeps the logs (Workbench.keepLogs).
+ */
+export function workbenchSteps(workbench: () => Workbench, reset: (page: Page) => Promise<void> = closeWidgets) {
+  return (name: string, body: (capture: () => Promise<void>) => Promise<void>) => async (): Promise<void> => {
+    const { page } = workbench();
+    const path = join(e2eResultsDir, `${name}.png`);
+    let captured = false;
+    const capture = async () => { await screenshot(page, path); captured = true; };
+    try {
+      await reset(page);
+      await body(capture);
+    } catch (error) {
+      if (!captured) await page.screenshot({ path }).catch(() => undefined);
+      captured = true;
+      await workbench().keepLogs(name);
+      throw error;
+    } finally {
+      if (!captured) await page.screenshot({ path }).catch(() => undefined);
+    }
+  };
 }

@@ -10,127 +10,15 @@ import { parse } from 'yaml';
 import type { CompletionItem, Diagnostic, DocumentSymbol, Hover, MarkupContent } from 'vscode-languageserver-protocol';
 import { startServer, positionOf, REPO_ROOT, type LspSession } from './lspClient';
 import { problems } from './rules-helpers';
+import { GIT_REPO, VALID_KINDS } from '../fixtures/kinds';
 
 let lsp: LspSession;
 before(async () => { lsp = await startServer(); });
 after(async () => { await lsp.close(); });
 
 /** One valid document of each new kind, all in flux-system and pointing at each other. */
-export const VALID: Record<string, string> = {
-  Provider: `apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Provider
-metadata:
-  name: slack
-  namespace: flux-system
-spec:
-  type: slack
-  channel: general
-  timeout: 15s
-  secretRef:
-    name: slack-url
-`,
-  Alert: `apiVersion: notification.toolkit.fluxcd.io/v1beta3
-kind: Alert
-metadata:
-  name: on-call
-  namespace: flux-system
-spec:
-  providerRef:
-    name: slack
-  eventSeverity: error
-  eventMetadata:
-    cluster: prod-eu
-  eventSources:
-    - kind: Kustomization
-      name: '*'
-      matchLabels:
-        team: payments
-    - kind: ArtifactGenerator
-      name: apps
-`,
-  Receiver: `apiVersion: notification.toolkit.fluxcd.io/v1
-kind: Receiver
-metadata:
-  name: github
-  namespace: flux-system
-spec:
-  type: github
-  events:
-    - ping
-    - push
-  secretRef:
-    name: webhook-token
-  resources:
-    - kind: GitRepository
-      name: flux-system
-`,
-  ImageRepository: `apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageRepository
-metadata:
-  name: podinfo
-  namespace: flux-system
-spec:
-  image: ghcr.io/stefanprodan/podinfo
-  interval: 5m
-  provider: generic
-`,
-  ImagePolicy: `apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata:
-  name: podinfo
-  namespace: flux-system
-spec:
-  imageRepositoryRef:
-    name: podinfo
-  policy:
-    semver:
-      range: 5.0.x
-`,
-  ImageUpdateAutomation: `apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageUpdateAutomation
-metadata:
-  name: fleet
-  namespace: flux-system
-spec:
-  interval: 30m
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  git:
-    checkout:
-      ref:
-        branch: main
-    commit:
-      author:
-        email: fluxcdbot@users.noreply.github.com
-        name: fluxcdbot
-    push:
-      branch: main
-  update:
-    path: ./clusters/prod
-    strategy: Setters
-`,
-  ArtifactGenerator: `apiVersion: source.extensions.fluxcd.io/v1beta1
-kind: ArtifactGenerator
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  sources:
-    - alias: repo
-      kind: GitRepository
-      name: flux-system
-  artifacts:
-    - name: frontend
-      originRevision: '@repo'
-      copy:
-        - from: '@repo/apps/frontend/**'
-          to: '@artifact/'
-          exclude: ['*.md']
-`,
-};
-
-const GIT = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://github.com/org/fleet\n  ref:\n    branch: main\n';
+export const VALID = VALID_KINDS;
+const GIT = GIT_REPO;
 
 let counter = 0;
 const fresh = () => `doc-${++counter}.yaml`;

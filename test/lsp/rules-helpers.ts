@@ -2,7 +2,7 @@
 // apply one, and wait for the re-lint.
 import assert from 'node:assert/strict';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
-import type { LspSession } from './lspClient';
+import { startServer, type LspSession } from './lspClient';
 import { budget } from '../timing';
 
 export const byCode = (diagnostics: readonly Diagnostic[], code: string) => diagnostics.filter((d) => d.code === code);
@@ -43,4 +43,25 @@ export async function waitIndexed(session: LspSession, symbol: string, timeoutMs
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`the server never indexed ${symbol}`);
+}
+
+/**
+ * Opens `text` (with `extraFiles` it points at) in a fresh server, checks that its one problem is
+ * flux/removed-api-version, applies the "Migrate to …" fix and checks that the migrated document
+ * validates. Returns the diagnostic's message and the migrated text.
+ */
+export async function migrateRemovedApi(text: string, extraFiles: Record<string, string> = {}): Promise<{ message: string; after: string }> {
+  const session = await startServer({ files: { 'doc.yaml': text, ...extraFiles } });
+  try {
+    for (const [file, content] of Object.entries(extraFiles)) await session.open(file, content);
+    const diagnostics = await session.open('doc.yaml', text);
+    const removed = only(diagnostics, 'flux/removed-api-version');
+    assert.deepEqual(problems(diagnostics).filter((d) => d !== removed).map((d) => `${d.code}: ${d.message}`), []);
+    await applyFix(session, 'doc.yaml', removed, /^Migrate to /);
+    const after = session.text('doc.yaml');
+    assert.deepEqual(problems(await settled(session, 'doc.yaml')).map((d) => `${d.code}: ${d.message}`), [], `migrated document validates:\n${after}`);
+    return { message: removed.message, after };
+  } finally {
+    await session.close();
+  }
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, positionOf } from './lspClient';
 import { applyFix, byCode, only, problems, settled, waitIndexed } from './rules-helpers';
-import { ALERT, GENERATOR, IMAGE_POLICY, IMAGE_REPO, KS_EXTERNAL, OCI, PROVIDER } from '../fixtures/kinds';
+import { ALERT, GENERATOR, HELM_RELEASE, IMAGE_POLICY, IMAGE_REPO, KS_EXTERNAL, OCI, PROVIDER } from '../fixtures/kinds';
 
 const warnings = { references: { unresolved: 'warning' } };
 
@@ -104,17 +104,7 @@ spec:
         - name: podinfo
           image: ghcr.io/stefanprodan/podinfo:6.5.0 # {"$imagepolicy": "flux-system:podinfo"}
 `;
-const RELEASE_VALUES = `apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: podinfo
-  namespace: apps
-spec:
-  interval: 10m
-  chartRef:
-    kind: OCIRepository
-    name: podinfo
-  values:
+const RELEASE_VALUES = `${HELM_RELEASE}  values:
     image:
       repository: ghcr.io/stefanprodan/podinfo # {"$imagepolicy": "flux-system:podinfo:name"}
       tag: 6.5.0 # {"$imagepolicy": "flux-system:podinfo:tag"}

@@ -4,31 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lspClient';
-import { applyFix, only, problems, settled } from './rules-helpers';
-
-async function migrate(text: string, extraFiles: Record<string, string> = {}): Promise<{ message: string; after: string }> {
-  const session = await startServer({ files: { 'doc.yaml': text, ...extraFiles } });
-  try {
-    for (const [file, content] of Object.entries(extraFiles)) await session.open(file, content);
-    const diagnostics = await session.open('doc.yaml', text);
-    const removed = only(diagnostics, 'flux/removed-api-version');
-    assert.deepEqual(problems(diagnostics).filter((d) => d !== removed).map((d) => `${d.code}: ${d.message}`), []);
-    await applyFix(session, 'doc.yaml', removed, /^Migrate to /);
-    const after = session.text('doc.yaml');
-    assert.deepEqual(problems(await settled(session, 'doc.yaml')).map((d) => `${d.code}: ${d.message}`), [], `migrated document validates:\n${after}`);
-    return { message: removed.message, after };
-  } finally {
-    await session.close();
-  }
-}
+import { migrateRemovedApi as migrate } from './rules-helpers';
+import { FLEET_AUTOMATION, GIT_REPO, IMAGE_POLICY_WITH, IMAGE_REPO as imageRepository, PROVIDER as provider } from '../fixtures/kinds';
 
 /** The same document at another apiVersion: what the fix must produce when nothing else changes. */
 const withApiVersion = (text: string, apiVersion: string) => text.replace(/^apiVersion: .*$/m, `apiVersion: ${apiVersion}`);
 
 // Objects the migrated documents point at, so reference rules have nothing to report.
-const PROVIDER = 'apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata:\n  name: slack\n  namespace: flux-system\nspec:\n  type: slack\n  channel: general\n  secretRef:\n    name: slack-url\n';
-const GIT = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://github.com/org/fleet\n  ref:\n    branch: main\n';
-const IMAGE_REPO = 'apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata:\n  name: podinfo\n  namespace: flux-system\nspec:\n  image: ghcr.io/stefanprodan/podinfo\n  interval: 5m\n';
+const PROVIDER = `${provider('slack')}  secretRef:\n    name: slack-url\n`;
+const GIT = GIT_REPO;
+const IMAGE_REPO = imageRepository('podinfo');
 
 const ALERT = `apiVersion: notification.toolkit.fluxcd.io/v1beta1
 kind: Alert
@@ -96,51 +81,19 @@ test('ImageRepository v1beta1 → v1 (image-reflector-controller v1.0.0)', { tim
 });
 
 test('ImagePolicy v1beta2 → v1 (image-reflector-controller v1.2.0), filterTags kept', { timeout: 30000 }, async () => {
-  const text = `apiVersion: image.toolkit.fluxcd.io/v1beta2
-kind: ImagePolicy
-metadata:
-  name: podinfo
-  namespace: flux-system
-spec:
-  imageRepositoryRef:
-    name: podinfo
-  filterTags:
+  const text = IMAGE_POLICY_WITH(`  filterTags:
     pattern: '^main-[a-f0-9]+-(?P<ts>[0-9]+)'
     extract: '$ts'
   policy:
     numerical:
       order: asc
-`;
+`, 'podinfo', 'image.toolkit.fluxcd.io/v1beta2');
   const { message, after } = await migrate(text, { 'repo.yaml': IMAGE_REPO });
   assert.match(message, /image-reflector-controller v1\.2\.0/);
   assert.equal(after, withApiVersion(text, 'image.toolkit.fluxcd.io/v1'));
 });
 
-const AUTOMATION = `apiVersion: image.toolkit.fluxcd.io/v1beta1
-kind: ImageUpdateAutomation
-metadata:
-  name: fleet
-  namespace: flux-system
-spec:
-  interval: 30m
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  git:
-    checkout:
-      ref:
-        branch: main
-    commit:
-      author:
-        email: fluxcdbot@users.noreply.github.com
-        name: fluxcdbot
-      messageTemplate: 'Automated image update by {{ .AutomationObject }}'
-    push:
-      branch: main
-  update:
-    path: ./clusters/prod
-    strategy: Setters
-`;
+const AUTOMATION = FLEET_AUTOMATION('image.toolkit.fluxcd.io/v1beta1', "'Automated image update by {{ .AutomationObject }}'");
 
 test('ImageUpdateAutomation v1beta1 → v1 (image-automation-controller v1.0.0)', { timeout: 30000 }, async () => {
   const { message, after } = await migrate(AUTOMATION, { 'git.yaml': GIT });

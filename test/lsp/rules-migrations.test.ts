@@ -3,23 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lspClient';
-import { applyFix, only, problems, settled, waitIndexed } from './rules-helpers';
-
-async function migrate(text: string, extraFiles: Record<string, string> = {}): Promise<{ message: string; after: string }> {
-  const session = await startServer({ files: { 'doc.yaml': text, ...extraFiles } });
-  try {
-    for (const [file, content] of Object.entries(extraFiles)) await session.open(file, content);
-    const diagnostics = await session.open('doc.yaml', text);
-    const removed = only(diagnostics, 'flux/removed-api-version');
-    assert.deepEqual(problems(diagnostics).filter((d) => d !== removed), []);
-    await applyFix(session, 'doc.yaml', removed, /^Migrate to /);
-    const after = session.text('doc.yaml');
-    assert.deepEqual(problems(await settled(session, 'doc.yaml')).map((d) => `${d.code}: ${d.message}`), [], `migrated document validates:\n${after}`);
-    return { message: removed.message, after };
-  } finally {
-    await session.close();
-  }
-}
+import { applyFix, migrateRemovedApi as migrate, only, problems, settled, waitIndexed } from './rules-helpers';
 
 const SOURCE = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo\n  namespace: apps\nspec:\n  interval: 1m\n  url: https://github.com/org/repo\n';
 

@@ -10,14 +10,13 @@ import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkDoneProgress, type RequestType } from 'vscode-languageserver-protocol';
-import { startRegistry, type RegistryRig } from './rig';
-import { startFaultProxy, type FaultProxy, type FaultRule } from './faultProxy';
-import { clientFor, signal } from './helpers';
+import type { RegistryRig } from './rig';
+import type { FaultProxy, FaultRule } from './faultProxy';
+import { signal } from './helpers';
 import { pushFiles, writeTree } from './explorerSeed';
-import { startLiveServer } from './liveHelpers';
+import { startLiveRig, type LiveRig } from './liveRig';
 import type { LspSession } from '../lsp/lspClient';
 import { parseReference } from '../../server/src/oci/reference';
 import type { RegistryClient } from '../../server/src/oci/registry';
@@ -232,6 +231,7 @@ const FAULTS: FaultCase[] = [
 const logs: string[] = [];
 
 describe('explorer, preview, diff and editor push under registry faults', { timeout: budget(900_000) }, () => {
+  let liveRig: LiveRig | undefined;
   let rig: RegistryRig;
   let proxy: FaultProxy;
   let lsp: LspSession;
@@ -241,20 +241,13 @@ describe('explorer, preview, diff and editor push under registry faults', { time
   let stderr = '';
 
   before(async () => {
-    rig = await startRegistry({ auth: 'basic-tls' });
-    direct = clientFor(rig);
-    proxy = await startFaultProxy({ upstream: rig.url, caFile: rig.caFile, dataDir: rig.dataDir });
-    work = await mkdtemp(join(tmpdir(), 'flux-oci-exfaults-'));
-    lsp = await startLiveServer({ registry: { cacheTtlSeconds: 600 } });
+    liveRig = await startLiveRig({ auth: 'basic-tls', scratchPrefix: 'flux-oci-exfaults-' });
+    ({ rig, proxy, lsp, direct, work } = liveRig);
     lsp.proc.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     await lsp.conn.sendRequest('fluxOci/setCredentials', { credentials: [{ registry: proxy.host, username: rig.username, secret: rig.password }] });
   });
   after(async () => {
-    await lsp?.close();
-    direct?.close();
-    await proxy?.stop();
-    await rig?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
+    await liveRig?.stop();
     console.log(`  explorer/push fault matrix: ${seen.length} combinations\n    ${seen.join('\n    ')}`);
   });
   beforeEach(() => { proxy.rules.length = 0; });

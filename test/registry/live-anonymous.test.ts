@@ -5,14 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CompletionItem, CompletionList, InlayHint, Diagnostic } from 'vscode-languageserver-protocol';
-import { startRegistry, type RegistryRig } from './rig';
-import { startFaultProxy, type FaultProxy } from './faultProxy';
-import { clientFor } from './helpers';
+import type { FaultProxy } from './faultProxy';
 import { pushFluxArtifact, pushCosignSignature, pushCustom, versionTags, SOURCE, HELM_CONFIG, HELM_CHART } from './liveSeed';
-import { startLiveServer, live, liveCodes, diagnosticsWhen } from './liveHelpers';
+import { live, liveCodes, diagnosticsWhen } from './liveHelpers';
+import { startLiveRig, ociSource, kustomizationOf, type LiveRig } from './liveRig';
 import { positionOf, endOf, type LspSession } from '../lsp/lspClient';
 
-let rig: RegistryRig;
+let liveRig: LiveRig | undefined;
 let proxy: FaultProxy;
 let lsp: LspSession;
 let host: string;
@@ -21,41 +20,29 @@ let older: string; // digest of every other tag
 const TAGS = versionTags(1500);
 
 before(async () => {
-  rig = await startRegistry({ auth: 'none' });
-  const client = clientFor(rig);
-  try {
-    older = await pushFluxArtifact(client, rig.host, 'team/app', TAGS);
-    newest = await pushFluxArtifact(client, rig.host, 'team/app', ['v3.24.19'], 'v3.24.19@sha1:fedcba9876543210fedcba9876543210fedcba98');
-    await pushCosignSignature(client, rig.host, 'team/app', newest);
-    await pushCustom(client, rig.host, 'team/image', 'v1', 'application/vnd.oci.image.config.v1+json', 'application/vnd.oci.image.layer.v1.tar+gzip');
-    await pushCustom(client, rig.host, 'team/chart', '1.2.3', HELM_CONFIG, HELM_CHART);
-    for (const v of ['6.5.0', '6.5.1', '6.6.0']) await pushCustom(client, rig.host, 'charts/podinfo', v, HELM_CONFIG, HELM_CHART);
-  } finally {
-    client.close();
-  }
-  proxy = await startFaultProxy({ upstream: rig.url, dataDir: rig.dataDir });
-  proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'paginate-tags' } });
-  proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:[a-f0-9]{64}$/, fault: { kind: 'redirect-blob' } });
+  liveRig = await startLiveRig({
+    seed: async (client, registryHost) => {
+      older = await pushFluxArtifact(client, registryHost, 'team/app', TAGS);
+      newest = await pushFluxArtifact(client, registryHost, 'team/app', ['v3.24.19'], 'v3.24.19@sha1:fedcba9876543210fedcba9876543210fedcba98');
+      await pushCosignSignature(client, registryHost, 'team/app', newest);
+      await pushCustom(client, registryHost, 'team/image', 'v1', 'application/vnd.oci.image.config.v1+json', 'application/vnd.oci.image.layer.v1.tar+gzip');
+      await pushCustom(client, registryHost, 'team/chart', '1.2.3', HELM_CONFIG, HELM_CHART);
+      for (const v of ['6.5.0', '6.5.1', '6.6.0']) await pushCustom(client, registryHost, 'charts/podinfo', v, HELM_CONFIG, HELM_CHART);
+    },
+    rules: [
+      { method: 'GET', path: /\/tags\/list$/, fault: { kind: 'paginate-tags' } },
+      { method: 'GET', path: /\/blobs\/sha256:[a-f0-9]{64}$/, fault: { kind: 'redirect-blob' } },
+    ],
+  });
+  ({ proxy, lsp } = liveRig);
   host = proxy.host;
-  lsp = await startLiveServer({ registry: { cacheTtlSeconds: 600 } });
 });
 
 after(async () => {
-  await lsp?.close();
-  await proxy?.stop();
-  await rig?.stop();
+  await liveRig?.stop();
 });
 
-const source = (name: string, ref: string, extra = '') => `apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 5m
-  url: oci://${host}/team/app
-  ref:
-${ref}${extra}`;
+const source = (name: string, ref: string, extra = '') => ociSource(host, 'team/app', name, ref, extra);
 
 async function completion(rel: string, text: string, needle: string, delta: number): Promise<CompletionList> {
   const result = await lsp.conn.sendRequest<CompletionList | CompletionItem[]>('textDocument/completion', { textDocument: { uri: lsp.uri(rel) }, position: positionOf(text, needle, delta) });
@@ -157,53 +144,31 @@ spec:
   helmReleaseChart('podinfo-missing', '9.9.9'),
 ].join('---\n');
 
-function kustomization(name: string, sourceName: string, path: string): string {
-  return `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 10m
-  prune: true
-  path: ${path}
-  sourceRef:
-    kind: OCIRepository
-    name: ${sourceName}
-`;
-}
+const kustomization = kustomizationOf;
 
-function helmReleaseChartRef(name: string, sourceName: string): string {
-  return `apiVersion: helm.toolkit.fluxcd.io/v2
+/** A HelmRelease of flux-system; `chartLines` say where its chart comes from. */
+const helmRelease = (name: string, chartLines: string) => `apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata:
   name: ${name}
   namespace: flux-system
 spec:
   interval: 10m
-  chartRef:
+${chartLines}`;
+
+const helmReleaseChartRef = (name: string, sourceName: string) => helmRelease(name, `  chartRef:
     kind: OCIRepository
     name: ${sourceName}
-`;
-}
+`);
 
-function helmReleaseChart(name: string, version: string): string {
-  return `apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 10m
-  chart:
+const helmReleaseChart = (name: string, version: string) => helmRelease(name, `  chart:
     spec:
       chart: podinfo
       version: ${version}
       sourceRef:
         kind: HelmRepository
         name: charts
-`;
-}
+`);
 
 const lineOf = (text: string, needle: string, occurrence = 0) => positionOf(text, needle, 0, occurrence).line;
 

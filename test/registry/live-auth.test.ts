@@ -6,10 +6,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { startRegistry, type RegistryRig } from './rig';
-import { startFaultProxy, type FaultProxy } from './faultProxy';
-import { clientFor } from './helpers';
+import type { FaultProxy } from './faultProxy';
 import { pushFluxArtifact } from './liveSeed';
 import { startLiveServer, live, liveCodes, until } from './liveHelpers';
+import { kustomizationOf, ociSourceAtTag, seedRegistry, startProxyFor } from './liveRig';
 import { positionOf, type LspSession } from '../lsp/lspClient';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -17,44 +17,18 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-const source = (host: string, name: string, tag: string) => `apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 5m
-  url: oci://${host}/team/app
-  ref:
-    tag: ${tag}
-`;
-
-const kustomization = (path: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  prune: true
-  path: ${path}
-  sourceRef:
-    kind: OCIRepository
-    name: good
-`;
+const source = (host: string, name: string, tag: string) => ociSourceAtTag(host, 'team/app', name, tag);
+const kustomization = (path: string) => kustomizationOf('apps', 'good', path);
 
 for (const mode of ['basic-tls', 'token'] as const) {
   test(`${mode}: one sign-in diagnostic per registry; after signing in, tags, diagnostics and paths work`, async () => {
     const rig: RegistryRig = await startRegistry({ auth: mode });
     cleanups.push(() => rig.stop());
-    const client = clientFor(rig);
-    await pushFluxArtifact(client, rig.host, 'team/app', ['v1.0.0', 'v1.1.0', 'v2.0.0']);
-    client.close();
+    await seedRegistry(rig, (client, host) => pushFluxArtifact(client, host, 'team/app', ['v1.0.0', 'v1.1.0', 'v2.0.0']));
     // Basic: through the fault proxy, which sends blob downloads to another host.
     let proxy: FaultProxy | undefined;
     if (mode === 'basic-tls') {
-      proxy = await startFaultProxy({ upstream: rig.url, caFile: rig.caFile, dataDir: rig.dataDir });
-      proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:[a-f0-9]{64}$/, fault: { kind: 'redirect-blob' } });
+      proxy = await startProxyFor(rig, [{ method: 'GET', path: /\/blobs\/sha256:[a-f0-9]{64}$/, fault: { kind: 'redirect-blob' } }]);
       cleanups.push(() => proxy!.stop());
     }
     const host = proxy?.host ?? rig.host;

@@ -6,15 +6,14 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestType } from 'vscode-languageserver-protocol';
 import { startRegistry, type RegistryRig } from './rig';
-import { startFaultProxy, type FaultProxy } from './faultProxy';
-import { clientFor } from './helpers';
+import type { FaultProxy } from './faultProxy';
 import { pushFiles, writeTree } from './explorerSeed';
 import { pushFluxArtifact } from './liveSeed';
 import { startLiveServer, liveCodes, until, diagnosticsWhen } from './liveHelpers';
+import { ociSourceAtTag, seedRegistry, startLiveRig, startProxyFor, type LiveRig } from './liveRig';
 import type { LspSession } from '../lsp/lspClient';
 import type { RegistryClient } from '../../server/src/oci/registry';
 import { ReadArtifactTreeRequest, ReadArtifactFileRequest, PushRequest, type PushParams, type PushResultInfo } from '../../server/src/protocol';
@@ -31,6 +30,7 @@ const version = (marker: string, withExtra: boolean) => ({
 });
 
 describe('push during a preview of the same tag', { timeout: budget(300_000) }, () => {
+  let liveRig: LiveRig | undefined;
   let rig: RegistryRig;
   let proxy: FaultProxy;
   let lsp: LspSession;
@@ -38,18 +38,11 @@ describe('push during a preview of the same tag', { timeout: budget(300_000) }, 
   let work: string;
 
   before(async () => {
-    rig = await startRegistry({ auth: 'none' });
-    direct = clientFor(rig);
-    proxy = await startFaultProxy({ upstream: rig.url, dataDir: rig.dataDir });
-    work = await mkdtemp(join(tmpdir(), 'flux-oci-race-'));
-    lsp = await startLiveServer({ registry: { cacheTtlSeconds: 600 } });
+    liveRig = await startLiveRig({ scratchPrefix: 'flux-oci-race-' });
+    ({ rig, proxy, lsp, direct, work } = liveRig);
   });
   after(async () => {
-    await lsp?.close();
-    direct?.close();
-    await proxy?.stop();
-    await rig?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
+    await liveRig?.stop();
   });
 
   const outcomes: string[] = [];
@@ -110,17 +103,7 @@ describe('push during a preview of the same tag', { timeout: budget(300_000) }, 
   }
 });
 
-const doc = (host: string, repo: string, name: string, tag: string) => `apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 5m
-  url: oci://${host}/${repo}
-  ref:
-    tag: ${tag}
-`;
+const doc = (host: string, repo: string, name: string, tag: string) => ociSourceAtTag(host, repo, name, tag);
 
 describe('settings changes and restarts during live checks', { timeout: budget(300_000) }, () => {
   let rig: RegistryRig;
@@ -130,13 +113,10 @@ describe('settings changes and restarts during live checks', { timeout: budget(3
 
   before(async () => {
     rig = await startRegistry({ auth: 'none' });
-    const client = clientFor(rig);
-    try {
-      for (let i = 0; i < 4; i++) await pushFluxArtifact(client, rig.host, `churn/r${i}`, ['v1.0.0', 'v1.1.0']);
-    } finally {
-      client.close();
-    }
-    proxy = await startFaultProxy({ upstream: rig.url, dataDir: rig.dataDir });
+    await seedRegistry(rig, async (client, host) => {
+      for (let i = 0; i < 4; i++) await pushFluxArtifact(client, host, `churn/r${i}`, ['v1.0.0', 'v1.1.0']);
+    });
+    proxy = await startProxyFor(rig);
     for (let i = 0; i < 8; i++) docs.push([`d${i}.yaml`, doc(proxy.host, `churn/r${i % 4}`, `d${i}`, i % 2 === 0 ? 'v1.0.0' : 'v9.9.9')]);
   });
   after(async () => {

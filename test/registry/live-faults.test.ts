@@ -7,11 +7,11 @@
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CompletionItem } from 'vscode-languageserver-protocol';
-import { startRegistry, type RegistryRig } from './rig';
-import { startFaultProxy, type FaultProxy, type FaultRule } from './faultProxy';
-import { clientFor } from './helpers';
+import type { RegistryRig } from './rig';
+import type { FaultProxy, FaultRule } from './faultProxy';
 import { pushFluxArtifact } from './liveSeed';
-import { startLiveServer, live, liveCodes, countPublishes, until, diagnosticsWhen } from './liveHelpers';
+import { startLiveRig, ociSourceAtTag, type LiveRig } from './liveRig';
+import { live, liveCodes, countPublishes, until, diagnosticsWhen } from './liveHelpers';
 import { positionOf, type LspSession } from '../lsp/lspClient';
 import { budget } from '../timing';
 
@@ -44,21 +44,12 @@ const LIVE_FAULTS: LiveFault[] = [
   { name: 'resets that never stop', rules: (r) => [{ method: 'GET', path: tags(r), fault: { kind: 'reset-mid-body' } }], expect: 'quiet', fired: 'reset' },
 ];
 
-const doc = (host: string, repo: string, name: string) => `apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 5m
-  url: oci://${host}/${repo}
-  ref:
-    tag: v9.9.9
-`;
+const doc = (host: string, repo: string, name: string) => ociSourceAtTag(host, repo, name, 'v9.9.9');
 
 const liveTags = (items: CompletionItem[]) => items.filter((i) => (i.data as { live?: string } | undefined)?.live === 'tag').map((i) => i.label).sort();
 
 describe('live features under registry faults (LSP stdio, TLS + htpasswd behind the fault proxy)', { timeout: budget(600_000) }, () => {
+  let liveRig: LiveRig | undefined;
   let rig: RegistryRig;
   let proxy: FaultProxy;
   let lsp: LspSession;
@@ -66,21 +57,17 @@ describe('live features under registry faults (LSP stdio, TLS + htpasswd behind 
   let n = 0;
 
   before(async () => {
-    rig = await startRegistry({ auth: 'basic-tls' });
-    const client = clientFor(rig);
-    try {
-      for (let i = 0; i < LIVE_FAULTS.length * 2; i++) await pushFluxArtifact(client, rig.host, `live/f${i}`, ['v1.0.0', 'v1.1.0']);
-    } finally {
-      client.close();
-    }
-    proxy = await startFaultProxy({ upstream: rig.url, caFile: rig.caFile, dataDir: rig.dataDir });
-    lsp = await startLiveServer({ registry: { cacheTtlSeconds: 600 } });
+    liveRig = await startLiveRig({
+      auth: 'basic-tls',
+      seed: async (client, host) => {
+        for (let i = 0; i < LIVE_FAULTS.length * 2; i++) await pushFluxArtifact(client, host, `live/f${i}`, ['v1.0.0', 'v1.1.0']);
+      },
+    });
+    ({ rig, proxy, lsp } = liveRig);
     await lsp.conn.sendRequest('fluxOci/setCredentials', { credentials: [{ registry: proxy.host, username: rig.username, secret: rig.password }] });
   });
   after(async () => {
-    await lsp?.close();
-    await proxy?.stop();
-    await rig?.stop();
+    await liveRig?.stop();
     console.log(`  live fault matrix: ${summary.length} combinations\n    ${summary.join('\n    ')}`);
   });
   beforeEach(() => { proxy.rules.length = 0; });

@@ -4,43 +4,34 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Hover } from 'vscode-languageserver-protocol';
-import { startRegistry, type RegistryRig } from './rig';
-import { startFaultProxy, type FaultProxy } from './faultProxy';
-import { clientFor } from './helpers';
 import { pushCustom } from './liveSeed';
-import { startLiveServer } from './liveHelpers';
+import { startLiveRig, type LiveRig } from './liveRig';
 import { positionOf, type LspSession } from '../lsp/lspClient';
 
 const IMAGE_CONFIG = 'application/vnd.oci.image.config.v1+json';
 const IMAGE_LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
 const TAGS = ['1.0.0', '1.4.2', '1.5.0-rc.1', '2.0.0', 'main-abc-100', 'main-def-99', 'main-aaa-1000x', 'latest'];
 
-let rig: RegistryRig;
-let proxy: FaultProxy;
+let liveRig: LiveRig | undefined;
 let lsp: LspSession;
 let host: string;
 const digests = new Map<string, string>();
 
 before(async () => {
-  rig = await startRegistry({ auth: 'none' });
-  const client = clientFor(rig);
-  try {
-    for (const tag of TAGS) digests.set(tag, await pushCustom(client, rig.host, 'apps/web', tag, IMAGE_CONFIG, IMAGE_LAYER));
-    await pushCustom(client, rig.host, 'apps/slow', 'v7', IMAGE_CONFIG, IMAGE_LAYER);
-  } finally {
-    client.close();
-  }
-  proxy = await startFaultProxy({ upstream: rig.url, dataDir: rig.dataDir });
-  // 1 byte every 150 ms: the tag list of apps/slow takes seconds, longer than a hover may wait.
-  proxy.rules.push({ method: 'GET', path: /\/apps\/slow\/tags\/list$/, fault: { kind: 'slow', chunkBytes: 1, delayMs: 150 }, times: 1 });
-  host = proxy.host;
-  lsp = await startLiveServer({ registry: { cacheTtlSeconds: 600 } });
+  liveRig = await startLiveRig({
+    seed: async (client, registryHost) => {
+      for (const tag of TAGS) digests.set(tag, await pushCustom(client, registryHost, 'apps/web', tag, IMAGE_CONFIG, IMAGE_LAYER));
+      await pushCustom(client, registryHost, 'apps/slow', 'v7', IMAGE_CONFIG, IMAGE_LAYER);
+    },
+    // 1 byte every 150 ms: the tag list of apps/slow takes seconds, longer than a hover may wait.
+    rules: [{ method: 'GET', path: /\/apps\/slow\/tags\/list$/, fault: { kind: 'slow', chunkBytes: 1, delayMs: 150 }, times: 1 }],
+  });
+  lsp = liveRig.lsp;
+  host = liveRig.proxy.host;
 });
 
 after(async () => {
-  await lsp?.close();
-  await proxy?.stop();
-  await rig?.stop();
+  await liveRig?.stop();
 });
 
 const policy = (name: string, repo: string, spec: string) => `---
@@ -177,7 +168,7 @@ test('a slow registry never holds the hover: "checking registry…" at once, the
   assert.ok(firstMs < 10_000, `the first hover took ${firstMs} ms`);
   const value = await settled(() => hoverMarker('slow'), /Selects now:\*\* `/);
   assert.match(value, /`v7` \(of 1 tag\)/);
-  assert.equal(proxy.requests.filter((r) => r.path.endsWith('/apps/slow/tags/list')).length, 1, 'one request, held across hovers');
+  assert.equal(liveRig!.proxy.requests.filter((r) => r.path.endsWith('/apps/slow/tags/list')).length, 1, 'one request, held across hovers');
 });
 
 test('live checks off: the marker hover shows the policy but nothing live', async () => {

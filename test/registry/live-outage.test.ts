@@ -5,9 +5,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRegistry, type RegistryRig } from './rig';
-import { startFaultProxy, type FaultProxy } from './faultProxy';
+import type { FaultProxy } from './faultProxy';
 import { clientFor } from './helpers';
 import { pushFluxArtifact } from './liveSeed';
+import { ociSourceAtTag, seedRegistry, startProxyFor } from './liveRig';
 import { startLiveServer, live, liveCodes, countPublishes, until, diagnosticsWhen } from './liveHelpers';
 import { positionOf, type LspSession } from '../lsp/lspClient';
 
@@ -16,17 +17,7 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-const doc = (host: string, repository: string, name: string, tag: string) => `apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 5m
-  url: oci://${host}/${repository}
-  ref:
-    tag: ${tag}
-`;
+const doc = (host: string, repository: string, name: string, tag: string) => ociSourceAtTag(host, repository, name, tag);
 
 test('registry stopped mid-session: no crash, no flood, stale tags keep serving; started again: recovers by itself', async () => {
   const rig: RegistryRig = await startRegistry({ auth: 'none' });
@@ -67,10 +58,8 @@ test('registry stopped mid-session: no crash, no flood, stale tags keep serving;
 test('one tag listing per repository however many documents name it; an untrusted workspace contacts nobody until trusted', async () => {
   const rig = await startRegistry({ auth: 'none' });
   cleanups.push(() => rig.stop());
-  const client = clientFor(rig);
-  await pushFluxArtifact(client, rig.host, 'team/app', ['v1.0.0']);
-  client.close();
-  const proxy: FaultProxy = await startFaultProxy({ upstream: rig.url, dataDir: rig.dataDir });
+  await seedRegistry(rig, (client, host) => pushFluxArtifact(client, host, 'team/app', ['v1.0.0']));
+  const proxy: FaultProxy = await startProxyFor(rig);
   cleanups.push(() => proxy.stop());
 
   // The VS Code client says it manages trust; until it reports a trusted workspace, no requests.

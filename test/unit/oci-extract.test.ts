@@ -1,45 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
 import { mkdtemp, readdir, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { extractArchive, UnsafeArchiveError, safeRelativePath } from '../../server/src/oci/artifact/extract';
 import { listArtifactEntries, buildArtifactLayer, artifactAnnotations } from '../../server/src/oci/artifact/build';
+import { gzipTar } from '../registry/hostileCorpus';
 
-/** One ustar header block, written by hand so tests can make archives no honest tool would. */
-function header(name: string, options: { type?: string; size?: number; linkname?: string; mode?: number } = {}): Buffer {
-  const block = Buffer.alloc(512);
-  const put = (text: string, offset: number, length: number) => block.write(text, offset, Math.min(length, Buffer.byteLength(text)), 'utf8');
-  const octal = (value: number, length: number) => value.toString(8).padStart(length - 1, '0') + '\0';
-  put(name, 0, 100);
-  put(octal(options.mode ?? 0o644, 8), 100, 8);
-  put(octal(0, 8), 108, 8);
-  put(octal(0, 8), 116, 8);
-  put(octal(options.size ?? 0, 12), 124, 12);
-  put(octal(0, 12), 136, 12);
-  put(' '.repeat(8), 148, 8);
-  put(options.type ?? '0', 156, 1);
-  put(options.linkname ?? '', 157, 100);
-  put('ustar\0', 257, 6);
-  put('00', 263, 2);
-  let sum = 0;
-  for (const byte of block) sum += byte;
-  put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8);
-  return block;
-}
-
-function archive(entries: Array<{ name: string; type?: string; body?: Buffer; size?: number; linkname?: string; mode?: number }>): Buffer {
-  const parts: Buffer[] = [];
-  for (const entry of entries) {
-    const body = entry.body ?? Buffer.alloc(0);
-    parts.push(header(entry.name, { type: entry.type, size: entry.size ?? body.length, linkname: entry.linkname, mode: entry.mode }));
-    if (body.length) parts.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(parts));
-}
+/** A gzip'd tar written block by block, so tests can make archives no honest tool would. */
+const archive = gzipTar;
 
 async function workspace() {
   const dir = await mkdtemp(join(tmpdir(), 'flux-oci-extract-'));

@@ -10,25 +10,10 @@ import { re2Groups, re2Problem, templateReferences } from '../../server/src/lang
 import { YamlFile } from '../../server/src/language/documents';
 import { findMarkers } from '../../server/src/language/rules/imagePolicyMarkers';
 import type { TextEdit } from '../../server/src/language/types';
+import { IMAGE_POLICY_WITH, IMAGE_REPO } from '../fixtures/kinds';
 
-const repo = (image: string) => `apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImageRepository
-metadata:
-  name: podinfo
-  namespace: flux-system
-spec:
-  image: ${image}
-  interval: 5m
-`;
-const policy = (policyLines: string) => `apiVersion: image.toolkit.fluxcd.io/v1
-kind: ImagePolicy
-metadata:
-  name: podinfo
-  namespace: flux-system
-spec:
-  imageRepositoryRef:
-    name: podinfo
-${policyLines}`;
+const repo = (image: string) => IMAGE_REPO('podinfo', image);
+const policy = (policyLines: string) => IMAGE_POLICY_WITH(policyLines);
 
 const context = defaultLintContext();
 const lint = (text: string) => {

@@ -9,15 +9,9 @@ import { quickFixesFor } from '../../server/src/language/rules/fixes';
 import { deletePaths } from '../../server/src/language/rules/edits';
 import { YamlFile } from '../../server/src/language/documents';
 import type { TextEdit } from '../../server/src/language/types';
+import { OCI } from '../fixtures/kinds';
 
-const source = (name: string, ns?: string) => `apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: ${name}
-${ns ? `  namespace: ${ns}\n` : ''}spec:
-  interval: 5m
-  url: oci://ghcr.io/org/${name}
-`;
+const source = OCI;
 const ks = (name: string, ns: string | undefined, ref: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
