@@ -2,15 +2,15 @@
 // Runs over stdio (`--stdio`) or Node IPC (`--node-ipc`, used by the VS Code client).
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, DidChangeConfigurationNotification,
+  createConnection, ProposedFeatures, TextDocumentSyncKind, DidChangeConfigurationNotification,
   FileChangeType,
 } from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
 import { WorkspaceIndex } from './language/workspaceIndex';
 import { defaultLintContext, type LintContext } from './language/lint';
 import { readSettings, DEFAULT_SERVER_SETTINGS, type ServerSettings } from './lsp/settings';
 import type { ServerContext } from './lsp/context';
 import { createDiagnosticsPublisher } from './lsp/diagnostics';
+import { createOpenDocuments, openFile } from './lsp/openDocuments';
 import { yamlFilesUnder, readIndexable } from './lsp/workspaceScan';
 import { registerCompletion } from './lsp/completion';
 import { registerHover } from './lsp/hover';
@@ -20,8 +20,8 @@ import { RegistrySession } from './registry/session';
 import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 
 const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
 const index = new WorkspaceIndex();
+const documents = createOpenDocuments(index);
 const registry = new RegistrySession();
 let settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
 /** The lint context every feature uses, derived from the settings in one place. */
@@ -42,7 +42,7 @@ const ctx: ServerContext = {
   lintContext: () => lintContext,
   fileFor(uri) {
     const document = documents.get(uri);
-    return document ? index.setFile(uri, document.getText()) : index.file(uri);
+    return document ? openFile(document, index) : index.file(uri);
   },
   revalidateAll() {
     for (const document of documents.all()) diagnostics.schedule(document.uri);

@@ -6,43 +6,7 @@ import assert from 'node:assert/strict';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Range } from '../../server/src/language/types';
 import { splitDocuments, YamlFile, type TextChange } from '../../server/src/language/documents';
-
-/** A small deterministic random source. */
-export function randomSource(seed: number): (n: number) => number {
-  let state = seed;
-  return (n: number) => {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    return (state >>> 8) % n;
-  };
-}
-
-const PIECES = [
-  '---', '...', '--- # c', '---x', 'a: 1', 'kind: Kustomization', '# note', '%YAML 1.2', '', '  ---', 'k: |',
-  '  text', '-- -', '---\t', 'name: x', '- item', '\uFEFF---', 'spec:', '  interval: 5m',
-];
-
-export function randomText(random: (n: number) => number, eol: string): string {
-  const lines = Array.from({ length: random(30) }, () => PIECES[random(PIECES.length)]);
-  return lines.join(eol) + (random(2) ? eol : '');
-}
-
-/** A random LSP change valid for `doc`: positions inside lines (never between \r and \n). */
-export function randomChange(random: (n: number) => number, doc: TextDocument, eol: string): TextChange {
-  const lines = doc.getText().split(/\r?\n/);
-  const position = () => {
-    const roll = random(20);
-    if (roll === 0) return { line: 0, character: 0 };
-    if (roll === 1) return { line: lines.length - 1, character: lines[lines.length - 1].length };
-    if (roll === 2) return { line: lines.length + random(3), character: random(5) };
-    const line = random(lines.length);
-    return { line, character: roll === 3 ? lines[line].length + random(4) : random(lines[line].length + 1) };
-  };
-  let start = position();
-  let end = random(3) === 0 ? start : position();
-  if (end.line < start.line || (end.line === start.line && end.character < start.character)) [start, end] = [end, start];
-  const insert = random(3) === 0 ? '' : Array.from({ length: random(3) + 1 }, () => PIECES[random(PIECES.length)]).join(eol) + (random(2) ? eol : '');
-  return { range: { start, end }, text: insert };
-}
+import { randomSource, randomText, randomChange, MARKER_PIECES } from './randomEdits';
 
 function assertSameAsFullSplit(file: YamlFile, expected: string, context: string): void {
   assert.equal(file.text, expected, context);
@@ -60,7 +24,7 @@ for (const eol of ['\n', '\r\n']) {
   test(`incremental edits equal a full re-split after random edits (${JSON.stringify(eol)} line ends)`, () => {
     const random = randomSource(eol === '\n' ? 11 : 29);
     for (let round = 0; round < 300; round++) {
-      const initial = randomText(random, eol);
+      const initial = randomText(random, eol, MARKER_PIECES);
       const doc = TextDocument.create('file:///r.yaml', 'yaml', 1, initial);
       const file = new YamlFile('file:///r.yaml', initial);
       for (let step = 0; step < 12; step++) {
@@ -68,7 +32,7 @@ for (const eol of ['\n', '\r\n']) {
         const applied: TextChange[] = [];
         const before = doc.getText();
         for (let n = random(3) === 0 ? 2 : 1; n > 0; n--) {
-          const change = randomChange(random, doc, eol);
+          const change = randomChange(random, doc.getText(), eol, MARKER_PIECES);
           applied.push(change);
           TextDocument.update(doc, [change as { range: Range; text: string }], step + 2);
         }

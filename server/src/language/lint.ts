@@ -126,15 +126,27 @@ export function placeFinding(doc: PlacedDocument, finding: Finding): Finding {
   return offset === 0 ? finding : { ...finding, range: shiftRange(finding.range, offset) };
 }
 
+/** The findings of one placed document in file coordinates (`partial`: the file is a kustomize patch). */
+export function placedDocumentFindings(doc: PlacedDocument, context: LintContext, partial: boolean): Finding[] {
+  const out: Finding[] = [];
+  for (const finding of lintDocument(doc.parsed, context)) {
+    if (partial && WHOLE_OBJECT_CODES.has(finding.code)) continue;
+    out.push(placeFinding(doc, finding));
+  }
+  return out;
+}
+
+/** What `placedDocumentFindings` depends on besides the document: equal keys, equal results. */
+export function localFindingsKey(file: YamlFile, context: LintContext): string {
+  return `${settingsKey(context.settings)}|${isPartialFile(file) ? 'partial' : 'whole'}`;
+}
+
 /** All findings of a file, in file coordinates. */
 export function lintFile(file: YamlFile, context: LintContext): Finding[] {
   const out: Finding[] = [];
   const partial = isPartialFile(file);
   for (const doc of file.documents) {
-    for (const finding of lintDocument(doc.parsed, context)) {
-      if (partial && WHOLE_OBJECT_CODES.has(finding.code)) continue;
-      out.push(placeFinding(doc, finding));
-    }
+    for (const finding of placedDocumentFindings(doc, context, partial)) out.push(finding);
   }
   return out;
 }

@@ -1,21 +1,30 @@
 // Publishes diagnostics for open documents: per-document findings (cached by text) plus
-// workspace rules that look at other files through the index. When a change alters what files
+// workspace rules that look at other files through the index, kept per file by a FileChecker
+// so an edit re-checks only the documents it changed. When a change alters what files
 // offer each other (objects, their Secret facts, references, kustomize lists), the other open
 // documents are re-checked too, since their cross-file findings may change.
 import type { ServerContext } from './context';
-import { lintFile } from '../language/lint';
-import { workspaceFindings, crossFileSignature } from '../language/rules';
+import { crossFileSignature } from '../language/rules';
+import { FileChecker } from '../language/fileChecker';
 import { toDiagnostic } from './convert';
 
 export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: string): void } {
   const pending = new Set<string>();
   let lastSignature: string | undefined;
+  /** Per open file: its findings kept current edit by edit (only changed documents are re-checked). */
+  const checkers = new Map<string, FileChecker>();
 
   function publish(uri: string): void {
+    for (const known of checkers.keys()) if (!ctx.documents.get(known)) checkers.delete(known);
     const document = ctx.documents.get(uri);
     if (!document) return;
     const file = ctx.fileFor(uri);
     if (!file) return;
+    let checker = checkers.get(uri);
+    if (checker?.file !== file) {
+      checker = new FileChecker(file);
+      checkers.set(uri, checker);
+    }
     const signature = crossFileSignature(file, ctx.index);
     if (signature !== lastSignature) {
       lastSignature = signature;
@@ -23,7 +32,7 @@ export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: 
     }
     const context = ctx.lintContext();
     const diagnostics = ctx.settings().validate.enable
-      ? [...lintFile(file, context), ...workspaceFindings(file, ctx.index, context)].map(toDiagnostic)
+      ? checker.findings(ctx.index, context).map(toDiagnostic)
       : [];
     void ctx.connection.sendDiagnostics({ uri, version: document.version, diagnostics });
   }
