@@ -15,6 +15,7 @@ const PIECES = [
   'apiVersion: kustomize.toolkit.fluxcd.io/v1', 'apiVersion: v1', 'metadata:', '  name: app', '  name: other', '  namespace: apps',
   'spec:', '  interval: 5m', '  interval: 5 minutes', '  url: oci://ghcr.io/org/app', '  secretRef:', '    name: pull',
   '  sourceRef:', '    kind: OCIRepository', '    name: app', '  dependsOn:', '    - name: other', '  prune: true', '# c', '',
+  'x: [1,', '  - {a: 1', 'key: "open',
 ];
 
 function start(eol: string): string {

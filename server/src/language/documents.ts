@@ -156,9 +156,16 @@ export interface DocumentsSpan {
   from: number;
   oldEnd: number;
   newEnd: number;
+  /**
+   * The same span in lines: where document `from` starts, and where the first document after
+   * the span starts before and after (the file's line count when no document follows).
+   */
+  fromLine: number;
+  oldEndLine: number;
+  newEndLine: number;
 }
 
-const NO_CHANGE: DocumentsSpan = { from: 0, oldEnd: 0, newEnd: 0 };
+const NO_CHANGE: DocumentsSpan = { from: 0, oldEnd: 0, newEnd: 0, fromLine: 0, oldEndLine: 0, newEndLine: 0 };
 /** How many updates a file remembers for consumers that sync by span (older ones resync fully). */
 const LOG_LENGTH = 64;
 
@@ -172,9 +179,18 @@ const countNewlines = (text: string): number => {
 function mergeSpans(first: DocumentsSpan, next: DocumentsSpan): DocumentsSpan {
   if (first.from === first.oldEnd && first.from === first.newEnd) return next;
   if (next.from === next.oldEnd && next.from === next.newEnd) return first;
+  // Documents and lines are both positions in one sequence: the same algebra holds for each.
   const from = Math.min(first.from, next.from);
   const reach = Math.max(first.newEnd, next.oldEnd);
-  return { from, oldEnd: reach - first.newEnd + first.oldEnd, newEnd: reach + next.newEnd - next.oldEnd };
+  const reachLine = Math.max(first.newEndLine, next.oldEndLine);
+  return {
+    from,
+    oldEnd: reach - first.newEnd + first.oldEnd,
+    newEnd: reach + next.newEnd - next.oldEnd,
+    fromLine: Math.min(first.fromLine, next.fromLine),
+    oldEndLine: reachLine - first.newEndLine + first.oldEndLine,
+    newEndLine: reachLine + next.newEndLine - next.oldEndLine,
+  };
 }
 
 /**
@@ -221,8 +237,14 @@ export class YamlFile {
 
   /** Lines in the file, as the LSP counts them (a final line without newline counts). */
   get lineCount(): number {
+    return Math.max(1, this.lineAt(this.placed.length));
+  }
+
+  /** The line document `i` starts on; for `i` past the last document, the line count. */
+  private lineAt(i: number): number {
+    if (i < this.placed.length) return this.placed[i].chunk.startLine;
     const last = this.placed[this.placed.length - 1];
-    return last ? last.chunk.startLine + last.parsed.lines.lineCount : 1;
+    return last ? last.chunk.startLine + last.parsed.lines.lineCount : 0;
   }
 
   /**
@@ -251,6 +273,7 @@ export class YamlFile {
     this.lineIndex = undefined;
     const chunks = splitDocuments(text);
     const before = this.placed;
+    const oldLineAt = (i: number) => this.lineAt(i);
     // An edit usually touches one document: the ones before it and after it are equal to the
     // previous ones at the same place counted from the start or from the end. Comparing those
     // pairs is cheap; only the documents in between are looked up by text (a hash of each).
@@ -259,6 +282,8 @@ export class YamlFile {
     let tail = 0;
     while (tail < chunks.length - head && tail < before.length - head
       && chunks[chunks.length - 1 - tail].text === before[before.length - 1 - tail].parsed.text) tail++;
+    const fromLine = oldLineAt(head);
+    const oldEndLine = oldLineAt(before.length - tail);
     const placed: PlacedDocument[] = new Array<PlacedDocument>(chunks.length);
     // Unchanged documents keep their PlacedDocument (with the new chunk, which drops the old text).
     const keep = (i: number, old: PlacedDocument) => {
@@ -280,7 +305,8 @@ export class YamlFile {
       placed[i] = { index: i, chunk, parsed };
     }
     this.placed = placed;
-    this.record({ from: head, oldEnd: before.length - tail, newEnd: chunks.length - tail });
+    const newEnd = chunks.length - tail;
+    this.record({ from: head, oldEnd: before.length - tail, newEnd, fromLine, oldEndLine, newEndLine: this.lineAt(newEnd) });
   }
 
   /** Applies LSP content changes in order (ranges refer to the text after the previous change). */
@@ -414,7 +440,8 @@ export class YamlFile {
     this.textLength += offsetDelta;
     this.joined = undefined;
     this.lineIndex = undefined;
-    this.record({ from, oldEnd: from + removed, newEnd: from + fresh.length });
+    const newEndLine = this.lineAt(from + fresh.length);
+    this.record({ from, oldEnd: from + removed, newEnd: from + fresh.length, fromLine: this.lineAt(from), oldEndLine: newEndLine - lineDelta, newEndLine });
   }
 
   /** The document containing a line of the file. */

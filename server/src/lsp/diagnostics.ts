@@ -7,12 +7,24 @@ import type { ServerContext } from './context';
 import { crossFileSignature } from '../language/rules';
 import { FileChecker } from '../language/fileChecker';
 import { toDiagnostic } from './convert';
+import type { Diagnostic } from 'vscode-languageserver';
+import type { Finding } from '../language/types';
 
 export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: string): void } {
   const pending = new Set<string>();
   let lastSignature: string | undefined;
   /** Per open file: its findings kept current edit by edit (only changed documents are re-checked). */
   const checkers = new Map<string, FileChecker>();
+  // Findings the checker keeps from one publish to the next keep their converted diagnostic.
+  const converted = new WeakMap<Finding, Diagnostic>();
+  const convert = (finding: Finding): Diagnostic => {
+    let diagnostic = converted.get(finding);
+    if (!diagnostic) {
+      diagnostic = toDiagnostic(finding);
+      converted.set(finding, diagnostic);
+    }
+    return diagnostic;
+  };
 
   function publish(uri: string): void {
     for (const known of checkers.keys()) if (!ctx.documents.get(known)) checkers.delete(known);
@@ -32,7 +44,7 @@ export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: 
     }
     const context = ctx.lintContext();
     const diagnostics = ctx.settings().validate.enable
-      ? checker.findings(ctx.index, context).map(toDiagnostic)
+      ? checker.findings(ctx.index, context).map(convert)
       : [];
     void ctx.connection.sendDiagnostics({ uri, version: document.version, diagnostics });
   }
