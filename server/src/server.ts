@@ -21,7 +21,7 @@ import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 
 const connection = createConnection(ProposedFeatures.all);
 const index = new WorkspaceIndex();
-const documents = createOpenDocuments(index);
+const documents = createOpenDocuments(index, { lintContext: () => lintContext, onReady: (uri) => diagnostics.schedule(uri) });
 const registry = new RegistrySession();
 let settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
 /** The lint context every feature uses, derived from the settings in one place. */

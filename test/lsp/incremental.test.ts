@@ -57,3 +57,23 @@ for (const eol of ['\n', '\r\n']) {
     }
   });
 }
+
+test('hover and completion sent right after opening a 20,000-document file are answered before its diagnostics', async () => {
+  const { generateFluxFile } = await import('../../bench/generate.mjs') as { generateFluxFile: (n: number) => string };
+  const text = generateFluxFile(20000);
+  const lsp = await startServer();
+  sessions.push(lsp);
+  const rel = 'big.yaml';
+  const uri = lsp.uri(rel);
+  const order: string[] = [];
+  const diagnostics = lsp.nextDiagnostics(rel, (d) => d.length > 0, 600000).then((d) => { order.push('diagnostics'); return d; });
+  lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+  // Line 6 is `  interval: 5m` of the first OCIRepository.
+  const hover = lsp.hover(rel, { line: 6, character: 4 }).then((h) => { order.push('hover'); return h; });
+  const completion = lsp.completion(rel, { line: 6, character: 2 }).then((c) => { order.push('completion'); return c; });
+  const [h, c, d] = await Promise.all([hover, completion, diagnostics]);
+  assert.deepEqual(order, ['hover', 'completion', 'diagnostics']);
+  assert.match(JSON.stringify(h?.contents), /interval/i);
+  assert.ok(c.some((item) => item.label === 'layerSelector'), `completion offers spec fields: ${c.map((i) => i.label).join(', ')}`);
+  assert.equal(d.length, 4000);
+});

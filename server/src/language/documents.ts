@@ -80,19 +80,37 @@ export function splitDocuments(text: string, atFileStart = true): DocumentChunk[
   return chunks;
 }
 
-/** One parsed document; immutable, shared between versions of a file with the same text. */
+/**
+ * One parsed document; immutable, shared between versions of a file with the same text. Parsed
+ * on first use, so a big file can be split at once and parsed a slice at a time.
+ */
 export class ParsedDocument {
-  readonly yaml: Document.Parsed;
-  readonly lines: LineIndex;
-  readonly identity: ObjectIdentity | undefined;
+  private parsedYaml: Document.Parsed | undefined;
+  private lineIndex: LineIndex | undefined;
+  private identified = false;
+  private objectIdentity: ObjectIdentity | undefined;
   /** Findings that depend on this document's text alone, cached by settings key. */
   readonly localFindings = new Map<string, Finding[]>();
 
-  constructor(readonly text: string) {
+  constructor(readonly text: string) {}
+
+  get yaml(): Document.Parsed {
     // `<<` merge keys: Kubernetes' YAML reader honours them, so they are merged, not unknown fields.
-    this.yaml = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, merge: true });
-    this.lines = new LineIndex(text);
-    this.identity = identify(this.yaml);
+    this.parsedYaml ??= parseDocument(this.text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, merge: true });
+    return this.parsedYaml;
+  }
+
+  get lines(): LineIndex {
+    this.lineIndex ??= new LineIndex(this.text);
+    return this.lineIndex;
+  }
+
+  get identity(): ObjectIdentity | undefined {
+    if (!this.identified) {
+      this.objectIdentity = identify(this.yaml);
+      this.identified = true;
+    }
+    return this.objectIdentity;
   }
 
   private plain: PlainValue | undefined;

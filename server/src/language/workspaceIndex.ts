@@ -106,6 +106,12 @@ function followDocument<T extends object>(target: T, entry: IndexEntry, relative
   return Object.defineProperties(target, props);
 }
 
+/** Does now, for one document, the parse and the per-text work indexing it needs (cached on it). */
+export function prepareForIndex(parsed: ParsedDocument): void {
+  if (parsed.identity?.name) documentFacts(parsed);
+  documentReferences(parsed);
+}
+
 function indexDocument(uri: string, entry: IndexEntry): IndexedObject | undefined {
   const { identity } = entry.placed.parsed;
   if (!identity?.name) return undefined;
@@ -209,6 +215,18 @@ export class WorkspaceIndex {
     }
     this.sync(uri, file);
     return file;
+  }
+
+  /**
+   * Makes a file model the index's model of its URI (replacing any other), e.g. one an open
+   * document parsed gradually before handing it over.
+   */
+  adoptFile(file: YamlFile): void {
+    if (this.files.get(file.uri) !== file) {
+      this.files.set(file.uri, file);
+      this.syncedVersion.delete(file.uri);
+    }
+    this.sync(file.uri, file);
   }
 
   /**

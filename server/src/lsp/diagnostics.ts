@@ -6,6 +6,7 @@
 import type { ServerContext } from './context';
 import { crossFileSignature } from '../language/rules';
 import { FileChecker } from '../language/fileChecker';
+import { isReady } from './openDocuments';
 import { toDiagnostic } from './convert';
 import type { Diagnostic } from 'vscode-languageserver';
 import type { Finding } from '../language/types';
@@ -29,7 +30,7 @@ export function createDiagnosticsPublisher(ctx: ServerContext): { schedule(uri: 
   function publish(uri: string): void {
     for (const known of checkers.keys()) if (!ctx.documents.get(known)) checkers.delete(known);
     const document = ctx.documents.get(uri);
-    if (!document) return;
+    if (!document || !isReady(document)) return;
     const file = ctx.fileFor(uri);
     if (!file) return;
     let checker = checkers.get(uri);
