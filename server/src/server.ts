@@ -11,7 +11,7 @@ import { readSettings, DEFAULT_SERVER_SETTINGS, type ServerSettings } from './ls
 import type { ServerContext } from './lsp/context';
 import { createDiagnosticsPublisher } from './lsp/diagnostics';
 import { createOpenDocuments, openFile } from './lsp/openDocuments';
-import { yamlFilesUnder, readIndexable } from './lsp/workspaceScan';
+import { indexFolders, readIndexable } from './lsp/workspaceScan';
 import { registerCompletion } from './lsp/completion';
 import { registerHover } from './lsp/hover';
 import { registerCodeActions } from './lsp/codeActions';
@@ -88,14 +88,9 @@ connection.onInitialized(async () => {
 
 /** Indexes YAML files on disk that are not open, so references resolve across the workspace. */
 async function indexWorkspace(): Promise<void> {
-  for (const folder of workspaceFolders) {
-    for await (const path of yamlFilesUnder(folder)) {
-      const uri = pathToFileURL(path).href;
-      if (documents.get(uri)) continue;
-      const text = await readIndexable(path);
-      if (text !== undefined) index.setFile(uri, text);
-    }
-  }
+  const started = performance.now();
+  const files = await indexFolders(index, workspaceFolders, { skip: (uri) => documents.get(uri) !== undefined });
+  connection.console.log(`Indexed ${files} YAML files in ${Math.round(performance.now() - started)} ms`);
   ctx.revalidateAll();
 }
 

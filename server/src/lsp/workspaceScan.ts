@@ -1,6 +1,10 @@
-// Finds the YAML files of the workspace folders for the index (open or not).
+// Finds the YAML files of the workspace folders for the index (open or not), and indexes them
+// in the background: reads run a few at a time, and the parsing yields to pending messages
+// every few milliseconds, so requests are answered while a large workspace is indexed.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { WorkspaceIndex } from '../language/workspaceIndex';
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.cache', 'dist', 'out', '.vscode-test']);
 export const MAX_INDEXED_FILE_BYTES = 2 * 1024 * 1024;
@@ -31,4 +35,40 @@ export async function readIndexable(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Files read at the same time while indexing. */
+const READ_CONCURRENCY = 8;
+/** Indexing work done between two looks at pending messages. */
+const SLICE_MS = 8;
+
+export interface IndexingOptions {
+  /** Files not to index from disk (open documents: the editor's text wins). */
+  skip?: (uri: string) => boolean;
+  signal?: AbortSignal;
+}
+
+/** Indexes every YAML file under the folders; resolves with the number of files indexed. */
+export async function indexFolders(index: WorkspaceIndex, folders: readonly string[], options: IndexingOptions = {}): Promise<number> {
+  let indexed = 0;
+  let sliceStart = performance.now();
+  for (const folder of folders) {
+    const paths = yamlFilesUnder(folder, options.signal);
+    const worker = async () => {
+      for (let next = await paths.next(); !next.done; next = await paths.next()) {
+        const uri = pathToFileURL(next.value).href;
+        if (options.skip?.(uri)) continue;
+        const text = await readIndexable(next.value);
+        if (text === undefined || options.signal?.aborted || options.skip?.(uri)) continue;
+        index.setFile(uri, text);
+        indexed++;
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: READ_CONCURRENCY }, worker));
+  }
+  return indexed;
 }
