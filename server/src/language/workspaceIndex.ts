@@ -3,7 +3,7 @@
 // Re-indexing a file re-parses only its changed documents (YamlFile caches by text).
 import { shiftRange } from './lineIndex';
 import { isMap, isScalar } from 'yaml';
-import { YamlFile, type PlacedDocument, type ParsedDocument, type TextChange } from './documents';
+import { YamlFile, ParsedDocument, type PlacedDocument, type TextChange } from './documents';
 import type { ObjectIdentity } from './fluxObjects';
 import { findPair, scalarString } from './fluxObjects';
 import type { Range } from './types';
@@ -136,6 +136,13 @@ const objectFactsKey = (o: IndexedObject) =>
 const referenceFactsKey = (r: ObjectReference) =>
   [r.role, r.fromKind, r.fromNamespace ?? '', r.fromName ?? '', r.kind, r.explicitKind ? 'k' : '', r.namespace ?? '', r.name, r.secretUse ?? ''].join('\0');
 const kindNameKey = (kind: string, name: string) => `${kind}/${name}`;
+
+/** A file's contribution to the index as plain data (see `WorkspaceIndex.exportFacts`). */
+export interface FileFacts {
+  documents: { startLine: number; object?: IndexedObject; refs: ObjectReference[] }[];
+  patches: string[];
+  resources: string[];
+}
 
 /** One indexed document of a file: reused as long as its text is the same, wherever it moves. */
 export interface IndexedDocument {
@@ -275,6 +282,37 @@ export class WorkspaceIndex {
     this.setPatchTargets(uri, kustomize.patches);
     this.setResources(uri, kustomize.resources);
     if ((this.patchUses.get(uri) ?? 0) > 0) partialFiles.add(file);
+    this.generation++;
+  }
+
+  /**
+   * What a file contributes to other files' rules, as plain data (positions as values): enough
+   * for an index in another thread to check its own files against this one (`importFacts`).
+   */
+  exportFacts(uri: string): FileFacts {
+    return {
+      documents: (this.documentsByFile.get(uri) ?? []).map((entry) => ({
+        startLine: entry.startLine,
+        ...(entry.object ? { object: { ...entry.object, identity: { ...entry.object.identity } } } : {}),
+        refs: entry.refs.map((ref) => ({ ...ref })),
+      })),
+      patches: this.patchTargets.get(uri) ?? [],
+      resources: this.resourceLists.get(uri) ?? [],
+    };
+  }
+
+  /** Adds a file known only by the facts another index exported (it has no text or model here). */
+  importFacts(uri: string, facts: FileFacts): void {
+    const created = facts.documents.map((doc, i) => {
+      const entry = new IndexEntry({ index: i, chunk: { text: '', startOffset: 0, startLine: doc.startLine }, parsed: new ParsedDocument('') });
+      if (doc.object) entry.object = doc.object;
+      entry.refs = doc.refs;
+      return entry;
+    });
+    this.replaceEntries(uri, this.documentsByFile.get(uri) ?? [], created);
+    this.documentsByFile.set(uri, created);
+    this.setPatchTargets(uri, facts.patches);
+    this.setResources(uri, facts.resources);
     this.generation++;
   }
 
