@@ -15,13 +15,13 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
 
 if (wanted('lsp')) {
-  const results = await benchLsp({ sizes: [1000, 5000], runs: 5 });
+  const results = await benchLsp({ sizes: [1000, 5000, 20000], runs: 5 });
   printLsp(results);
   writeFileSync(join(repo, 'bench', 'results', 'lsp.json'), JSON.stringify(results, null, 2));
 }
 
 // The other benchmarks are separate scripts (each prints its own side-by-side table).
-for (const [name, file] of [['index', 'index.mjs'], ['completion', 'completion.mjs'], ['oci', 'oci.mjs'], ['activation', 'activation.mjs']]) {
+for (const [name, file] of [['index', 'index.mjs'], ['workspace', 'workspace.mjs'], ['cli', 'cli.mjs'], ['completion', 'completion.mjs'], ['oci', 'oci.mjs'], ['activation', 'activation.mjs']]) {
   if (!wanted(name) || !existsSync(join(repo, 'bench', file))) continue;
   console.log(`\n== ${name} (bench/${file})`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'bench', file)], { stdio: 'inherit', cwd: repo });

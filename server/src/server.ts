@@ -79,10 +79,15 @@ connection.onInitialized(async () => {
     await refreshSettings(undefined);
   }
   // Compile the served schemas while the editor is idle, not on the first keystroke.
-  setTimeout(() => {
-    const catalog = lintContext.catalog;
-    for (const entry of catalog.entries) if (entry.served) catalog.validator(entry);
-  }, 0);
+  // One schema per turn of the event loop, so that requests are answered in between.
+  const uncompiled = lintContext.catalog.entries.filter((entry) => entry.served);
+  const compileNext = () => {
+    const entry = uncompiled.shift();
+    if (!entry) return;
+    lintContext.catalog.validator(entry);
+    setImmediate(compileNext);
+  };
+  setTimeout(compileNext, 0);
   void indexWorkspace();
 });
 

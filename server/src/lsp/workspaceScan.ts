@@ -1,7 +1,8 @@
 // Finds the YAML files of the workspace folders for the index (open or not), and indexes them
-// in the background: reads run a few at a time, and the parsing yields to pending messages
-// every few milliseconds, so requests are answered while a large workspace is indexed.
+// in the background: files are read and parsed in slices of a few milliseconds, with pending
+// messages answered between slices, so requests are answered while a large workspace is indexed.
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkspaceIndex } from '../language/workspaceIndex';
@@ -37,8 +38,6 @@ export async function readIndexable(path: string): Promise<string | undefined> {
   }
 }
 
-/** Files read at the same time while indexing. */
-const READ_CONCURRENCY = 8;
 /** Indexing work done between two looks at pending messages. */
 const SLICE_MS = 8;
 
@@ -48,27 +47,33 @@ export interface IndexingOptions {
   signal?: AbortSignal;
 }
 
+/** Reads a file for indexing without leaving the current slice (files are small; big ones are skipped). */
+function readIndexableNow(path: string): string | undefined {
+  try {
+    if (statSync(path).size > MAX_INDEXED_FILE_BYTES) return undefined;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Indexes every YAML file under the folders; resolves with the number of files indexed. */
 export async function indexFolders(index: WorkspaceIndex, folders: readonly string[], options: IndexingOptions = {}): Promise<number> {
   let indexed = 0;
   let sliceStart = performance.now();
   for (const folder of folders) {
-    const paths = yamlFilesUnder(folder, options.signal);
-    const worker = async () => {
-      for (let next = await paths.next(); !next.done; next = await paths.next()) {
-        const uri = pathToFileURL(next.value).href;
-        if (options.skip?.(uri)) continue;
-        const text = await readIndexable(next.value);
-        if (text === undefined || options.signal?.aborted || options.skip?.(uri)) continue;
-        index.setFile(uri, text);
-        indexed++;
-        if (performance.now() - sliceStart > SLICE_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          sliceStart = performance.now();
-        }
+    for await (const path of yamlFilesUnder(folder, options.signal)) {
+      const uri = pathToFileURL(path).href;
+      if (options.skip?.(uri)) continue;
+      const text = readIndexableNow(path);
+      if (text === undefined) continue;
+      index.setFile(uri, text);
+      indexed++;
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
       }
-    };
-    await Promise.all(Array.from({ length: READ_CONCURRENCY }, worker));
+    }
   }
   return indexed;
 }
