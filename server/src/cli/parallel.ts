@@ -1,5 +1,5 @@
-// `flux-oci lint` on every core: the files are shared out between worker threads, each file
-// read and parsed once, by one worker. Rules that look across files need every file's objects
+// `flux-oci lint` on every core: the files are shared out between this thread and worker
+// threads, each file read and parsed once, by one thread. Rules that look across files need every file's objects
 // and references, so the work runs in two phases:
 //   1. each worker parses its files and sends back what they offer other files (plain facts);
 //   2. each worker builds an index of its own parsed files and everyone else's facts, in the
@@ -62,7 +62,8 @@ export async function lintPathsParallel(paths: readonly string[], options: Optio
   const files = findYamlFiles(paths);
   const workers = Math.min(jobs, Math.floor(files.length / MIN_FILES_PER_WORKER));
   if (workers <= 1) return lintPaths(paths, options);
-  const shares = shareOut(files, workers);
+  // This thread takes the first share itself: one thread fewer to start.
+  const [mine, ...shares] = shareOut(files, workers);
   const started = shares.map((own) => new Worker(__filename, { workerData: { role: WORKER_ROLE, own, order: files, options } satisfies WorkerInput }));
   try {
     const next = (worker: Worker) => new Promise<WorkerMessage>((resolve, reject) => {
@@ -80,55 +81,67 @@ export async function lintPathsParallel(paths: readonly string[], options: Optio
       if (message.type !== type) throw new Error(`lint worker sent ${message.type}, expected ${type}`);
       return message as Extract<WorkerMessage, { type: T }>;
     };
-    const facts = (await Promise.all(started.map((w) => expect(w, 'facts')))).flatMap((m) => m.facts);
+    const theirFacts = started.map((w) => expect(w, 'facts'));
+    const share = parseShare(mine);
+    const facts = [...share.facts, ...(await Promise.all(theirFacts)).flatMap((m) => m.facts)];
     const results = started.map((w) => expect(w, 'results'));
     for (const worker of started) worker.postMessage({ type: 'facts', facts } satisfies MainMessage);
-    return (await Promise.all(results)).flatMap((m) => m.results).sort((a, b) => a.path.localeCompare(b.path));
+    const own = checkShare(share.own, files, facts, options);
+    return [...own, ...(await Promise.all(results)).flatMap((m) => m.results)].sort((a, b) => a.path.localeCompare(b.path));
   } finally {
     await Promise.all(started.map((w) => w.terminate()));
   }
+}
+
+/** Phase 1: parses a share of the files; returns them with the facts they offer other files. */
+function parseShare(paths: readonly string[]): { own: Map<string, YamlFile>; facts: [string, FileFacts][] } {
+  const first = new WorkspaceIndex();
+  const own = new Map<string, YamlFile>();
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+    }
+    const uri = pathToFileURL(path).href;
+    own.set(uri, first.setFile(uri, text));
+  }
+  return { own, facts: [...own.keys()].map((uri) => [uri, first.exportFacts(uri)]) };
+}
+
+/** Phase 2: the whole workspace in the single-threaded order, then the share's files checked. */
+function checkShare(own: Map<string, YamlFile>, order: readonly string[], facts: readonly [string, FileFacts][], options: Options): FileFindings[] {
+  const others = new Map(facts);
+  const index = new WorkspaceIndex();
+  for (const path of order) {
+    const uri = pathToFileURL(path).href;
+    const file = own.get(uri);
+    if (file) index.adoptFile(file);
+    else {
+      const known = others.get(uri);
+      if (known) index.importFacts(uri, known);
+    }
+  }
+  const context = { ...defaultLintContext({ unknownFields: options.unknownFields ?? 'warning' }), unresolvedReferences: options.unresolvedReferences ?? 'off' };
+  const results: FileFindings[] = [];
+  for (const [uri, file] of own) {
+    const findings = [...lintFile(file, context), ...workspaceFindings(file, index, context)]
+      .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    results.push({ path: fileURLToPath(uri), findings });
+  }
+  return results;
 }
 
 function runWorker(input: WorkerInput): void {
   const port = parentPort!;
   const send = (message: WorkerMessage) => port.postMessage(message);
   try {
-    // Phase 1: parse this worker's files; tell the others what they define and reference.
-    const first = new WorkspaceIndex();
-    const own = new Map<string, YamlFile>();
-    for (const path of input.own) {
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (error) {
-        throw new Error(`cannot read ${path}: ${(error as Error).message}`);
-      }
-      const uri = pathToFileURL(path).href;
-      own.set(uri, first.setFile(uri, text));
-    }
-    send({ type: 'facts', facts: [...own.keys()].map((uri) => [uri, first.exportFacts(uri)]) });
+    const { own, facts } = parseShare(input.own);
+    send({ type: 'facts', facts });
     port.once('message', (message: MainMessage) => {
       try {
-        // Phase 2: the whole workspace in the single-threaded order, then check this worker's files.
-        const others = new Map(message.facts);
-        const index = new WorkspaceIndex();
-        for (const path of input.order) {
-          const uri = pathToFileURL(path).href;
-          const file = own.get(uri);
-          if (file) index.adoptFile(file);
-          else {
-            const facts = others.get(uri);
-            if (facts) index.importFacts(uri, facts);
-          }
-        }
-        const context = { ...defaultLintContext({ unknownFields: input.options.unknownFields ?? 'warning' }), unresolvedReferences: input.options.unresolvedReferences ?? 'off' };
-        const results: FileFindings[] = [];
-        for (const [uri, file] of own) {
-          const findings = [...lintFile(file, context), ...workspaceFindings(file, index, context)]
-            .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-          results.push({ path: fileURLToPath(uri), findings });
-        }
-        send({ type: 'results', results });
+        send({ type: 'results', results: checkShare(own, input.order, message.facts, input.options) });
       } catch (error) {
         send({ type: 'error', message: (error as Error).message });
       }

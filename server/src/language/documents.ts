@@ -117,6 +117,14 @@ export class ParsedDocument {
   private plain: PlainValue | undefined;
 
   /**
+   * Drops the plain-data copy once the document's findings are cached: it is rebuilt on demand
+   * (quick fixes), and keeping one for every document of a big file doubles the memory it holds.
+   */
+  releasePlainValue(): void {
+    this.plain = undefined;
+  }
+
+  /**
    * The document as plain data. Converting can fail on text that parses: an alias whose anchor
    * is in another document (anchors never cross `---`), or an alias count that signals an
    * expansion bomb; callers get the reason and the alias to blame instead of an exception.

@@ -37,6 +37,7 @@ export function lintDocument(parsed: ParsedDocument, context: LintContext): Find
   if (!findings) {
     findings = computeDocumentFindings(parsed, context);
     parsed.localFindings.set(key, findings);
+    parsed.releasePlainValue();
   }
   return findings;
 }
