@@ -188,9 +188,9 @@ export function benchServers(ylsSchema) {
 /** Runs for a size: fewer for the biggest files, whose runs take longest. */
 const runsFor = (size, runs) => (size >= 20000 ? Math.min(runs, 3) : runs);
 
-export async function benchLsp({ sizes = [1000, 5000, 20000], runs = 5, incumbentLimitMs = 60000 } = {}) {
+export async function benchLsp({ sizes = [1000, 5000, 20000], runs = 5, incumbentLimitMs = 60000, oursOnly = false } = {}) {
   const schemaDir = mkdtempSync(join(tmpdir(), 'flux-bench-schemas-'));
-  const servers = benchServers(writeYlsSchema(repo, schemaDir));
+  const servers = benchServers(writeYlsSchema(repo, schemaDir)).filter((s) => !oursOnly || s.name === 'flux-oci');
   const results = [];
   let incumbentTooSlow = false;
   for (const size of sizes) {
@@ -242,7 +242,7 @@ export function printLsp(results) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
   const sizes = process.argv.includes('--sizes') ? process.argv[process.argv.indexOf('--sizes') + 1].split(',').map(Number) : undefined;
-  const results = await benchLsp({ runs, ...(sizes ? { sizes } : {}) });
+  const results = await benchLsp({ runs, ...(sizes ? { sizes } : {}), oursOnly: process.argv.includes('--ours-only') });
   printLsp(results);
   process.exit(0);
 }

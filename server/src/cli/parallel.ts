@@ -2,8 +2,8 @@
 // threads, each file read and parsed once, by one thread. Rules that look across files need every file's objects
 // and references, so the work runs in two phases:
 //   1. each worker parses its files and sends back what they offer other files (plain facts);
-//   2. each worker builds an index of its own parsed files and everyone else's facts, in the
-//      same order as the single-threaded run, and checks its own files.
+//   2. each worker adds everyone else's facts to the index of its own parsed files and checks
+//      its own files.
 // The output is the same as `lintPaths` (a test compares them).
 //
 // The apply graph (which Flux Kustomization applies which file, with its patches, substitution
@@ -113,7 +113,7 @@ export async function lintPathsParallel(paths: readonly string[], options: Optio
     const facts = [...share.facts, ...(await Promise.all(theirFacts)).flatMap((m) => m.facts)];
     const results = started.map((w) => expect(w, 'results'));
     for (const worker of started) worker.postMessage({ type: 'facts', facts } satisfies MainMessage);
-    const own = checkShare(share.own, files, facts, options);
+    const own = checkShare(share.index, share.own, facts, options);
     return [...own, ...(await Promise.all(results)).flatMap((m) => m.results)].sort((a, b) => a.path.localeCompare(b.path));
   } finally {
     await Promise.all(started.map((w) => w.terminate()));
@@ -121,7 +121,7 @@ export async function lintPathsParallel(paths: readonly string[], options: Optio
 }
 
 /** Phase 1: parses a share of the files; returns them with the facts they offer other files. */
-function parseShare(paths: readonly string[]): { own: Map<string, YamlFile>; facts: [string, FileFacts][] } {
+function parseShare(paths: readonly string[]): { index: WorkspaceIndex; own: Map<string, YamlFile>; facts: [string, FileFacts][] } {
   const first = new WorkspaceIndex();
   const own = new Map<string, YamlFile>();
   for (const path of paths) {
@@ -134,22 +134,12 @@ function parseShare(paths: readonly string[]): { own: Map<string, YamlFile>; fac
     const uri = pathToFileURL(path).href;
     own.set(uri, first.setFile(uri, text));
   }
-  return { own, facts: [...own.keys()].map((uri) => [uri, first.exportFacts(uri)]) };
+  return { index: first, own, facts: [...own.keys()].map((uri) => [uri, first.exportFacts(uri)]) };
 }
 
-/** Phase 2: the whole workspace in the single-threaded order, then the share's files checked. */
-function checkShare(own: Map<string, YamlFile>, order: readonly string[], facts: readonly [string, FileFacts][], options: Options): FileFindings[] {
-  const others = new Map(facts);
-  const index = new WorkspaceIndex();
-  for (const path of order) {
-    const uri = pathToFileURL(path).href;
-    const file = own.get(uri);
-    if (file) index.adoptFile(file);
-    else {
-      const known = others.get(uri);
-      if (known) index.importFacts(uri, known);
-    }
-  }
+/** Phase 2: the other files' facts join the share's index, then the share's files are checked. */
+function checkShare(index: WorkspaceIndex, own: Map<string, YamlFile>, facts: readonly [string, FileFacts][], options: Options): FileFindings[] {
+  for (const [uri, known] of facts) if (!own.has(uri)) index.importFacts(uri, known);
   const context = { ...defaultLintContext({ unknownFields: options.unknownFields ?? 'warning' }), unresolvedReferences: options.unresolvedReferences ?? 'off' };
   const results: FileFindings[] = [];
   for (const [uri, file] of own) {
@@ -164,11 +154,11 @@ function runWorker(input: WorkerInput): void {
   const port = parentPort!;
   const send = (message: WorkerMessage) => port.postMessage(message);
   try {
-    const { own, facts } = parseShare(input.own);
+    const { index, own, facts } = parseShare(input.own);
     send({ type: 'facts', facts });
     port.once('message', (message: MainMessage) => {
       try {
-        send({ type: 'results', results: checkShare(own, input.order, message.facts, input.options) });
+        send({ type: 'results', results: checkShare(index, own, message.facts, input.options) });
       } catch (error) {
         send({ type: 'error', message: (error as Error).message });
       }
