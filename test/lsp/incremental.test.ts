@@ -52,7 +52,11 @@ for (const eol of ['\n', '\r\n']) {
       const got = (await published).map(key);
       const reference = `fresh-${step}.yaml`;
       const want = (await fresh.open(reference, doc.getText())).map(key);
+      // The server drops a closed file from its index before it clears its diagnostics: wait for
+      // that, or the next reference text would be checked against this one's objects.
+      const cleared = fresh.nextDiagnostics(reference, (d) => d.length === 0, 30000);
       fresh.conn.sendNotification('textDocument/didClose', { textDocument: { uri: fresh.uri(reference) } });
+      await cleared;
       assert.deepEqual(got, want, `step ${step}: ${JSON.stringify(changes)}\n${doc.getText()}`);
     }
   });
