@@ -5,7 +5,8 @@
 //     1,000) against curl fetching the same two pages (goal: ≤ 1.2×).
 // The fault proxy pages the tag list (distribution 2.8 ignores `n`) for both sides alike.
 // Run: node --import tsx bench/live.mjs [--runs 9]   (after npm run build)
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,10 +34,12 @@ async function seedTags(dataDir, repository, digest) {
   }
 }
 
-function curlPages(urls) {
-  const r = spawnSync('curl', ['-sS', ...urls.flatMap((u) => ['-o', '/dev/null', '-w', '%{time_total}\n', u])], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`curl failed: ${r.stderr}`);
-  return r.stdout.trim().split('\n').map((s) => Number(s) * 1000).reduce((a, b) => a + b, 0);
+// Asynchronous: the paging proxy runs in this process and must keep answering while curl runs.
+const run = promisify(execFile);
+
+async function curlPages(urls) {
+  const { stdout } = await run('curl', ['-sS', ...urls.flatMap((u) => ['-o', '/dev/null', '-w', '%{time_total}\n', u])]);
+  return stdout.trim().split('\n').map((s) => Number(s) * 1000).reduce((a, b) => a + b, 0);
 }
 
 async function coldListing(host) {
@@ -46,7 +49,7 @@ async function coldListing(host) {
   const curl = [];
   // Which pages the API serves (so curl asks for exactly what we ask for).
   const first = `http://${host}/v2/team/app/tags/list?n=1000`;
-  const head = spawnSync('curl', ['-sS', '-D', '-', '-o', '/dev/null', first], { encoding: 'utf8' }).stdout;
+  const head = (await run('curl', ['-sS', '-D', '-', '-o', '/dev/null', first])).stdout;
   const link = /^link: <([^>]+)>/im.exec(head)?.[1];
   if (!link) throw new Error('the tag list is not paged');
   const pages = [first, new URL(link, `http://${host}`).href];
@@ -58,7 +61,7 @@ async function coldListing(host) {
     const ms = performance.now() - t;
     if (tags.length < TAGS) throw new Error(`listed ${tags.length} tags`);
     session.dispose();
-    const c = curlPages(pages);
+    const c = await curlPages(pages);
     if (i > 0) { ours.push(ms); curl.push(c); } // the first round warms up the JIT and the registry
   }
   return { ours: median(ours), curl: median(curl) };
@@ -83,6 +86,7 @@ async function completionLatency(host) {
   const opened = session.nextDiagnostics(uri);
   session.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
   await opened;
+  if (process.env.BENCH_DEBUG) console.error('opened');
   const probes = {
     key: { line: spec + 1, character: 2 },
     tag: { line: semver, character: '    tag: '.length },
@@ -96,6 +100,7 @@ async function completionLatency(host) {
       const ms = performance.now() - t;
       const items = Array.isArray(r) ? r : r?.items ?? [];
       if (name === 'tag') tagItems = items.length;
+      if (process.env.BENCH_DEBUG) console.error(name, ms.toFixed(1), items.length);
       if (i > 0) times[name].push(ms); // the first tag completion lists the tags (cold); then warm
     }
   }
@@ -121,6 +126,7 @@ export async function main() {
     proxy = await startFaultProxy({ upstream: rig.url, dataDir: rig.dataDir });
     proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'paginate-tags' } });
     const listing = await coldListing(proxy.host);
+    if (process.env.BENCH_DEBUG) console.error('listing', listing);
     const completion = await completionLatency(proxy.host);
     const f = (x) => x.toFixed(2);
     console.log(`\nLive registry intelligence (medians of ${runs}; ms) — same run, same registry`);

@@ -31,6 +31,7 @@ const SCRIPTS = [
   ['oci', 'oci.mjs'],
   ['push', 'push.mjs'],
   ['preview', 'preview.mjs'],
+  ['live', 'live.mjs'],
   ['activation', 'activation.mjs'],
 ];
 for (const [name, file] of SCRIPTS) {

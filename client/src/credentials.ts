@@ -5,7 +5,7 @@
 // contacts no registry named in workspace files.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { AuthRequiredNotification, SetCredentialsRequest, SetTrustNotification, type SignedInCredentials } from '../../server/src/protocol';
+import { AuthRequiredNotification, CheckRegistryRequest, SetCredentialsRequest, SetTrustNotification, type SignedInCredentials } from '../../server/src/protocol';
 import type { FluxLanguageClient } from './languageClient';
 
 const SECRET_KEY = 'fluxOci.registryCredentials';
@@ -83,6 +83,16 @@ export class RegistryCredentials {
     if (!username) return;
     const secret = await vscode.window.showInputBox({ title: `Sign in to ${registryName} (3/3)`, prompt: 'Password or access token (kept in the OS keychain through VS Code)', password: true, ignoreFocusOut: true, validateInput: (v) => (v ? undefined : 'A password or token is needed') });
     if (!secret) return;
+    // Ask the registry before keeping the secret: a typo shows now, not as a warning later.
+    const check = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Flux OCI: checking the credentials with ${registryName}…`, cancellable: true },
+      (_progress, token) => this.languageClient.request(CheckRegistryRequest, { registry: registryName, credentials: { registry: registryName, username: username.trim(), secret } }, token),
+    ).then((r) => r, (error: unknown) => ({ ok: false, message: error instanceof Error ? error.message : String(error) }));
+    if (!check.ok) {
+      const choice = await vscode.window.showErrorMessage(`Flux OCI: ${registryName} did not accept the sign-in: ${check.message}`, 'Try Again', 'Keep Anyway');
+      if (choice === 'Try Again') return this.signIn(registryName);
+      if (choice !== 'Keep Anyway') return;
+    }
     const others = (await this.stored()).filter((c) => c.registry !== registryName);
     await this.context.secrets.store(SECRET_KEY, JSON.stringify([...others, { registry: registryName, username: username.trim(), secret }]));
     await this.sendCredentials();

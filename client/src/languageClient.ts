@@ -81,10 +81,9 @@ export class FluxLanguageClient {
 
   /** Sends a custom request of server/src/protocol.ts (by method name), starting the server first. */
   async request<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
-    await this.start();
-    if (!this.client) throw new Error('the Flux OCI language server is not running');
+    const client = await this.ready();
     // An explicit undefined token would be sent as a second positional parameter.
-    return token ? this.client.sendRequest<R>(type.method, params, token) : this.client.sendRequest<R>(type.method, params);
+    return token ? client.sendRequest<R>(type.method, params, token) : client.sendRequest<R>(type.method, params);
   }
 
   async stop(): Promise<void> {

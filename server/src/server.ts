@@ -23,6 +23,7 @@ import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 import { applyGraphOf } from './language/applyGraph';
 import { discoverRoot, diskFolderProbe } from './language/gitRoots';
 import { registerLive } from './lsp/live';
+import { registerRegistryCheck } from './lsp/registryCheck';
 
 const connection = createConnection(ProposedFeatures.all);
 const index = new WorkspaceIndex();
@@ -167,6 +168,7 @@ registerCompletion(ctx, live.complete);
 registerHover(ctx, live.hover);
 registerCodeActions(ctx, live.codeActions);
 registerNavigation(ctx);
+registerRegistryCheck(ctx);
 registerPush(ctx);
 registerExplorer(ctx);
 

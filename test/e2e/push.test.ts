@@ -16,6 +16,7 @@ import {
 import { startRegistry, type RegistryRig } from '../registry/rig';
 import { inspectRaw, tagDigest, FLUX } from '../registry/pushHelpers';
 import { normaliseText, outputChannelText } from './workbench';
+import { retryUntil } from '../timing';
 
 const resultsDir = join(repoRoot, 'test-results', 'e2e');
 const install: CodeServerInstall | undefined = findCodeServer();
@@ -132,16 +133,32 @@ describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, (
     }
   });
 
+  /**
+   * Right-click the folder and choose the command until its pickers open: on a busy machine the
+   * context menu can take the click while it is still being laid out and stay open without acting.
+   */
+  async function pushFromContextMenu(): Promise<void> {
+    await retryUntil('the push pickers to open from the Explorer context menu', async (attemptMs) => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+      await page.getByRole('treeitem', { name: 'deploy' }).first().click({ button: 'right' });
+      // The menu ignores a mouse-up that comes too soon after it opened; the keyboard always works:
+      // hovering focuses the entry, Enter runs it.
+      const entry = page.locator('.context-view .action-label', { hasText: 'Push Folder as Artifact…' }).first();
+      await entry.hover({ timeout: attemptMs });
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: '2/3' }).waitFor({ timeout: attemptMs });
+      return true;
+    }, { timeoutMs: 90_000, attemptMs: 15_000 });
+  }
+
   test('the Explorer\'s context menu on a folder pushes too, and replacing an existing tag needs a yes', { timeout: 180_000 }, async () => {
     const host = registry!.host;
     const shortSha = workspace!.commit.slice(0, 7);
     assert.ok(pushedDigest, 'the first push happened');
     try {
-      await page.keyboard.press('Escape');
-      await page.getByRole('treeitem', { name: 'deploy' }).first().click({ button: 'right' });
-      await page.locator('.context-view .action-label', { hasText: 'Push Folder as Artifact…' }).first().click();
       // The folder is the one clicked: the pickers start at the repository, offered as recent now.
-      await page.locator('.quick-input-widget', { hasText: '2/3' }).waitFor({ timeout: 30_000 });
+      await pushFromContextMenu();
       await choose(/recent/, `oci://${host}/e2e/apps`);
       await page.locator('.quick-input-widget', { hasText: '3/3' }).waitFor({ timeout: 30_000 });
       await choose('short Git commit', shortSha);
@@ -163,10 +180,7 @@ describe('Push Folder as Artifact in code-server', { skip, timeout: 300_000 }, (
     const shortSha = workspace!.commit.slice(0, 7);
     assert.ok(pushedDigest, 'the first push happened');
     try {
-      await page.keyboard.press('Escape');
-      await page.getByRole('treeitem', { name: 'deploy' }).first().click({ button: 'right' });
-      await page.locator('.context-view .action-label', { hasText: 'Push Folder as Artifact…' }).first().click();
-      await page.locator('.quick-input-widget', { hasText: '2/3' }).waitFor({ timeout: 30_000 });
+      await pushFromContextMenu();
       await choose(/recent/, `oci://${host}/e2e/apps`);
       await page.locator('.quick-input-widget', { hasText: '3/3' }).waitFor({ timeout: 30_000 });
       await choose('short Git commit', shortSha);

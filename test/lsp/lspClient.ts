@@ -84,7 +84,11 @@ export async function startServer(options: { root?: string; settings?: Record<st
   const versions = new Map<string, number>();
   const latest = new Map<string, Diagnostic[]>();
   const waiters: { uri: string; predicate: (d: Diagnostic[], version?: number) => boolean; resolve: (d: Diagnostic[]) => void }[] = [];
-  let settings: Record<string, unknown> = options.settings ?? {};
+  // Tests that say nothing about the registry must not depend on the network (`oci://ghcr.io/…` in
+  // fixtures would be looked up for real where the machine has internet): live checks stay off
+  // unless a test sets `registry` itself.
+  const withoutLiveChecks = (s: Record<string, unknown>) => (s.registry === undefined ? { ...s, registry: { liveChecks: false } } : s);
+  let settings: Record<string, unknown> = withoutLiveChecks(options.settings ?? {});
   /** How many workspace/configuration requests the server has made (it pulls after every change). */
   let configurationPulls = 0;
 
@@ -123,6 +127,9 @@ export async function startServer(options: { root?: string; settings?: Record<st
     },
   });
   conn.sendNotification('initialized', {});
+  // The server pulls its settings once it is initialised; requests sent before that would race
+  // them (a CA file, live checks off). Answering the pull puts them in force for what follows.
+  await eventually('the server to pull its settings', () => configurationPulls > 0, { intervalMs: 5 });
 
   const uri = (rel: string) => pathToFileURL(join(root, rel)).href;
   const session: LspSession = {
@@ -204,9 +211,9 @@ export async function startServer(options: { root?: string; settings?: Record<st
       }
     },
     async setSettings(next) {
-      settings = next;
+      settings = withoutLiveChecks(next);
       const before = configurationPulls;
-      await conn.sendNotification('workspace/didChangeConfiguration', { settings: { fluxOci: next } });
+      await conn.sendNotification('workspace/didChangeConfiguration', { settings: { fluxOci: settings } });
       // The server answers a change by pulling the settings: once it has, it works with them.
       await eventually('the server to pull the new settings', () => configurationPulls > before, { intervalMs: 5 });
     },

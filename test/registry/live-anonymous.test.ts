@@ -274,10 +274,11 @@ test('resolution in place: an inlay hint after ref and a hover on the url with t
 });
 
 test('HelmRelease chart version completion: the tags of <HelmRepository url>/<chart>, newest first', async () => {
-  const text = [DOCS().split('---\n').find((d) => d.includes('kind: HelmRepository'))!, helmReleaseChart('podinfo-typing', '')].join('---\n');
+  // Its own HelmRepository name: all.yaml (still open) has one called charts.
+  const text = [DOCS().split('---\n').find((d) => d.includes('kind: HelmRepository'))!, helmReleaseChart('podinfo-typing', '')].join('---\n').replace(/name: charts\n/g, 'name: charts-2\n');
   await lsp.open('chart-version.yaml', text);
   const list = await completion('chart-version.yaml', text, 'version: \n', 'version: '.length);
   assert.deepEqual(list.items.filter((i) => (i.data as { live?: string } | undefined)?.live).map((i) => i.label), ['6.6.0', '6.5.1', '6.5.0']);
-  const edit = list.items[0].textEdit;
+  const edit = list.items.find((i) => i.label === '6.6.0')?.textEdit;
   assert.equal(edit && 'newText' in edit ? edit.newText : '', '6.6.0');
 });

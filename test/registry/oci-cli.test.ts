@@ -58,7 +58,7 @@ for (const mode of ['basic-tls', 'token'] as const) {
     });
 
     test('exports the verbs', () => {
-      assert.deepEqual([...REGISTRY_COMMANDS].sort(), ['build', 'delete', 'list', 'manifest', 'pull', 'push', 'tag', 'tags']);
+      assert.deepEqual([...REGISTRY_COMMANDS].sort(), ['build', 'delete', 'diff', 'list', 'manifest', 'pull', 'push', 'tag', 'tags']);
     });
 
     test('push, tags, tag, manifest, pull, delete', async () => {

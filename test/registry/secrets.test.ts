@@ -14,13 +14,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { WorkDoneProgress } from 'vscode-languageserver-protocol';
 import { startRegistry, type RegistryRig } from './rig';
 import { assertLogsHoldNoSecrets, clientFor, signal } from './helpers';
 import { parseReference } from '../../server/src/oci/reference';
 import { pullArtifact, pushDirectory } from '../../server/src/oci/artifact/push';
 import { REGISTRY_COMMANDS } from '../../server/src/cli/registry';
 import { SERVER_JS, REPO_ROOT } from '../lsp/lspClient';
-import { CheckRegistryRequest, SetCredentialsRequest } from '../../server/src/protocol';
+import { CheckRegistryRequest, SetCredentialsRequest, ListTagsRequest, ReadArtifactTreeRequest, ReadArtifactFileRequest, CompareWithFolderRequest, PushRequest } from '../../server/src/protocol';
 import { budget } from '../timing';
 
 const run = promisify(execFile);
@@ -199,6 +200,82 @@ for (const mode of ['basic-tls', 'token'] as const) {
       record('server stderr', stderr);
       record('server messages', messages.join('\n'));
       assert.ok(messages.some((m) => m.startsWith('textDocument/publishDiagnostics')), 'the server did talk');
+      assertNoSecretIn(channels, forms);
+    });
+
+    test('language server: live checks, explorer, preview, compare and editor push, signed in and with wrong credentials', async () => {
+      const proc = spawn(process.execPath, [SERVER_JS, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: home, DOCKER_CONFIG: join(home, '.docker') } });
+      let stderr = '';
+      proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+      const messages: string[] = [];
+      conn.onNotification((method, params) => { messages.push(`${method} ${JSON.stringify(params)}`); });
+      const fluxOci = { registry: { cacheTtlSeconds: 600, ...(rig.caFile ? { caFiles: { [rig.host]: rig.caFile } } : {}) } };
+      conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((item) => {
+        let value: unknown = { fluxOci };
+        for (const key of (item.section ?? '').split('.').filter(Boolean)) value = (value as Record<string, unknown> | undefined)?.[key];
+        return value ?? null;
+      }));
+      conn.onRequest((method, params) => { messages.push(`${method} ${JSON.stringify(params)}`); return null; });
+      for (const token of ['secrets-push', 'secrets-push-wrong']) conn.onProgress(WorkDoneProgress.type, token, (value) => messages.push(`$/progress ${token} ${JSON.stringify(value)}`));
+      conn.listen();
+      const call = async (method: string, params: unknown) => {
+        try {
+          const result = await conn.sendRequest(method, params);
+          messages.push(`${method} -> ${JSON.stringify(result)}`);
+          return result;
+        } catch (error) {
+          messages.push(`${method} error ${String(error)} ${JSON.stringify(error)}`);
+          return undefined;
+        }
+      };
+      try {
+        const root = join(work, 'ws-live');
+        await mkdir(root, { recursive: true });
+        await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: { workspace: { configuration: true }, window: { workDoneProgress: true } }, trace: 'verbose' });
+        await conn.sendNotification('initialized', {});
+        await conn.sendNotification('$/setTrace', { value: 'verbose' });
+        const signIn = (secret: string) => conn.sendRequest(SetCredentialsRequest.method, { credentials: [{ registry: rig.host, username: rig.username!, secret }] });
+        await signIn(rig.password!);
+        const ref = `oci://${rig.host}/secrets/editor`;
+        await call(PushRequest.method, { folder: join(work, 'src'), reference: `${ref}:v1`, workDoneToken: 'secrets-push' });
+        assert.ok(messages.some((m) => m.startsWith(`${PushRequest.method} -> `)), 'the signed-in push worked');
+        // Live checks: a tag that exists and one that does not (a live diagnostic proves the check ran).
+        const uri = pathToFileURL(join(root, 'source.yaml')).href;
+        const text = `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: app\nspec:\n  interval: 5m\n  url: ${ref}\n  ref:\n    tag: v9\n`;
+        await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+        const deadline = Date.now() + budget(60_000);
+        while (!messages.some((m) => m.includes('live/tag-not-found'))) {
+          assert.ok(Date.now() < deadline, 'the live check reported the missing tag');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await call('textDocument/completion', { textDocument: { uri }, position: { line: 8, character: 9 } });
+        await call('textDocument/hover', { textDocument: { uri }, position: { line: 6, character: 12 } });
+        await call(ListTagsRequest.method, { repository: ref });
+        await call(ReadArtifactTreeRequest.method, { reference: `${ref}:v1` });
+        await call(ReadArtifactFileRequest.method, { reference: `${ref}:v1`, path: 'apps/cm.yaml' });
+        await call(CompareWithFolderRequest.method, { reference: `${ref}:v1`, folder: join(work, 'src') });
+        // Wrong credentials: every feature fails or falls silent, and says so without the secret.
+        await signIn(WRONG_PASSWORD);
+        await call(ListTagsRequest.method, { repository: ref, refresh: true });
+        await call(ReadArtifactTreeRequest.method, { reference: `${ref}:v2` });
+        await call(CompareWithFolderRequest.method, { reference: `${ref}:v3`, folder: join(work, 'src') });
+        await call(PushRequest.method, { folder: join(work, 'src'), reference: `${ref}:v4`, workDoneToken: 'secrets-push-wrong' });
+        await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: text.replace('tag: v9', 'tag: v8') }] });
+        await call('textDocument/completion', { textDocument: { uri }, position: { line: 8, character: 9 } });
+        await conn.sendRequest('shutdown');
+        await conn.sendNotification('exit');
+      } finally {
+        // After a failed step the server got no exit: end it (bounded), never hang the suite.
+        const timer = setTimeout(() => proc.kill(), budget(10_000));
+        await new Promise<void>((r) => (proc.exitCode !== null ? r() : proc.once('exit', () => r())));
+        clearTimeout(timer);
+        conn.dispose();
+      }
+      record('live server stderr', stderr);
+      record('live server messages', messages.join('\n'));
+      assert.ok(messages.some((m) => m.startsWith('$/progress') && m.includes('"end"')), 'the push reported progress');
+      assert.ok(messages.some((m) => / error .*(401|unauthori[sz]ed|credentials|sign in)/i.test(m)), 'wrong credentials were reported');
       assertNoSecretIn(channels, forms);
     });
 

@@ -31,7 +31,7 @@ async function referenceFrom(arg: unknown, prompt: string, pinned = false): Prom
 export function registerExplorerFeatures(context: vscode.ExtensionContext, client: FluxLanguageClient): void {
   const explorer = new RegistryExplorer(client);
   const fileSystem = new ArtifactFileSystem(client);
-  client.onNotification(ExplorerChangedNotification, () => explorer.refresh());
+  client.onNotification(ExplorerChangedNotification, () => explorer.refresh(undefined, false));
   const view = vscode.window.createTreeView('fluxOci.registryExplorer', { treeDataProvider: explorer, showCollapseAll: true });
   const run = (id: string, handler: (...args: unknown[]) => Promise<unknown> | unknown) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

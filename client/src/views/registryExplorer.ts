@@ -37,9 +37,11 @@ export class RegistryExplorer implements vscode.TreeDataProvider<ExplorerNode> {
 
   constructor(private readonly client: FluxLanguageClient) {}
 
-  refresh(node?: ExplorerNode): void {
-    if (!node) this.tags.clear();
-    else if (node.kind === 'repository') this.tags.delete(node.repository);
+  /** Asks for the tree again; `reload` false keeps the tag pages already loaded (no flicker). */
+  refresh(node?: ExplorerNode, reload = true): void {
+    if (!node) {
+      if (reload) this.tags.clear();
+    } else if (node.kind === 'repository') this.tags.delete(node.repository);
     this.changeEmitter.fire(node);
   }
 

@@ -9,7 +9,7 @@ import { linesOf } from './completion/documentView';
 import { relativeName } from './paths';
 
 /** The marker whose string value holds the position, with the line's text. */
-function markerAt(file: YamlFile, position: Position): { marker: SetterMarker; lineStart: number } | undefined {
+export function markerAt(file: YamlFile, position: Position): { marker: SetterMarker; lineStart: number } | undefined {
   const text = file.text;
   const lineStart = file.lines.offsetAt({ line: position.line, character: 0 });
   const newline = text.indexOf('\n', lineStart);

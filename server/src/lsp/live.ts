@@ -9,6 +9,7 @@ import type { ServerContext } from './context';
 import { createLiveDiagnostics } from './liveDiagnostics';
 import { createLiveCompletion, type LiveCompletionResult } from './liveCompletion';
 import { createLiveHover } from './liveHover';
+import { createImagePolicyHover } from './liveImagePolicy';
 
 export interface LiveFeatures {
   diagnostics(uri: string, file: YamlFile, version: number): Diagnostic[];
@@ -23,6 +24,7 @@ export function registerLive(ctx: ServerContext, republish: (uri: string) => voi
   const diagnostics = createLiveDiagnostics(ctx, republish);
   const completion = createLiveCompletion(ctx, diagnostics.cache);
   const hovers = createLiveHover(ctx, diagnostics.cache);
+  const imagePolicyHover = createImagePolicyHover(ctx, diagnostics.cache);
 
   ctx.connection.onCompletionResolve((item: CompletionItem, token) => completion.resolve(item, token));
   ctx.connection.languages.inlayHint.on(({ textDocument, range }) => {
@@ -42,7 +44,7 @@ export function registerLive(ctx: ServerContext, republish: (uri: string) => voi
     diagnostics: diagnostics.diagnostics,
     codeActions: diagnostics.codeActions,
     complete: completion.complete,
-    hover: hovers.hover,
+    hover: async (file, position, token) => (await hovers.hover(file, position, token)) ?? imagePolicyHover(file, position, token),
     dispose: () => diagnostics.dispose(),
   };
 }

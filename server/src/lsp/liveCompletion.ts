@@ -38,7 +38,7 @@ export interface LiveCompletionData {
 type Field = 'tag' | 'digest' | 'semver' | 'chart-version';
 
 const shortDigest = (d: string) => d.slice(0, 'sha256:'.length + 12);
-const needsQuotes = (text: string) => /^[0-9.eE+-]+$|^(true|false|null|yes|no|on|off|y|n|~)$/i.test(text) || /^[*&!|>'"%@`{[]/.test(text) || /[:#] |[:#]$/.test(text);
+const needsQuotes = (text: string) => /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^0[xo][0-9a-f]+$|^(true|false|null|yes|no|on|off|y|n|~)$/i.test(text) || /^[*&!|>'"%@`{[]/.test(text) || /[:#] |[:#]$/.test(text);
 
 function linked(token: CancellationToken, ms: number): AbortSignal {
   const controller = new AbortController();

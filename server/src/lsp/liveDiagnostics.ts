@@ -37,7 +37,7 @@ export interface LiveDiagnostics {
   dispose(): void;
 }
 
-const yamlScalar = (text: string) => (/^[0-9.eE+-]+$|^(true|false|null|yes|no|on|off|y|n|~)$/i.test(text) ? `"${text}"` : text);
+const yamlScalar = (text: string) => (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^0[xo][0-9a-f]+$|^(true|false|null|yes|no|on|off|y|n|~)$/i.test(text) ? `"${text}"` : text);
 
 export function createLiveDiagnostics(ctx: ServerContext, republish: (uri: string) => void): LiveDiagnostics {
   const cache = TagCache.for(ctx.registry);

@@ -211,6 +211,14 @@ export class RegistryClient {
     return names;
   }
 
+  /** Checks that the registry answers `GET /v2/` (the API's own probe) with this client's credentials. */
+  async checkAccess(registry: string, options: Options): Promise<void> {
+    const host = apiHost(registry);
+    const response = await this.auth.send(host, { method: 'GET', url: this.transport.urlFor(host, '/v2/'), signal: options.signal }, []);
+    if (response.status !== 200) await this.fail(response, `signing in to ${registry}`);
+    response.discard();
+  }
+
   /** The manifest's descriptor without its body; undefined when it does not exist. */
   async headManifest(ref: Reference, options: Options): Promise<Descriptor | undefined> {
     const response = await this.send(ref, { method: 'HEAD', url: this.url(ref, `/manifests/${ref.reference}`), headers: { accept: MANIFEST_ACCEPT }, signal: options.signal }, 'pull');

@@ -43,7 +43,7 @@ export function resolveRef(cache: TagCache, repo: RepositoryRef, ref: RefSpec, w
   const failed = failure(tagsEntry, repo.registry);
   if (failed) return failed;
   const tags = tagsEntry?.value;
-  if (!tags) return tagsEntry?.error ? { state: 'unknown' } : { state: 'pending' };
+  if (!tags) return tagsEntry?.error || cache.isDown(repo.registry) ? { state: 'unknown' } : { state: 'pending' };
   const manifest = (reference: string): CacheEntry<ArtifactInfo> | undefined => {
     wants.push({ kind: 'manifest', repo, reference });
     return cache.peekManifest(repo, reference);

@@ -68,6 +68,8 @@ export class RegistrySession {
   }
 
   configure(settings: RegistrySettings): void {
+    // Settings are re-read on every configuration change; only a real change resets caches.
+    if (JSON.stringify(settings) === JSON.stringify(this.settings)) return;
     const transportChanged = JSON.stringify([settings.insecureHosts, settings.caFiles]) !== JSON.stringify([this.settings.insecureHosts, this.settings.caFiles]);
     this.settings = settings;
     if (transportChanged) this.dropClients();
@@ -109,6 +111,22 @@ export class RegistrySession {
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  /**
+   * A client of its own for checking credentials before they are kept (sign-in): the session's
+   * transport settings, the given credentials for `registry` only, nothing from Docker config.
+   * The caller closes it.
+   */
+  probeClient(registry: string, credentials: { username: string; secret: string } | undefined, options: { insecure?: boolean } = {}): RegistryClient {
+    const host = registry.toLowerCase();
+    const basic: Credentials | undefined = credentials && { kind: 'basic', username: credentials.username, password: credentials.secret };
+    return new RegistryClient({
+      insecureHosts: options.insecure ? [...this.settings.insecureHosts, registry] : this.settings.insecureHosts,
+      caFiles: this.settings.caFiles,
+      credentialSource: async (r) => (r.toLowerCase() === host ? basic : undefined),
+      log: this.options.log,
+    });
   }
 
   dispose(): void {

@@ -129,9 +129,9 @@ export class TagCache {
   private readonly notify = (key: string) => {
     for (const listener of this.listeners) listener(key);
   };
-  readonly tagLists = new SwrCache<string[]>({ ttlMs: this.ttl, onChange: this.notify, maxEntries: 500, equals: sameList });
+  readonly tagLists = new SwrCache<string[]>({ ttlMs: this.ttl, onChange: this.notify, maxEntries: 10_000, equals: sameList });
   /** Keyed by repository key + `@digest` (immutable) or `:tag` (revalidated). */
-  readonly manifests = new SwrCache<ArtifactInfo>({ ttlMs: this.ttl, onChange: this.notify, maxEntries: 5000 });
+  readonly manifests = new SwrCache<ArtifactInfo>({ ttlMs: this.ttl, onChange: this.notify, maxEntries: 20_000 });
   private readonly immutableManifests = new SwrCache<ArtifactInfo>({ ttlMs: () => Infinity, onChange: this.notify, maxEntries: 5000 });
   private readonly referrerLists = new SwrCache<Array<{ digest: string; artifactType?: string }> | null>({ ttlMs: this.ttl, onChange: this.notify, maxEntries: 2000 });
   private readonly fileLists = new SwrCache<ArtifactFiles>({ ttlMs: () => Infinity, onChange: this.notify, maxEntries: 64 });
@@ -221,8 +221,14 @@ export class TagCache {
     }
   }
 
-  /** Starts a background fetch for what a document needs, unless fresh or recently failed. */
+  /** The host failed to answer recently and is left alone for now. */
+  isDown(registry: string): boolean {
+    return (this.hosts.get(registry)?.downUntil ?? 0) > Date.now();
+  }
+
+  /** Starts a background fetch for what a document needs, unless fresh, recently failed, or its host is down. */
   ensure(want: Want): void {
+    if ((this.hosts.get(want.repo.registry)?.downUntil ?? 0) > Date.now()) return;
     switch (want.kind) {
       case 'tags': return this.ensureTags(want.repo);
       case 'manifest': return this.ensureManifest(want.repo, want.reference);
@@ -235,12 +241,15 @@ export class TagCache {
   nextCheckAt(want: Want): number | undefined {
     const key = TagCache.wantKey(want);
     const inner = key.slice(key.indexOf('|') + 1);
+    let at: number | undefined;
     switch (want.kind) {
-      case 'tags': return this.tagLists.nextCheckAt(inner);
-      case 'manifest': return this.manifestCache(want.reference).nextCheckAt(inner);
-      case 'referrers': return this.referrerLists.nextCheckAt(inner);
-      case 'files': return this.fileLists.nextCheckAt(inner);
+      case 'tags': at = this.tagLists.nextCheckAt(inner); break;
+      case 'manifest': at = this.manifestCache(want.reference).nextCheckAt(inner); break;
+      case 'referrers': at = this.referrerLists.nextCheckAt(inner); break;
+      case 'files': at = this.fileLists.nextCheckAt(inner); break;
     }
+    const down = this.hosts.get(want.repo.registry)?.downUntil ?? 0;
+    return at === undefined ? undefined : Math.max(at, down);
   }
 
   /** Aborts background requests for wants no open document has any more (the user typed on). */
@@ -283,6 +292,8 @@ export class TagCache {
     if (Date.now() < gate.downUntil) throw new LiveError('unreachable', `${repo.registry} could not be reached recently`, repo.registry);
     const g = gate;
     return g.run(async () => {
+      // Requests queued behind one that found the host down do not try it again.
+      if (Date.now() < g.downUntil) throw new LiveError('unreachable', `${repo.registry} could not be reached recently`, repo.registry);
       try {
         const result = await work();
         g.downFor = 0;

@@ -61,6 +61,19 @@ const POSIX: Record<string, string> = {
   graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-/:-@[-`{-~', space: '\\t\\n\\v\\f\\r ', upper: 'A-Z', word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
 };
 
+/** A JavaScript RegExp that matches what the Go pattern matches; undefined when RE2 would refuse it. */
+export function re2RegExp(pattern: string): RegExp | undefined {
+  if (re2Problem(pattern) !== undefined) return undefined;
+  // Flags leading the whole pattern, such as `(?i)`, become JavaScript flags (U has no counterpart).
+  const lead = /^\(\?([imsU]+)\)/.exec(pattern);
+  const flags = lead ? [...new Set(lead[1].replace(/U/g, ''))].join('') : '';
+  try {
+    return new RegExp(toJavaScript(lead ? pattern.slice(lead[0].length) : pattern), flags);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why a pattern would not compile in Go's regexp package; undefined when it would. */
 export function re2Problem(pattern: string): string | undefined {
   if (/\(\?<?[=!]/.test(pattern)) return 'look-ahead and look-behind groups are not supported (Go regular expressions)';

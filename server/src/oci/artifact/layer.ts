@@ -4,7 +4,7 @@
 
 import { Reference } from '../reference';
 import { RegistryClient, RegistryError, MEDIA_TYPES } from '../registry';
-import { isTransientError } from '../transport';
+import { isTransientError, TransportError, errorCode } from '../transport';
 import { FLUX_MEDIA_TYPES, ANNOTATIONS } from './build';
 import { extractArchive, type ExtractLimits } from './extract';
 
@@ -97,7 +97,12 @@ export async function extractArtifact(client: RegistryClient, ref: Reference, ou
       const files = await extractArchive(stream, outDir, options);
       return { digest: manifest.digest, annotations: manifest.annotations, layer, files };
     } catch (error) {
-      if (attempt >= ATTEMPTS || signal.aborted || !isTransientError(error)) throw error;
+      if (signal.aborted || !isTransientError(error)) throw error;
+      if (attempt >= ATTEMPTS) {
+        // A bare "aborted" from the socket tells the user nothing: say what was cut, and how often.
+        const last = error instanceof Error ? error.message : String(error);
+        throw new TransportError(`the download of the layer of ${ref} was cut off ${attempt} times (last: ${last}); nothing was extracted`, errorCode(error), { cause: error });
+      }
     }
   }
 }
