@@ -267,6 +267,8 @@ export class WorkspaceIndex {
   /** How many objects of the Flux Operator's API group the workspace holds. */
   private operatorObjects = 0;
   private namespaceOf: NamespaceOf = writtenNamespace;
+  /** Objects whose document was edited or removed since they were indexed. */
+  private readonly retired = new WeakSet<IndexedObject>();
 
   /**
    * Plugs in how documents' namespaces are found (undefined: as written in metadata.namespace).
@@ -440,6 +442,7 @@ export class WorkspaceIndex {
     const newObjects = created.flatMap((d) => (d.object ? [d.object, ...d.generated] : d.generated));
     const goneRefs = gone.flatMap((d) => d.refs);
     const newRefs = created.flatMap((d) => d.refs);
+    for (const o of goneObjects) this.retired.add(o);
     removeFrom(this.byKindName, goneObjects, (o) => kindNameKey(o.identity.kind, o.identity.name));
     removeFrom(this.refsByTarget, goneRefs, (r) => kindNameKey(r.kind, r.name));
     for (const o of newObjects) pushTo(this.byKindName, kindNameKey(o.identity.kind, o.identity.name), o);
@@ -576,6 +579,15 @@ export class WorkspaceIndex {
   }
 
   /** The placed document an indexed object comes from. */
+  /**
+   * Whether an object handed out earlier still stands for its document as it is now: false once
+   * that document was edited (a new object replaces it) or its file left the index. Cheap, so
+   * results computed from an object can be kept while it holds.
+   */
+  isCurrent(object: IndexedObject): boolean {
+    return !this.retired.has(object);
+  }
+
   documentOf(object: IndexedObject): PlacedDocument | undefined {
     return this.files.get(object.uri)?.documents[object.documentIndex];
   }
