@@ -20,7 +20,8 @@ export const SIGN_IN_COMMAND = 'fluxOci.signIn';
 
 interface DocumentState {
   version: number;
-  wants: Want[];
+  /** What the document needs from the registry (gathered when first read). */
+  live: { readonly wants: Want[] };
   /** The wants' keys, worked out when first asked for (a big file is published on every edit). */
   keys?: Set<string>;
   /** The cache's own keys of the wants (what its change events name). */
@@ -29,7 +30,7 @@ interface DocumentState {
 }
 
 function keysOf(state: DocumentState): Set<string> {
-  state.keys ??= new Set(state.wants.map(TagCache.wantKey));
+  state.keys ??= new Set(state.live.wants.map(TagCache.wantKey));
   return state.keys;
 }
 
@@ -83,7 +84,7 @@ export function createLiveDiagnostics(ctx: ServerContext, republish: (uri: strin
     if (!cache.enabled) return;
     const all = new Set<string>();
     for (const state of documents.values()) {
-      for (const want of state.wants) cache.ensure(want);
+      for (const want of state.live.wants) cache.ensure(want);
       for (const key of keysOf(state)) all.add(key);
     }
     cache.cancelUnwanted(all);
@@ -97,7 +98,7 @@ export function createLiveDiagnostics(ctx: ServerContext, republish: (uri: strin
     if (disposed || !cache.enabled) return;
     let next: number | undefined;
     for (const state of documents.values()) {
-      for (const want of state.wants) {
+      for (const want of state.live.wants) {
         const at = cache.nextCheckAt(want);
         if (at !== undefined && (next === undefined || at < next)) next = at;
       }
@@ -170,7 +171,7 @@ export function createLiveDiagnostics(ctx: ServerContext, republish: (uri: strin
       }
       const result = liveFindings(file, ctx.index, cache, memo);
       const previous = documents.get(uri);
-      const state: DocumentState = { version, wants: result.wants, debounce: previous?.debounce };
+      const state: DocumentState = { version, live: result, debounce: previous?.debounce };
       documents.set(uri, state);
       // An edit waits for a pause in typing; answers arriving for an unchanged text go on at once.
       if (previous && previous.version === version) fetchWants();

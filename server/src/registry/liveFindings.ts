@@ -240,24 +240,43 @@ export class LiveFindingsMemo {
 
   private fresh(entry: MemoEntry, index: WorkspaceIndex): boolean {
     if (entry.structure !== index.structureVersion || entry.epoch !== this.epoch) return false;
-    for (const key of entry.deps) if ((this.changedAt.get(key) ?? 0) > entry.at) return false;
+    if (entry.at !== this.tick) {
+      for (const key of entry.deps) if ((this.changedAt.get(key) ?? 0) > entry.at) return false;
+      // Still good at this tick: the next look skips the keys until the cache changes again.
+      entry.at = this.tick;
+    }
     // A source document edited since (same names, another tag or URL) has a new object.
     for (const object of entry.read) if (!index.isCurrent(object)) return false;
     return true;
   }
 }
 
-/** The live findings of a file in file coordinates (from the memo where nothing they read changed). */
+/**
+ * The live findings of a file in file coordinates (from the memo where nothing they read
+ * changed). `wants` is gathered when first read: a big file is checked on every keystroke, but
+ * what it needs from the registry is only asked for after a pause.
+ */
 export function liveFindings(file: YamlFile, index: WorkspaceIndex, cache: TagCache, memo?: LiveFindingsMemo): LiveFindings {
-  const out: LiveFindings = { findings: [], wants: [], auth: [] };
-  if (!cache.enabled) return out;
-  for (const doc of file.documents) {
-    const r = memo ? memo.findings(doc, index) : documentLiveFindings(doc.parsed, index, cache, []);
-    if (r.wants.length === 0 && r.findings.length === 0 && r.auth.length === 0) continue;
-    const line = doc.chunk.startLine;
-    for (const w of r.wants) out.wants.push(w);
-    for (const f of r.findings) out.findings.push(line === 0 ? f : { ...f, range: shiftRange(f.range, line) });
-    for (const a of r.auth) out.auth.push(line === 0 ? a : { ...a, range: shiftRange(a.range, line) });
+  const findings: Finding[] = [];
+  const auth: AuthProblem[] = [];
+  const parts: LiveFindings[] = [];
+  if (cache.enabled) {
+    for (const doc of file.documents) {
+      const r = memo ? memo.findings(doc, index) : documentLiveFindings(doc.parsed, index, cache, []);
+      if (r.wants.length === 0 && r.findings.length === 0 && r.auth.length === 0) continue;
+      parts.push(r);
+      const line = doc.chunk.startLine;
+      for (const f of r.findings) findings.push(line === 0 ? f : { ...f, range: shiftRange(f.range, line) });
+      for (const a of r.auth) auth.push(line === 0 ? a : { ...a, range: shiftRange(a.range, line) });
+    }
   }
-  return out;
+  let wants: Want[] | undefined;
+  return {
+    findings,
+    auth,
+    get wants() {
+      wants ??= parts.flatMap((p) => p.wants);
+      return wants;
+    },
+  };
 }
