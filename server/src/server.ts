@@ -94,9 +94,15 @@ connection.onInitialized(async () => {
   // Compile the served schemas while the editor is idle, not on the first keystroke.
   // One schema per turn of the event loop, so that requests are answered in between.
   const uncompiled = lintContext.catalog.entries.filter((entry) => entry.served);
+  const compileStarted = performance.now();
+  const compileCount = uncompiled.length;
   const compileNext = () => {
     const entry = uncompiled.shift();
-    if (!entry) return;
+    if (!entry) {
+      // Start-up work is over: the log says so (benchmarks wait for it before timing an open).
+      connection.console.log(`Compiled ${compileCount} schemas in ${Math.round(performance.now() - compileStarted)} ms`);
+      return;
+    }
     lintContext.catalog.validator(entry);
     setImmediate(compileNext);
   };

@@ -119,6 +119,19 @@ export class ParsedDocument {
   private plain: PlainValue | undefined;
 
   /**
+   * Drops the syntax tree, line index and plain data, keeping the text, the identity and the
+   * cached findings: the next use parses again. For documents only indexed (files on disk that
+   * are not open), whose facts the index has already taken: holding every workspace file's tree
+   * made indexing a big workspace mostly garbage collection, and took more memory than the text.
+   */
+  releaseParse(): void {
+    void this.identity; // kept: the index and the rules ask for it without the tree
+    this.parsedYaml = undefined;
+    this.lineIndex = undefined;
+    this.plain = undefined;
+  }
+
+  /**
    * Drops the plain-data copy once the document's findings are cached: it is rebuilt on demand
    * (quick fixes), and keeping one for every document of a big file doubles the memory it holds.
    */

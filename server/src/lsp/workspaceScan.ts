@@ -67,7 +67,9 @@ export async function indexFolders(index: WorkspaceIndex, folders: readonly stri
       if (options.skip?.(uri)) continue;
       const text = readIndexableNow(path);
       if (text === undefined) continue;
-      index.setFile(uri, text);
+      const file = index.setFile(uri, text);
+      // The index (and the apply graph listening to it) took what it needs from the trees.
+      for (const doc of file.documents) doc.parsed.releaseParse();
       indexed++;
       if (performance.now() - sliceStart > SLICE_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
