@@ -12,6 +12,8 @@ import { prepareForIndex, type WorkspaceIndex } from '../language/workspaceIndex
 import { YamlFile, type TextChange } from '../language/documents';
 import { lintDocument, type LintContext } from '../language/lint';
 import { documentWorkspaceFindings } from '../language/rules';
+import { documentGraphFacts } from '../language/applyFacts';
+import { targetsOf } from '../registry/targets';
 
 /** Files with more documents than this are opened a slice at a time. */
 export const GRADUAL_OPEN_DOCUMENTS = 200;
@@ -87,6 +89,12 @@ export class IndexedTextDocument implements TextDocument {
         const { parsed } = model.documents[i];
         prepareForIndex(parsed);
         lintDocument(parsed, lintContext());
+        documentGraphFacts(parsed);
+        targetsOf(parsed);
+        // What the index, the checks, the apply graph and the live checks read is cached by now;
+        // the tree is parsed again for the document a hover, completion or edit lands in. Thrown
+        // away here it dies young, where holding all of them made opening mostly garbage collection.
+        parsed.releaseParse();
       }
       await nextTurn();
     }
