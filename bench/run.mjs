@@ -15,7 +15,7 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
 
 if (wanted('lsp')) {
-  const results = await benchLsp({ sizes: [1000, 5000], runs: 5 });
+  const results = await benchLsp({ sizes: [1000, 5000, 20000], runs: 5 });
   printLsp(results);
   writeFileSync(join(repo, 'bench', 'results', 'lsp.json'), JSON.stringify(results, null, 2));
 }
@@ -24,6 +24,8 @@ if (wanted('lsp')) {
 // One benchmark a line, so parallel work adds lines instead of editing one.
 const SCRIPTS = [
   ['index', 'index.mjs'],
+  ['workspace', 'workspace.mjs'],
+  ['cli', 'cli.mjs'],
   ['applygraph', 'applygraph.mjs'],
   ['completion', 'completion.mjs'],
   ['oci', 'oci.mjs'],

@@ -23,4 +23,6 @@ const files = suites.flatMap((s) => {
   return readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
 });
 if (files.length === 0) { console.error('no test files found'); process.exit(1); }
-run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
+// A file whose tests all finished but which leaves a handle open (a child process's pipe, a
+// timer) would otherwise keep the run waiting forever: CI must end with a verdict.
+run('node', ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', ...files]);

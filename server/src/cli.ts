@@ -1,6 +1,8 @@
 // The flux-oci command line: argument parsing only; the work is done by the language core
 // (lint) and the OCI library (registry verbs).
-import { formatResults, lintPaths, summary, summaryLine, type LintOptions } from './cli/lint';
+import { isMainThread } from 'node:worker_threads';
+import { formatResults, summary, summaryLine, type LintOptions } from './cli/lint';
+import { defaultJobs, lintPathsParallel } from './cli/parallel';
 import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cli/registry';
 
 const VERSION = '0.1.0';
@@ -13,6 +15,7 @@ commands:
       --unknown-fields warning|off            report fields the API server drops (default warning)
       --unresolved-references warning|off     report sourceRef/chartRef/dependsOn names defined
                                               nowhere in the paths given (default off)
+      --jobs N                                worker threads for large trees (default: one per core)
   help                  show this text
   version               print the version
 
@@ -25,8 +28,9 @@ interface Io {
   stderr: (s: string) => void;
 }
 
-function runLint(args: string[], io: Io): number {
+async function runLint(args: string[], io: Io): Promise<number> {
   const options: LintOptions = { format: 'text', unknownFields: 'warning', unresolvedReferences: 'off' };
+  let jobs = defaultJobs();
   const paths: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -46,10 +50,13 @@ function runLint(args: string[], io: Io): number {
       const value = args[++i];
       if (value !== 'warning' && value !== 'off') throw new UsageError(`--unresolved-references takes warning or off`);
       options.unresolvedReferences = value;
+    } else if (arg === '--jobs') {
+      jobs = Number(args[++i]);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number of at least 1`);
     } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else paths.push(arg);
   }
-  const results = lintPaths(paths.length ? paths : ['.'], options);
+  const results = await lintPathsParallel(paths.length ? paths : ['.'], options, jobs);
   io.stdout(formatResults(results, options.format));
   const { errors } = summary(results);
   if (options.format === 'text') io.stderr(`${summaryLine(results)}\n`);
@@ -63,7 +70,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     switch (command) {
       case 'lint':
-        return runLint(args, io);
+        return await runLint(args, io);
       case undefined:
       case 'help':
       case '--help':
@@ -85,7 +92,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-if (require.main === module) {
+if (require.main === module && isMainThread) {
   const io: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
   main(process.argv.slice(2), io).then((code) => { process.exitCode = code; });
 }

@@ -28,7 +28,7 @@ export interface LspSession {
   change(relative: string, text: string): Promise<Diagnostic[]>;
   text(relative: string): string;
   /** Waits for the next publishDiagnostics of a file (optionally with a predicate). */
-  nextDiagnostics(relative: string, predicate?: (d: Diagnostic[]) => boolean, timeoutMs?: number): Promise<Diagnostic[]>;
+  nextDiagnostics(relative: string, predicate?: (d: Diagnostic[], version?: number) => boolean, timeoutMs?: number): Promise<Diagnostic[]>;
   lastDiagnostics(relative: string): Diagnostic[] | undefined;
   completion(relative: string, position: Position): Promise<CompletionItem[]>;
   hover(relative: string, position: Position): Promise<Hover | null>;
@@ -83,7 +83,7 @@ export async function startServer(options: { root?: string; settings?: Record<st
   const texts = new Map<string, string>();
   const versions = new Map<string, number>();
   const latest = new Map<string, Diagnostic[]>();
-  const waiters: { uri: string; predicate: (d: Diagnostic[]) => boolean; resolve: (d: Diagnostic[]) => void }[] = [];
+  const waiters: { uri: string; predicate: (d: Diagnostic[], version?: number) => boolean; resolve: (d: Diagnostic[]) => void }[] = [];
   // Tests that say nothing about the registry must not depend on the network (`oci://ghcr.io/…` in
   // fixtures would be looked up for real where the machine has internet): live checks stay off
   // unless a test sets `registry` itself.
@@ -95,7 +95,7 @@ export async function startServer(options: { root?: string; settings?: Record<st
   conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
     latest.set(p.uri, p.diagnostics);
     for (const w of [...waiters]) {
-      if (w.uri === p.uri && w.predicate(p.diagnostics)) {
+      if (w.uri === p.uri && w.predicate(p.diagnostics, p.version)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(p.diagnostics);
       }

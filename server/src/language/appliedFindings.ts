@@ -16,6 +16,7 @@ import { workspaceFindings } from './rules';
 import { applyGraphOf } from './applyGraph';
 import { pathFindings } from './appliedPaths';
 import { pathAtOffset } from './yamlPath';
+import type { FileChecker } from './fileChecker';
 
 /** `${VAR}`, `${VAR:=default}`, `${VAR:-default}`, `${VAR=default}`: what Flux's envsubst replaces. */
 export const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=+?][^}]*)?\}/;
@@ -55,15 +56,18 @@ function requiredField(doc: PlacedDocument, finding: Finding): string[] | undefi
   return path.length === 1 && path[0] === 'kind' ? [missing] : undefined;
 }
 
-/** Drops the findings the apply graph shows do not hold for the document as applied. */
-export function judgeAsApplied(file: YamlFile, index: WorkspaceIndex, findings: readonly Finding[]): Finding[] {
+/**
+ * The test a finding of the file must pass to hold as applied; undefined when the apply graph
+ * drops nothing from this file (no Kustomization applying it patches or substitutes).
+ */
+function appliedFilter(file: YamlFile, index: WorkspaceIndex): ((finding: Finding) => boolean) | undefined {
   const graph = applyGraphOf(index);
   const apps = graph.applicationsOf(file.uri);
-  if (apps.length === 0 || findings.length === 0) return [...findings];
+  if (apps.length === 0) return undefined;
   const patched = apps.some((a) => a.kustomizePatches.length > 0 || a.by.facts.patches.length > 0);
   const substituted = apps.some((a) => graph.substitutes(a.by));
-  if (!patched && !substituted) return [...findings];
-  return findings.filter((finding) => {
+  if (!patched && !substituted) return undefined;
+  return (finding) => {
     if (finding.code.startsWith('yaml/')) return true;
     const doc = documentAt(file, finding.range.start.line);
     if (!doc) return true;
@@ -74,7 +78,13 @@ export function judgeAsApplied(file: YamlFile, index: WorkspaceIndex, findings: 
     if (!substituted || NOT_VALUE_CODES.has(finding.code)) return true;
     const text = file.text.slice(file.lines.offsetAt(finding.range.start), file.lines.offsetAt(finding.range.end));
     return !(SUBSTITUTION.test(text) && graph.substitutedBy(file.uri, doc));
-  });
+  };
+}
+
+/** Drops the findings the apply graph shows do not hold for the document as applied. */
+export function judgeAsApplied(file: YamlFile, index: WorkspaceIndex, findings: readonly Finding[]): Finding[] {
+  const keep = findings.length ? appliedFilter(file, index) : undefined;
+  return keep ? findings.filter(keep) : [...findings];
 }
 
 /**
@@ -85,3 +95,37 @@ export function lintAsApplied(file: YamlFile, index: WorkspaceIndex, context: Li
   if (index.file(file.uri) !== file) index.setFile(file.uri, file.text);
   return [...judgeAsApplied(file, index, [...lintFile(file, context), ...workspaceFindings(file, index, context)]), ...pathFindings(file, index)];
 }
+
+/**
+ * `lintAsApplied` for the editor: the file's findings kept current edit by edit by its checker,
+ * judged as applied. A verdict depends on the finding's document (a finding object the checker
+ * keeps belongs to an unchanged document) and on the apply graph and cross-file facts, so
+ * verdicts are kept per finding until the graph version or the index structure version moves.
+ */
+export function checkAsApplied(checker: FileChecker, index: WorkspaceIndex, context: LintContext): Finding[] {
+  const { file } = checker;
+  const raw = checker.findings(index, context);
+  const keep = raw.length ? appliedFilter(file, index) : undefined;
+  let judged = raw;
+  if (keep) {
+    const key = `${applyGraphOf(index).version}|${index.structureVersion}`;
+    let cache = verdicts.get(checker);
+    if (!cache || cache.key !== key) {
+      cache = { key, keep: new WeakMap() };
+      verdicts.set(checker, cache);
+    }
+    const known = cache.keep;
+    judged = raw.filter((finding) => {
+      let verdict = known.get(finding);
+      if (verdict === undefined) {
+        verdict = keep(finding);
+        known.set(finding, verdict);
+      }
+      return verdict;
+    });
+  }
+  const paths = pathFindings(file, index);
+  return paths.length ? [...judged, ...paths] : judged;
+}
+
+const verdicts = new WeakMap<FileChecker, { key: string; keep: WeakMap<Finding, boolean> }>();

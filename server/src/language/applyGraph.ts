@@ -310,10 +310,24 @@ export class ApplyGraph {
   }
 
   /** The Kustomization documents of a file, as appliers. */
-  appliersIn(uri: string): Applier[] {
-    const key = keyOf(uri);
-    return this.allAppliers().filter((a) => keyOf(a.uri) === key);
+  appliersIn(uri: string): readonly Applier[] {
+    const all = this.allAppliers();
+    // Grouped by file once per rebuild: asked for every file, a scan of all appliers each time
+    // made checking a fleet quadratic.
+    if (this.appliersByFile?.from !== all) {
+      const byFile = new Map<string, Applier[]>();
+      for (const a of all) {
+        const key = keyOf(a.uri);
+        const list = byFile.get(key);
+        if (list) list.push(a);
+        else byFile.set(key, [a]);
+      }
+      this.appliersByFile = { from: all, byFile };
+    }
+    return this.appliersByFile.byFile.get(keyOf(uri)) ?? [];
   }
+
+  private appliersByFile: { from: readonly Applier[]; byFile: Map<string, Applier[]> } | undefined;
 
   /** The ways a file's documents are applied (empty when no Kustomization of the workspace applies it). */
   applicationsOf(uri: string): readonly Application[] {

@@ -37,6 +37,7 @@ export function lintDocument(parsed: ParsedDocument, context: LintContext): Find
   if (!findings) {
     findings = computeDocumentFindings(parsed, context);
     parsed.localFindings.set(key, findings);
+    parsed.releasePlainValue();
   }
   return findings;
 }
@@ -126,17 +127,37 @@ export function placeFinding(doc: PlacedDocument, finding: Finding): Finding {
   return offset === 0 ? finding : { ...finding, range: shiftRange(finding.range, offset) };
 }
 
+/** The findings of one placed document in file coordinates (`partial`: the file is a kustomize patch). */
+export function placedDocumentFindings(doc: PlacedDocument, context: LintContext, partial: boolean): Finding[] {
+  const out: Finding[] = [];
+  for (const finding of lintDocument(doc.parsed, context)) {
+    if (partial && WHOLE_OBJECT_CODES.has(finding.code)) continue;
+    out.push(placeFinding(doc, finding));
+  }
+  return out;
+}
+
+/**
+ * The context a file's own documents are linted in: the settings say whether the workspace uses
+ * the Flux Operator (a workspace-wide fact the file's index knows).
+ */
+export function fileLintContext(file: YamlFile, context: LintContext): LintContext {
+  const operator = usesFluxOperator(file);
+  return operator === (context.settings.fluxOperator === true) ? context : { ...context, settings: { ...context.settings, fluxOperator: operator } };
+}
+
+/** What `placedDocumentFindings` (in `fileLintContext`) depends on besides the document: equal keys, equal results. */
+export function localFindingsKey(file: YamlFile, context: LintContext): string {
+  return `${settingsKey(fileLintContext(file, context).settings)}|${isPartialFile(file) ? 'partial' : 'whole'}`;
+}
+
 /** All findings of a file, in file coordinates. */
 export function lintFile(file: YamlFile, context: LintContext): Finding[] {
   const out: Finding[] = [];
   const partial = isPartialFile(file);
-  const operator = usesFluxOperator(file);
-  if (operator !== (context.settings.fluxOperator === true)) context = { ...context, settings: { ...context.settings, fluxOperator: operator } };
+  context = fileLintContext(file, context);
   for (const doc of file.documents) {
-    for (const finding of lintDocument(doc.parsed, context)) {
-      if (partial && WHOLE_OBJECT_CODES.has(finding.code)) continue;
-      out.push(placeFinding(doc, finding));
-    }
+    for (const finding of placedDocumentFindings(doc, context, partial)) out.push(finding);
   }
   return out;
 }

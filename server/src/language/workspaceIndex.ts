@@ -3,11 +3,11 @@
 // Re-indexing a file re-parses only its changed documents (YamlFile caches by text).
 import { shiftRange } from './lineIndex';
 import { isMap, isScalar, isSeq } from 'yaml';
-import { YamlFile, type PlacedDocument, type ParsedDocument } from './documents';
+import { YamlFile, ParsedDocument, type PlacedDocument, type TextChange } from './documents';
 import type { ObjectIdentity } from './fluxObjects';
 import { FLUX_OPERATOR_GROUP, findPair, scalarString } from './fluxObjects';
 import type { Range } from './types';
-import { documentFileReferences, type ObjectReference } from './rules/referenceFields';
+import { documentFileReferences, documentReferences, type ObjectReference } from './rules/referenceFields';
 import { kustomizeRefsOf } from './rules/patchFiles';
 
 export type { ObjectReference } from './rules/referenceFields';
@@ -130,38 +130,55 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
   return facts;
 }
 
-function indexDocument(uri: string, doc: PlacedDocument): IndexedObject | undefined {
-  const { identity } = doc.parsed;
-  if (!identity?.name) return undefined;
-  const facts = documentFacts(doc.parsed);
-  const object: IndexedObject = {
-    uri,
-    documentIndex: doc.index,
-    identity: { ...identity, name: identity.name },
-    nameRange: shiftRange(facts.nameRange, doc.chunk.startLine),
-    documentRange: shiftRange(facts.documentRange, doc.chunk.startLine),
+/**
+ * Positions in file coordinates that follow their document as edits above it move it: read
+ * from the document's current place on access, so moving a document costs nothing here.
+ */
+function followDocument<T extends object>(target: T, entry: IndexEntry, relative: Partial<Record<'nameRange' | 'documentRange' | 'kindRange', Range>>): T {
+  const props: PropertyDescriptorMap = {
+    documentIndex: { get: () => entry.placed.index, enumerable: true, configurable: true },
   };
+  for (const [key, range] of Object.entries(relative)) {
+    if (range) props[key] = { get: () => shiftRange(range, entry.placed.chunk.startLine), enumerable: true, configurable: true };
+  }
+  return Object.defineProperties(target, props);
+}
+
+/** Does now, for one document, the parse and the per-text work indexing it needs (cached on it). */
+export function prepareForIndex(parsed: ParsedDocument): void {
+  if (parsed.identity?.name) documentFacts(parsed);
+  documentReferences(parsed);
+}
+
+function indexDocument(uri: string, entry: IndexEntry): IndexedObject | undefined {
+  const { identity } = entry.placed.parsed;
+  if (!identity?.name) return undefined;
+  const facts = documentFacts(entry.placed.parsed);
+  const object = { uri, identity: { ...identity, name: identity.name } } as IndexedObject;
   if (facts.secretType !== undefined) object.secretType = facts.secretType;
   if (facts.dataKeys !== undefined) object.dataKeys = facts.dataKeys;
   if (facts.sops) object.sops = true;
   if (facts.layerSelector !== undefined) object.layerSelector = facts.layerSelector;
-  return object;
+  return followDocument(object, entry, { nameRange: facts.nameRange, documentRange: facts.documentRange });
 }
 
-/** The ExternalArtifacts an ArtifactGenerator document declares. */
-function generatedObjects(uri: string, doc: PlacedDocument): IndexedObject[] {
-  const { identity } = doc.parsed;
-  const artifacts = identity?.name ? documentFacts(doc.parsed).artifacts : undefined;
+function documentRefs(uri: string, entry: IndexEntry): ObjectReference[] {
+  const relative = documentReferences(entry.placed.parsed);
+  return documentFileReferences(uri, entry.placed).map((ref, i) =>
+    followDocument(ref, entry, { nameRange: relative[i].nameRange, kindRange: relative[i].kindRange }));
+}
+
+/** The ExternalArtifacts an ArtifactGenerator document declares (positions follow the document). */
+function generatedObjects(uri: string, entry: IndexEntry): IndexedObject[] {
+  const { identity } = entry.placed.parsed;
+  const artifacts = identity?.name ? documentFacts(entry.placed.parsed).artifacts : undefined;
   if (!identity?.name || !artifacts?.length) return [];
   const generatedBy = { kind: identity.kind, name: identity.name };
-  return artifacts.map((a) => ({
+  return artifacts.map((a) => followDocument({
     uri,
-    documentIndex: doc.index,
     identity: { ...EXTERNAL_ARTIFACT_API, kind: 'ExternalArtifact', name: a.name, ...(identity.namespace !== undefined ? { namespace: identity.namespace } : {}) },
-    nameRange: shiftRange(a.nameRange, doc.chunk.startLine),
-    documentRange: shiftRange(a.entryRange, doc.chunk.startLine),
     generatedBy,
-  }));
+  } as IndexedObject, entry, { nameRange: a.nameRange, documentRange: a.entryRange }));
 }
 
 /** What other files' rules can see of an object; equal keys mean equal cross-file results. */
@@ -171,37 +188,48 @@ const referenceFactsKey = (r: ObjectReference) =>
   [r.role, r.fromKind, r.fromNamespace ?? '', r.fromName ?? '', r.kind, r.explicitKind ? 'k' : '', r.namespace ?? '', r.name, r.secretUse ?? ''].join('\0');
 const kindNameKey = (kind: string, name: string) => `${kind}/${name}`;
 
-/** One indexed document of a file: reused as long as its text, position and index are the same. */
+/** A file's contribution to the index as plain data (see `WorkspaceIndex.exportFacts`). */
+export interface FileFacts {
+  documents: { startLine: number; object?: IndexedObject; generated?: IndexedObject[]; refs: ObjectReference[] }[];
+  patches: string[];
+  resources: string[];
+}
+
+/** One indexed document of a file: reused as long as its text is the same, wherever it moves. */
 export interface IndexedDocument {
-  parsed: ParsedDocument;
-  startLine: number;
-  documentIndex: number;
+  readonly parsed: ParsedDocument;
+  /** Current first line and index of the document in its file. */
+  readonly startLine: number;
+  readonly documentIndex: number;
   object?: IndexedObject;
   /** Objects the document declares besides itself (an ArtifactGenerator's ExternalArtifacts). */
   generated: IndexedObject[];
   refs: ObjectReference[];
 }
 
-function moveDocument(entry: IndexedDocument, startLine: number, documentIndex: number): void {
-  const lines = startLine - entry.startLine;
-  if (lines === 0 && documentIndex === entry.documentIndex) return;
-  if (entry.object) {
-    entry.object.documentIndex = documentIndex;
-    entry.object.nameRange = shiftRange(entry.object.nameRange, lines);
-    entry.object.documentRange = shiftRange(entry.object.documentRange, lines);
+class IndexEntry implements IndexedDocument {
+  object?: IndexedObject;
+  generated: IndexedObject[] = [];
+  refs: ObjectReference[] = [];
+  constructor(public placed: PlacedDocument) {}
+  get parsed(): ParsedDocument {
+    return this.placed.parsed;
   }
-  for (const object of entry.generated) {
-    object.documentIndex = documentIndex;
-    object.nameRange = shiftRange(object.nameRange, lines);
-    object.documentRange = shiftRange(object.documentRange, lines);
+  get startLine(): number {
+    return this.placed.chunk.startLine;
   }
-  for (const ref of entry.refs) {
-    ref.documentIndex = documentIndex;
-    ref.nameRange = shiftRange(ref.nameRange, lines);
-    if (ref.kindRange) ref.kindRange = shiftRange(ref.kindRange, lines);
+  get documentIndex(): number {
+    return this.placed.index;
   }
-  entry.startLine = startLine;
-  entry.documentIndex = documentIndex;
+}
+
+/** `list` with `list[from, to)` replaced by `items` (in place when that is cheap). */
+function spliceInto<T>(list: T[], from: number, to: number, items: T[]): T[] {
+  if (items.length < 10000) {
+    list.splice(from, to - from, ...items);
+    return list;
+  }
+  return list.slice(0, from).concat(items, list.slice(to));
 }
 
 function sameMultiset(a: string[], b: string[]): boolean {
@@ -213,7 +241,11 @@ function sameMultiset(a: string[], b: string[]): boolean {
 
 export class WorkspaceIndex {
   private readonly files = new Map<string, YamlFile>();
-  private readonly documentsByFile = new Map<string, IndexedDocument[]>();
+  private readonly documentsByFile = new Map<string, IndexEntry[]>();
+  /** The file version each file's entries reflect. */
+  private readonly syncedVersion = new Map<string, number>();
+  /** Files whose object and reference lists need rebuilding before they are read. */
+  private readonly staleLists = new Set<string>();
   private readonly objectsByFile = new Map<string, IndexedObject[]>();
   private readonly byKindName = new Map<string, IndexedObject[]>();
   private readonly refsByFile = new Map<string, ObjectReference[]>();
@@ -235,6 +267,8 @@ export class WorkspaceIndex {
   /** How many objects of the Flux Operator's API group the workspace holds. */
   private operatorObjects = 0;
   private namespaceOf: NamespaceOf = writtenNamespace;
+  /** Objects whose document was edited or removed since they were indexed. */
+  private readonly retired = new WeakSet<IndexedObject>();
 
   /**
    * Plugs in how documents' namespaces are found (undefined: as written in metadata.namespace).
@@ -274,86 +308,146 @@ export class WorkspaceIndex {
   /** Adds or updates a file; returns its model. */
   setFile(uri: string, text: string): YamlFile {
     let file = this.files.get(uri);
-    if (file && file.text === text) return file;
+    if (file && file.length === text.length && file.text === text) return file;
     if (file) file.update(text);
     else {
       file = new YamlFile(uri, text);
       this.files.set(uri, file);
       indexOfFile.set(file, this);
     }
-    // Documents before and after the edited ones are the same parses at the same places counted
-    // from either end: take their entries directly. Only the ones in between are matched by parse
-    // (a queue per parse: identical documents may share one).
+    this.sync(uri, file);
+    return file;
+  }
+
+  /**
+   * Makes a file model the index's model of its URI (replacing any other), e.g. one an open
+   * document parsed gradually before handing it over.
+   */
+  adoptFile(file: YamlFile): void {
+    if (this.files.get(file.uri) !== file) {
+      this.files.set(file.uri, file);
+      this.syncedVersion.delete(file.uri);
+    }
+    indexOfFile.set(file, this);
+    this.sync(file.uri, file);
+  }
+
+  /**
+   * Applies LSP content changes to an indexed file and updates the index for the documents
+   * they touched only. Undefined when the file is not indexed.
+   */
+  editFile(uri: string, changes: readonly TextChange[]): YamlFile | undefined {
+    const file = this.files.get(uri);
+    if (!file) return undefined;
+    file.applyChanges(changes);
+    this.sync(uri, file);
+    return file;
+  }
+
+  /** Brings the entries of a file up to date with its model: only the documents replaced since the last sync. */
+  private sync(uri: string, file: YamlFile): void {
     const oldDocs = this.documentsByFile.get(uri) ?? [];
     const docs = file.documents;
-    let head = 0;
-    while (head < docs.length && head < oldDocs.length && oldDocs[head].parsed === docs[head].parsed) head++;
-    let tail = 0;
-    while (tail < docs.length - head && tail < oldDocs.length - head
-      && oldDocs[oldDocs.length - 1 - tail].parsed === docs[docs.length - 1 - tail].parsed) tail++;
-    const previous = new Map<ParsedDocument, IndexedDocument[]>();
-    for (let i = head; i < oldDocs.length - tail; i++) pushTo(previous, oldDocs[i].parsed, oldDocs[i]);
-    const documents: IndexedDocument[] = new Array<IndexedDocument>(docs.length);
-    const objects: IndexedObject[] = [];
-    const refs: ObjectReference[] = [];
-    const created: IndexedDocument[] = [];
-    for (let i = 0; i < docs.length; i++) {
+    const synced = this.syncedVersion.get(uri);
+    const span = (synced === undefined ? undefined : file.changedSince(synced)) ?? { from: 0, oldEnd: oldDocs.length, newEnd: docs.length };
+    this.syncedVersion.set(uri, file.version);
+    // Documents replaced by the same parse (moved, or equal text) keep their entries: matched
+    // by parse, a queue per parse since identical documents may share one.
+    const previous = new Map<ParsedDocument, IndexEntry[]>();
+    for (let i = span.from; i < span.oldEnd; i++) pushTo(previous, oldDocs[i].parsed, oldDocs[i]);
+    const replacement: IndexEntry[] = [];
+    const created: IndexEntry[] = [];
+    for (let i = span.from; i < span.newEnd; i++) {
       const doc = docs[i];
-      const old = i < head ? oldDocs[i]
-        : i >= docs.length - tail ? oldDocs[i - docs.length + oldDocs.length]
-          : previous.get(doc.parsed)?.shift();
-      let entry: IndexedDocument;
-      if (old) {
-        // Same text: only its place may have moved (lines inserted above it). Move the entries
-        // in place, so the lookup maps need no change.
-        moveDocument(old, doc.chunk.startLine, doc.index);
-        entry = old;
-      } else {
-        entry = { parsed: doc.parsed, startLine: doc.chunk.startLine, documentIndex: doc.index, generated: generatedObjects(uri, doc), refs: documentFileReferences(uri, doc) };
-        const object = indexDocument(uri, doc);
+      let entry = previous.get(doc.parsed)?.shift();
+      if (entry) entry.placed = doc;
+      else {
+        entry = new IndexEntry(doc);
+        entry.refs = documentRefs(uri, entry);
+        entry.generated = generatedObjects(uri, entry);
+        const object = indexDocument(uri, entry);
         if (object) entry.object = object;
         created.push(entry);
       }
-      documents[i] = entry;
-      if (entry.object) objects.push(entry.object);
-      for (const object of entry.generated) objects.push(object);
-      for (const ref of entry.refs) refs.push(ref);
+      replacement.push(entry);
     }
-    const gone: IndexedDocument[] = [];
+    const gone: IndexEntry[] = [];
     for (const queue of previous.values()) gone.push(...queue);
-    if (created.length || gone.length) this.replaceEntries(uri, objects, refs, gone, created);
-    else {
-      // The same objects and references, at most moved: the lookup maps hold them already.
-      this.objectsByFile.set(uri, objects);
-      this.refsByFile.set(uri, refs);
-    }
-    this.documentsByFile.set(uri, documents);
+    this.documentsByFile.set(uri, spliceInto(oldDocs, span.from, span.oldEnd, replacement));
+    if (created.length || gone.length || synced === undefined) this.replaceEntries(uri, gone, created);
     const kustomize = kustomizeRefsOf(uri, file);
     this.setPatchTargets(uri, kustomize.patches);
     this.setResources(uri, kustomize.resources);
     if ((this.patchUses.get(uri) ?? 0) > 0) partialFiles.add(file);
     this.generation++;
     this.fileChanged(uri);
-    return file;
+  }
+
+  /**
+   * What a file contributes to other files' rules, as plain data (positions as values): enough
+   * for an index in another thread to check its own files against this one (`importFacts`).
+   */
+  exportFacts(uri: string): FileFacts {
+    return {
+      documents: (this.documentsByFile.get(uri) ?? []).map((entry) => ({
+        startLine: entry.startLine,
+        ...(entry.object ? { object: { ...entry.object, identity: { ...entry.object.identity } } } : {}),
+        ...(entry.generated.length ? { generated: entry.generated.map((o) => ({ ...o, identity: { ...o.identity } })) } : {}),
+        refs: entry.refs.map((ref) => ({ ...ref })),
+      })),
+      patches: this.patchTargets.get(uri) ?? [],
+      resources: this.resourceLists.get(uri) ?? [],
+    };
+  }
+
+  /** Adds a file known only by the facts another index exported (it has no text or model here). */
+  importFacts(uri: string, facts: FileFacts): void {
+    const created = facts.documents.map((doc, i) => {
+      const entry = new IndexEntry({ index: i, chunk: { text: '', startOffset: 0, startLine: doc.startLine }, parsed: new ParsedDocument('') });
+      if (doc.object) entry.object = doc.object;
+      if (doc.generated) entry.generated = doc.generated;
+      entry.refs = doc.refs;
+      return entry;
+    });
+    this.replaceEntries(uri, this.documentsByFile.get(uri) ?? [], created);
+    this.documentsByFile.set(uri, created);
+    this.setPatchTargets(uri, facts.patches);
+    this.setResources(uri, facts.resources);
+    this.generation++;
+    this.fileChanged(uri);
+  }
+
+  /** The per-file object and reference lists, rebuilt on demand after a change. */
+  private freshLists(uri: string): void {
+    if (!this.staleLists.delete(uri)) return;
+    const objects: IndexedObject[] = [];
+    const refs: ObjectReference[] = [];
+    for (const entry of this.documentsByFile.get(uri) ?? []) {
+      if (entry.object) objects.push(entry.object);
+      for (const object of entry.generated) objects.push(object);
+      for (const ref of entry.refs) refs.push(ref);
+    }
+    if (objects.length) this.objectsByFile.set(uri, objects);
+    else this.objectsByFile.delete(uri);
+    if (refs.length) this.refsByFile.set(uri, refs);
+    else this.refsByFile.delete(uri);
   }
 
   /**
    * Swaps a file's objects and references in the lookup maps, touching only what changed: the
    * entries of the documents gone and of those created (the others stay where they are).
    */
-  private replaceEntries(uri: string, objects: IndexedObject[], refs: ObjectReference[], gone: readonly IndexedDocument[], created: readonly IndexedDocument[]): void {
+  private replaceEntries(uri: string, gone: readonly IndexedDocument[], created: readonly IndexedDocument[]): void {
     const goneObjects = gone.flatMap((d) => (d.object ? [d.object, ...d.generated] : d.generated));
     const newObjects = created.flatMap((d) => (d.object ? [d.object, ...d.generated] : d.generated));
     const goneRefs = gone.flatMap((d) => d.refs);
     const newRefs = created.flatMap((d) => d.refs);
+    for (const o of goneObjects) this.retired.add(o);
     removeFrom(this.byKindName, goneObjects, (o) => kindNameKey(o.identity.kind, o.identity.name));
     removeFrom(this.refsByTarget, goneRefs, (r) => kindNameKey(r.kind, r.name));
     for (const o of newObjects) pushTo(this.byKindName, kindNameKey(o.identity.kind, o.identity.name), o);
     for (const r of newRefs) pushTo(this.refsByTarget, kindNameKey(r.kind, r.name), r);
-    if (objects.length) this.objectsByFile.set(uri, objects);
-    else this.objectsByFile.delete(uri);
-    if (refs.length) this.refsByFile.set(uri, refs);
-    else this.refsByFile.delete(uri);
+    this.staleLists.add(uri);
     for (const o of goneObjects) if (o.identity.group === FLUX_OPERATOR_GROUP) this.operatorObjects--;
     for (const o of newObjects) if (o.identity.group === FLUX_OPERATOR_GROUP) this.operatorObjects++;
     if (!sameMultiset(goneObjects.map(objectFactsKey), newObjects.map(objectFactsKey))
@@ -411,6 +505,7 @@ export class WorkspaceIndex {
 
   /** References (sourceRef, chartRef, dependsOn, secretRef, ...) written in a file. */
   referencesIn(uri: string): readonly ObjectReference[] {
+    this.freshLists(uri);
     return this.refsByFile.get(uri) ?? [];
   }
 
@@ -427,11 +522,15 @@ export class WorkspaceIndex {
 
   removeFile(uri: string): void {
     if (!this.files.has(uri)) return;
-    this.replaceEntries(uri, [], [], this.documentsByFile.get(uri) ?? [], []);
+    this.replaceEntries(uri, this.documentsByFile.get(uri) ?? [], []);
     this.setPatchTargets(uri, []);
     this.setResources(uri, []);
     this.files.delete(uri);
     this.documentsByFile.delete(uri);
+    this.syncedVersion.delete(uri);
+    this.staleLists.delete(uri);
+    this.objectsByFile.delete(uri);
+    this.refsByFile.delete(uri);
     this.generation++;
     this.fileChanged(uri);
   }
@@ -462,11 +561,17 @@ export class WorkspaceIndex {
   }
 
   objectsIn(uri: string): readonly IndexedObject[] {
+    this.freshLists(uri);
     return this.objectsByFile.get(uri) ?? [];
   }
 
   *objects(): IterableIterator<IndexedObject> {
-    for (const list of this.objectsByFile.values()) yield* list;
+    // In the order files were added, whichever file's lists were rebuilt first.
+    for (const uri of this.files.keys()) {
+      this.freshLists(uri);
+      const list = this.objectsByFile.get(uri);
+      if (list) yield* list;
+    }
   }
 
   objectsOfKind(kind: string): IndexedObject[] {
@@ -474,6 +579,15 @@ export class WorkspaceIndex {
   }
 
   /** The placed document an indexed object comes from. */
+  /**
+   * Whether an object handed out earlier still stands for its document as it is now: false once
+   * that document was edited (a new object replaces it) or its file left the index. Cheap, so
+   * results computed from an object can be kept while it holds.
+   */
+  isCurrent(object: IndexedObject): boolean {
+    return !this.retired.has(object);
+  }
+
   documentOf(object: IndexedObject): PlacedDocument | undefined {
     return this.files.get(object.uri)?.documents[object.documentIndex];
   }

@@ -1,13 +1,19 @@
 // Publishes diagnostics for open documents: per-document findings (cached by text) plus
-// workspace rules that look at other files through the index. When a change alters what files
+// workspace rules that look at other files through the index, kept per file by a FileChecker
+// so an edit re-checks only the documents it changed, then judged as Flux applies them (the
+// apply graph drops what a parent's patches or substitution make moot; appliedFindings.ts), plus
+// the live registry diagnostics. When a change alters what files
 // offer each other (objects, their Secret facts, references, kustomize lists), the other open
 // documents are re-checked too, since their cross-file findings may change.
 import type { ServerContext } from './context';
 import { crossFileSignature } from '../language/rules';
-import { lintAsApplied } from '../language/appliedFindings';
+import { checkAsApplied } from '../language/appliedFindings';
+import { FileChecker } from '../language/fileChecker';
+import { isReady } from './openDocuments';
 import { toDiagnostic } from './convert';
 import type { Diagnostic } from 'vscode-languageserver/node';
 import type { YamlFile } from '../language/documents';
+import type { Finding } from '../language/types';
 
 /** Extra diagnostics computed without waiting (live registry checks), appended to the rest. */
 export type ExtraDiagnostics = (uri: string, file: YamlFile, version: number) => Diagnostic[];
@@ -15,12 +21,30 @@ export type ExtraDiagnostics = (uri: string, file: YamlFile, version: number) =>
 export function createDiagnosticsPublisher(ctx: ServerContext, extra?: ExtraDiagnostics): { schedule(uri: string): void } {
   const pending = new Set<string>();
   let lastSignature: string | undefined;
+  /** Per open file: its findings kept current edit by edit (only changed documents are re-checked). */
+  const checkers = new Map<string, FileChecker>();
+  // Findings the checker keeps from one publish to the next keep their converted diagnostic.
+  const converted = new WeakMap<Finding, Diagnostic>();
+  const convert = (finding: Finding): Diagnostic => {
+    let diagnostic = converted.get(finding);
+    if (!diagnostic) {
+      diagnostic = toDiagnostic(finding);
+      converted.set(finding, diagnostic);
+    }
+    return diagnostic;
+  };
 
   function publish(uri: string): void {
+    for (const known of checkers.keys()) if (!ctx.documents.get(known)) checkers.delete(known);
     const document = ctx.documents.get(uri);
-    if (!document) return;
+    if (!document || !isReady(document)) return;
     const file = ctx.fileFor(uri);
     if (!file) return;
+    let checker = checkers.get(uri);
+    if (checker?.file !== file) {
+      checker = new FileChecker(file);
+      checkers.set(uri, checker);
+    }
     const signature = crossFileSignature(file, ctx.index);
     if (signature !== lastSignature) {
       lastSignature = signature;
@@ -28,7 +52,7 @@ export function createDiagnosticsPublisher(ctx: ServerContext, extra?: ExtraDiag
     }
     const context = ctx.lintContext();
     const diagnostics = ctx.settings().validate.enable
-      ? [...lintAsApplied(file, ctx.index, context).map(toDiagnostic), ...(extra?.(uri, file, document.version) ?? [])]
+      ? [...checkAsApplied(checker, ctx.index, context).map(convert), ...(extra?.(uri, file, document.version) ?? [])]
       : [];
     void ctx.connection.sendDiagnostics({ uri, version: document.version, diagnostics });
   }

@@ -6,7 +6,7 @@
 // are revalidated when their TTL runs out, so a registry that comes back is noticed by itself.
 import { CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic } from 'vscode-languageserver/node';
 import type { YamlFile } from '../language/documents';
-import { liveFindings, type AuthProblem } from '../registry/liveFindings';
+import { liveFindings, LiveFindingsMemo, type AuthProblem } from '../registry/liveFindings';
 import { TagCache, type Want } from '../registry/tagCache';
 import { AuthRequiredNotification } from '../protocol';
 import type { ServerContext } from './context';
@@ -20,11 +20,23 @@ export const SIGN_IN_COMMAND = 'fluxOci.signIn';
 
 interface DocumentState {
   version: number;
-  wants: Want[];
-  keys: Set<string>;
+  /** What the document needs from the registry (gathered when first read). */
+  live: { readonly wants: Want[] };
+  /** The wants' keys, worked out when first asked for (a big file is published on every edit). */
+  keys?: Set<string>;
   /** The cache's own keys of the wants (what its change events name). */
-  inner: Set<string>;
+  inner?: Set<string>;
   debounce?: NodeJS.Timeout;
+}
+
+function keysOf(state: DocumentState): Set<string> {
+  state.keys ??= new Set(state.live.wants.map(TagCache.wantKey));
+  return state.keys;
+}
+
+function innerKeysOf(state: DocumentState): Set<string> {
+  state.inner ??= new Set([...keysOf(state)].map((k) => k.slice(k.indexOf('|') + 1)));
+  return state.inner;
 }
 
 export interface LiveDiagnostics {
@@ -41,6 +53,7 @@ const yamlScalar = (text: string) => (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^
 
 export function createLiveDiagnostics(ctx: ServerContext, republish: (uri: string) => void): LiveDiagnostics {
   const cache = TagCache.for(ctx.registry);
+  const memo = new LiveFindingsMemo(cache);
   const documents = new Map<string, DocumentState>();
   /** Registry → the document carrying its one sign-in diagnostic. */
   const authOwner = new Map<string, string>();
@@ -64,15 +77,15 @@ export function createLiveDiagnostics(ctx: ServerContext, republish: (uri: strin
   }
 
   cache.onDidChange((key) => {
-    for (const [uri, state] of documents) if (key === '*' || state.inner.has(key)) requestRepublish(uri);
+    for (const [uri, state] of documents) if (key === '*' || innerKeysOf(state).has(key)) requestRepublish(uri);
   });
 
   function fetchWants(): void {
     if (!cache.enabled) return;
     const all = new Set<string>();
     for (const state of documents.values()) {
-      for (const want of state.wants) cache.ensure(want);
-      for (const key of state.keys) all.add(key);
+      for (const want of state.live.wants) cache.ensure(want);
+      for (const key of keysOf(state)) all.add(key);
     }
     cache.cancelUnwanted(all);
     scheduleRecheck();
@@ -85,7 +98,7 @@ export function createLiveDiagnostics(ctx: ServerContext, republish: (uri: strin
     if (disposed || !cache.enabled) return;
     let next: number | undefined;
     for (const state of documents.values()) {
-      for (const want of state.wants) {
+      for (const want of state.live.wants) {
         const at = cache.nextCheckAt(want);
         if (at !== undefined && (next === undefined || at < next)) next = at;
       }
@@ -156,11 +169,9 @@ export function createLiveDiagnostics(ctx: ServerContext, republish: (uri: strin
         if (documents.has(uri)) forget(uri);
         return [];
       }
-      const result = liveFindings(file, ctx.index, cache);
+      const result = liveFindings(file, ctx.index, cache, memo);
       const previous = documents.get(uri);
-      const keys = new Set(result.wants.map(TagCache.wantKey));
-      const inner = new Set([...keys].map((k) => k.slice(k.indexOf('|') + 1)));
-      const state: DocumentState = { version, wants: result.wants, keys, inner, debounce: previous?.debounce };
+      const state: DocumentState = { version, live: result, debounce: previous?.debounce };
       documents.set(uri, state);
       // An edit waits for a pause in typing; answers arriving for an unchanged text go on at once.
       if (previous && previous.version === version) fetchWants();
@@ -204,6 +215,7 @@ export function createLiveDiagnostics(ctx: ServerContext, republish: (uri: strin
       if (recheck) clearTimeout(recheck);
       for (const t of pendingRepublish.values()) clearTimeout(t);
       for (const state of documents.values()) if (state.debounce) clearTimeout(state.debounce);
+      memo.dispose();
       cache.clear();
     },
   };

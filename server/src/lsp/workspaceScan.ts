@@ -1,6 +1,11 @@
-// Finds the YAML files of the workspace folders for the index (open or not).
+// Finds the YAML files of the workspace folders for the index (open or not), and indexes them
+// in the background: files are read and parsed in slices of a few milliseconds, with pending
+// messages answered between slices, so requests are answered while a large workspace is indexed.
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { WorkspaceIndex } from '../language/workspaceIndex';
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.cache', 'dist', 'out', '.vscode-test']);
 export const MAX_INDEXED_FILE_BYTES = 2 * 1024 * 1024;
@@ -31,4 +36,46 @@ export async function readIndexable(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Indexing work done between two looks at pending messages. */
+const SLICE_MS = 8;
+
+export interface IndexingOptions {
+  /** Files not to index from disk (open documents: the editor's text wins). */
+  skip?: (uri: string) => boolean;
+  signal?: AbortSignal;
+}
+
+/** Reads a file for indexing without leaving the current slice (files are small; big ones are skipped). */
+function readIndexableNow(path: string): string | undefined {
+  try {
+    if (statSync(path).size > MAX_INDEXED_FILE_BYTES) return undefined;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Indexes every YAML file under the folders; resolves with the number of files indexed. */
+export async function indexFolders(index: WorkspaceIndex, folders: readonly string[], options: IndexingOptions = {}): Promise<number> {
+  let indexed = 0;
+  let sliceStart = performance.now();
+  for (const folder of folders) {
+    for await (const path of yamlFilesUnder(folder, options.signal)) {
+      const uri = pathToFileURL(path).href;
+      if (options.skip?.(uri)) continue;
+      const text = readIndexableNow(path);
+      if (text === undefined) continue;
+      const file = index.setFile(uri, text);
+      // The index (and the apply graph listening to it) took what it needs from the trees.
+      for (const doc of file.documents) doc.parsed.releaseParse();
+      indexed++;
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+  }
+  return indexed;
 }

@@ -3,15 +3,15 @@
 // Helm chart for a chartRef), a signature `spec.verify` asks for but the artifact lacks, and a
 // Kustomization path missing from the artifact. Computed from the cache alone (never waits);
 // what is missing is returned as `wants` for the caller to fetch in the background.
-import type { YamlFile } from '../language/documents';
+import type { ParsedDocument, PlacedDocument, YamlFile } from '../language/documents';
 import { shiftRange } from '../language/lineIndex';
 import type { Finding, Range } from '../language/types';
-import type { WorkspaceIndex } from '../language/workspaceIndex';
+import type { IndexedObject, WorkspaceIndex } from '../language/workspaceIndex';
 import { FLUX_MEDIA_TYPES } from '../oci/artifact/build';
 import { nearestTags, newestTags, resolveRef, signatureState, type Resolution } from './resolve';
 import { parseVersion, selectTag } from './semver';
 import { helmRepositoryOf, targetsOf, type OciSourceTarget } from './targets';
-import { isIndexMediaType, type ArtifactInfo, type RepositoryRef, type TagCache, type Want } from './tagCache';
+import { isIndexMediaType, TagCache, type ArtifactInfo, type RepositoryRef, type Want } from './tagCache';
 
 export const HELM_CHART_CONTENT = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 export const HELM_CONFIG = 'application/vnd.cncf.helm.config.v1+json';
@@ -34,10 +34,11 @@ const shortDigest = (d: string) => `${d.slice(0, 'sha256:'.length + 12)}…`;
 const list = (items: readonly string[]) => items.map((t) => `"${t}"`).join(', ');
 
 /** The OCIRepository a consumer names, as a target plus its resolution. */
-export function resolveSource(index: WorkspaceIndex, cache: TagCache, name: string, namespace: string | undefined, wants: Want[]): { target: OciSourceTarget; resolution: Resolution } | undefined {
+export function resolveSource(index: WorkspaceIndex, cache: TagCache, name: string, namespace: string | undefined, wants: Want[], read?: SourceRead[]): { target: OciSourceTarget; resolution: Resolution } | undefined {
   const found = index.resolve({ kind: 'OCIRepository', name, namespace });
   if (found.length !== 1) return undefined;
   const doc = index.documentOf(found[0]);
+  read?.push(found[0]);
   const target = doc ? targetsOf(doc.parsed).find((t): t is OciSourceTarget => t.kind === 'oci-source') : undefined;
   if (!target) return undefined;
   return { target, resolution: resolveTarget(cache, target, wants) };
@@ -74,22 +75,21 @@ export function normalisePath(path: string): string {
 
 const resolvedText = (r: Extract<Resolution, { state: 'resolved' }>) => `${r.tag ?? ''}${r.digest ? `${r.tag ? ' @ ' : ''}${shortDigest(r.digest)}` : ''}`;
 
-export function liveFindings(file: YamlFile, index: WorkspaceIndex, cache: TagCache): LiveFindings {
+/** One document's live findings in its own coordinates, and the other documents it read. */
+function documentLiveFindings(parsed: ParsedDocument, index: WorkspaceIndex, cache: TagCache, read: SourceRead[]): LiveFindings {
   const out: LiveFindings = { findings: [], wants: [], auth: [] };
-  if (!cache.enabled) return out;
-  for (const doc of file.documents) {
-    const targets = targetsOf(doc.parsed);
-    if (targets.length === 0) continue;
-    const shift = (range: Range) => shiftRange(range, doc.chunk.startLine);
-    const warn = (range: Range, code: string, message: string, data?: unknown) =>
-      out.findings.push({ range: shift(range), severity: 'warning', code, message, ...(data !== undefined ? { data } : {}) });
+  const targets = targetsOf(parsed);
+  if (targets.length === 0) return out;
+  const warn = (range: Range, code: string, message: string, data?: unknown) =>
+    out.findings.push({ range, severity: 'warning', code, message, ...(data !== undefined ? { data } : {}) });
+  {
     for (const target of targets) {
       if (target.kind === 'oci-source') {
         const r = resolveTarget(cache, target, out.wants);
         const repo = repoText(target.repo);
         switch (r.state) {
           case 'auth':
-            out.auth.push({ registry: r.registry, range: shift(target.url.range), message: r.message });
+            out.auth.push({ registry: r.registry, range: target.url.range, message: r.message });
             break;
           case 'repository-not-found':
             warn(target.url.range, 'live/repository-not-found', `repository ${repo} was not found on the registry; the OCIRepository will not become ready`);
@@ -120,7 +120,7 @@ export function liveFindings(file: YamlFile, index: WorkspaceIndex, cache: TagCa
             break;
         }
       } else if (target.kind === 'kustomization' || target.kind === 'chart-ref') {
-        const source = resolveSource(index, cache, target.source.name, target.source.namespace, out.wants);
+        const source = resolveSource(index, cache, target.source.name, target.source.namespace, out.wants, read);
         if (!source || source.resolution.state !== 'resolved' || !source.resolution.info) continue;
         const { resolution: r } = source;
         const info = source.resolution.info;
@@ -152,12 +152,13 @@ export function liveFindings(file: YamlFile, index: WorkspaceIndex, cache: TagCa
       } else if (target.kind === 'helm-chart') {
         const found = index.resolve({ kind: 'HelmRepository', name: target.repository.name, namespace: target.repository.namespace });
         const doc = found.length === 1 ? index.documentOf(found[0]) : undefined;
+        if (found.length === 1) read.push(found[0]);
         const repo = doc ? helmRepositoryOf(doc.parsed, target.chart.value) : undefined;
         if (!repo) continue;
         out.wants.push({ kind: 'tags', repo });
         const entry = cache.peekTags(repo);
         if (entry?.error && !entry.value) {
-          if (entry.error.kind === 'auth') out.auth.push({ registry: repo.registry, range: shift(target.chart.range), message: entry.error.message });
+          if (entry.error.kind === 'auth') out.auth.push({ registry: repo.registry, range: target.chart.range, message: entry.error.message });
           else if (entry.error.kind === 'not-found') warn(target.chart.range, 'live/chart-not-found', `chart "${target.chart.value}" was not found at ${repoText(repo)}`);
           continue;
         }
@@ -178,4 +179,104 @@ export function liveFindings(file: YamlFile, index: WorkspaceIndex, cache: TagCa
     }
   }
   return out;
+}
+
+/** Another document a document's live findings were computed from (its object as indexed then). */
+export type SourceRead = IndexedObject;
+
+interface MemoEntry {
+  structure: number;
+  epoch: number;
+  at: number;
+  /** The cache keys the document read (what the cache's change events name). */
+  deps: string[];
+  read: SourceRead[];
+  result: LiveFindings;
+}
+
+/**
+ * Each document's live findings, kept until something they were computed from changes: the
+ * document's parse, one of the cache entries it read, the index's cross-file structure, or a
+ * document it resolved a source in. Typing in one document of a big file then re-reads only
+ * that document, and a registry answer re-reads only the documents that asked for it.
+ */
+export class LiveFindingsMemo {
+  private readonly memo = new WeakMap<ParsedDocument, MemoEntry>();
+  /** Cache key → the tick of its last change. */
+  private readonly changedAt = new Map<string, number>();
+  private tick = 0;
+  /** Incremented when the whole cache changed ('*': settings, credentials, trust). */
+  private epoch = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly cache: TagCache) {
+    this.unsubscribe = cache.onDidChange((key) => {
+      if (key === '*') {
+        this.epoch++;
+        this.changedAt.clear();
+      } else {
+        this.changedAt.set(key, ++this.tick);
+      }
+    });
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+  }
+
+  findings(doc: PlacedDocument, index: WorkspaceIndex): LiveFindings {
+    const entry = this.memo.get(doc.parsed);
+    if (entry && this.fresh(entry, index)) return entry.result;
+    const read: SourceRead[] = [];
+    const at = this.tick;
+    const result = documentLiveFindings(doc.parsed, index, this.cache, read);
+    const deps = result.wants.map((w) => {
+      const key = TagCache.wantKey(w);
+      return key.slice(key.indexOf('|') + 1);
+    });
+    this.memo.set(doc.parsed, { structure: index.structureVersion, epoch: this.epoch, at, deps, read, result });
+    return result;
+  }
+
+  private fresh(entry: MemoEntry, index: WorkspaceIndex): boolean {
+    if (entry.structure !== index.structureVersion || entry.epoch !== this.epoch) return false;
+    if (entry.at !== this.tick) {
+      for (const key of entry.deps) if ((this.changedAt.get(key) ?? 0) > entry.at) return false;
+      // Still good at this tick: the next look skips the keys until the cache changes again.
+      entry.at = this.tick;
+    }
+    // A source document edited since (same names, another tag or URL) has a new object.
+    for (const object of entry.read) if (!index.isCurrent(object)) return false;
+    return true;
+  }
+}
+
+/**
+ * The live findings of a file in file coordinates (from the memo where nothing they read
+ * changed). `wants` is gathered when first read: a big file is checked on every keystroke, but
+ * what it needs from the registry is only asked for after a pause.
+ */
+export function liveFindings(file: YamlFile, index: WorkspaceIndex, cache: TagCache, memo?: LiveFindingsMemo): LiveFindings {
+  const findings: Finding[] = [];
+  const auth: AuthProblem[] = [];
+  const parts: LiveFindings[] = [];
+  if (cache.enabled) {
+    for (const doc of file.documents) {
+      const r = memo ? memo.findings(doc, index) : documentLiveFindings(doc.parsed, index, cache, []);
+      if (r.wants.length === 0 && r.findings.length === 0 && r.auth.length === 0) continue;
+      parts.push(r);
+      const line = doc.chunk.startLine;
+      for (const f of r.findings) findings.push(line === 0 ? f : { ...f, range: shiftRange(f.range, line) });
+      for (const a of r.auth) auth.push(line === 0 ? a : { ...a, range: shiftRange(a.range, line) });
+    }
+  }
+  let wants: Want[] | undefined;
+  return {
+    findings,
+    auth,
+    get wants() {
+      wants ??= parts.flatMap((p) => p.wants);
+      return wants;
+    },
+  };
 }

@@ -39,21 +39,30 @@ const shift = (f: Finding, lines: number): Finding => (lines === 0 ? f : { ...f,
 export function workspaceFindings(file: YamlFile, index: WorkspaceIndex, context: LintContext): Finding[] {
   const uri = file.uri;
   if (index.file(uri) !== file) index.setFile(uri, file.text);
+  const out: Finding[] = [];
+  for (const doc of index.documentsIn(uri)) {
+    for (const finding of documentWorkspaceFindings(uri, doc, index, context)) out.push(finding);
+  }
+  return out;
+}
+
+/**
+ * The workspace findings of one indexed document of `uri`, in file coordinates. Cached on the
+ * document while the index's structure, the document's index and the setting are the same.
+ */
+export function documentWorkspaceFindings(uri: string, doc: IndexedDocument, index: WorkspaceIndex, context: LintContext): Finding[] {
+  if (!doc.object && doc.refs.length === 0) return [];
   // Unset (the CLI's default): folders given to `flux-oci lint` are often a slice of a repository
   // whose sources live elsewhere, so names found nowhere are not reported unless asked for.
   const unresolved = context.unresolvedReferences ?? 'off';
   const key = `${index.structureVersion}|${unresolved}`;
-  const out: Finding[] = [];
-  for (const doc of index.documentsIn(uri)) {
-    if (!doc.object && doc.refs.length === 0) continue;
-    let cached = cache.get(doc.parsed);
-    if (!cached || cached.key !== key || cached.uri !== uri || cached.documentIndex !== doc.documentIndex) {
-      cached = { key, uri, documentIndex: doc.documentIndex, startLine: doc.startLine, findings: documentFindings(index, doc, unresolved) };
-      cache.set(doc.parsed, cached);
-    }
-    for (const finding of cached.findings) out.push(shift(finding, doc.startLine - cached.startLine));
+  let cached = cache.get(doc.parsed);
+  if (!cached || cached.key !== key || cached.uri !== uri || cached.documentIndex !== doc.documentIndex) {
+    cached = { key, uri, documentIndex: doc.documentIndex, startLine: doc.startLine, findings: documentFindings(index, doc, unresolved) };
+    cache.set(doc.parsed, cached);
   }
-  return out;
+  const lines = doc.startLine - cached.startLine;
+  return lines === 0 ? cached.findings : cached.findings.map((f) => shift(f, lines));
 }
 
 /**
