@@ -23,11 +23,18 @@ import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 import { applyGraphOf } from './language/applyGraph';
 import { discoverRoot, diskFolderProbe } from './language/gitRoots';
 import { registerLive } from './lsp/live';
+import { TagCache } from './registry/tagCache';
+import { targetsOf } from './registry/targets';
 import { registerRegistryCheck } from './lsp/registryCheck';
 
 const connection = createConnection(ProposedFeatures.all);
 const index = new WorkspaceIndex();
-const documents = createOpenDocuments(index, { lintContext: () => lintContext, onReady: (uri) => diagnostics.schedule(uri) });
+const documents = createOpenDocuments(index, {
+  lintContext: () => lintContext,
+  onReady: (uri) => diagnostics.schedule(uri),
+  // Live checks read each document's registry targets: only worth reading when they are on.
+  warm: (parsed) => { if (TagCache.for(registry).enabled) targetsOf(parsed); },
+});
 const registry = new RegistrySession();
 let settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
 /** The lint context every feature uses, derived from the settings in one place. */
