@@ -3,7 +3,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   createConnection, ProposedFeatures, TextDocumentSyncKind, DidChangeConfigurationNotification,
-  FileChangeType,
+  FileChangeType, type WorkspaceFoldersChangeEvent,
 } from 'vscode-languageserver/node';
 import { WorkspaceIndex } from './language/workspaceIndex';
 import { defaultLintContext, type LintContext } from './language/lint';
@@ -11,7 +11,7 @@ import { readSettings, DEFAULT_SERVER_SETTINGS, type ServerSettings } from './ls
 import type { ServerContext } from './lsp/context';
 import { createDiagnosticsPublisher } from './lsp/diagnostics';
 import { createOpenDocuments, openFile } from './lsp/openDocuments';
-import { indexFolders, readIndexable } from './lsp/workspaceScan';
+import { indexFolders, readIndexable, foldersAfterChange } from './lsp/workspaceScan';
 import { registerCompletion } from './lsp/completion';
 import { registerHover } from './lsp/hover';
 import { registerCodeActions } from './lsp/codeActions';
@@ -23,11 +23,18 @@ import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 import { applyGraphOf } from './language/applyGraph';
 import { discoverRoot, diskFolderProbe } from './language/gitRoots';
 import { registerLive } from './lsp/live';
+import { TagCache } from './registry/tagCache';
+import { targetsOf } from './registry/targets';
 import { registerRegistryCheck } from './lsp/registryCheck';
 
 const connection = createConnection(ProposedFeatures.all);
 const index = new WorkspaceIndex();
-const documents = createOpenDocuments(index, { lintContext: () => lintContext, onReady: (uri) => diagnostics.schedule(uri) });
+const documents = createOpenDocuments(index, {
+  lintContext: () => lintContext,
+  onReady: (uri) => diagnostics.schedule(uri),
+  // Live checks read each document's registry targets: only worth reading when they are on.
+  warm: (parsed) => { if (TagCache.for(registry).enabled) targetsOf(parsed); },
+});
 const registry = new RegistrySession();
 let settings: ServerSettings = DEFAULT_SERVER_SETTINGS;
 /** The lint context every feature uses, derived from the settings in one place. */
@@ -38,6 +45,7 @@ const lintContextFor = (s: ServerSettings): LintContext => ({
 let lintContext: LintContext = lintContextFor(settings);
 let canPullConfiguration = false;
 let workspaceFolders: string[] = [];
+let clientSendsFolderChanges = false;
 let resolveIndexed: () => void = () => undefined;
 const indexed = new Promise<void>((resolve) => { resolveIndexed = resolve; });
 
@@ -64,6 +72,7 @@ connection.onInitialize((params) => {
   canPullConfiguration = Boolean(params.capabilities.workspace?.configuration);
   const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
   workspaceFolders = folders.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
+  clientSendsFolderChanges = Boolean(params.capabilities.workspace?.workspaceFolders);
   // The apply graph reads spec.paths from each folder's Git repository (or the folder itself).
   applyGraphOf(index).configure(workspaceFolders.map(discoverRoot), diskFolderProbe());
   // A client that manages workspace trust (the VS Code extension) says so here; until it reports a
@@ -81,6 +90,7 @@ connection.onInitialize((params) => {
       referencesProvider: true,
       documentSymbolProvider: true,
       workspaceSymbolProvider: true,
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
     serverInfo: { name: 'flux-oci-ls', version: '0.1.0' },
   };
@@ -108,7 +118,25 @@ connection.onInitialized(async () => {
   };
   setTimeout(compileNext, 0);
   void indexWorkspace().finally(resolveIndexed);
+  if (clientSendsFolderChanges) connection.workspace.onDidChangeWorkspaceFolders((event) => void changeWorkspaceFolders(event));
 });
+
+/**
+ * Folders added to or removed from the workspace: files under a removed folder (and no remaining
+ * one) leave the index unless they are open, added folders are indexed, and the apply graph
+ * reads spec.paths from the new set of roots.
+ */
+async function changeWorkspaceFolders(event: WorkspaceFoldersChangeEvent): Promise<void> {
+  const paths = (folders: readonly { uri: string }[]) => folders.filter((f) => f.uri.startsWith('file:')).map((f) => fileURLToPath(f.uri));
+  const change = foldersAfterChange(workspaceFolders, paths(event.added), paths(event.removed));
+  workspaceFolders = change.folders;
+  applyGraphOf(index).configure(workspaceFolders.map(discoverRoot), diskFolderProbe());
+  for (const uri of [...index.uris()]) {
+    if (uri.startsWith('file:') && !documents.get(uri) && change.dropped(fileURLToPath(uri))) index.removeFile(uri);
+  }
+  await indexFolders(index, change.added, { skip: (uri) => documents.get(uri) !== undefined || index.file(uri) !== undefined });
+  ctx.revalidateAll();
+}
 
 /** Indexes YAML files on disk that are not open, so references resolve across the workspace. */
 async function indexWorkspace(): Promise<void> {

@@ -122,7 +122,7 @@ export async function startServer(options: { root?: string; settings?: Record<st
     workspaceFolders: [{ uri: rootUri, name: 'test' }],
     ...(options.initializationOptions !== undefined ? { initializationOptions: options.initializationOptions } : {}),
     capabilities: {
-      workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, workspaceEdit: { documentChanges: false } },
+      workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: true }, workspaceEdit: { documentChanges: false } },
       textDocument: { publishDiagnostics: {}, completion: { completionItem: { snippetSupport: true } }, hover: { contentFormat: ['markdown', 'plaintext'] }, codeAction: {} },
     },
   });

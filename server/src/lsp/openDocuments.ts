@@ -9,11 +9,10 @@ import { TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position, Range } from 'vscode-languageserver';
 import { prepareForIndex, type WorkspaceIndex } from '../language/workspaceIndex';
-import { YamlFile, type TextChange } from '../language/documents';
+import { YamlFile, type ParsedDocument, type TextChange } from '../language/documents';
 import { lintDocument, type LintContext } from '../language/lint';
 import { documentWorkspaceFindings } from '../language/rules';
 import { documentGraphFacts } from '../language/applyFacts';
-import { targetsOf } from '../registry/targets';
 
 /** Files with more documents than this are opened a slice at a time. */
 export const GRADUAL_OPEN_DOCUMENTS = 200;
@@ -81,7 +80,7 @@ export class IndexedTextDocument implements TextDocument {
    * Parses and checks the documents a slice at a time, yielding to pending messages between
    * slices; then hands the file to the index and warms the workspace rules the same way.
    */
-  async prepare(lintContext: () => LintContext): Promise<void> {
+  async prepare(lintContext: () => LintContext, warm?: (parsed: ParsedDocument) => void): Promise<void> {
     const model = this.model;
     for (let i = 0; i < model.documents.length && !this.closed;) {
       const deadline = performance.now() + SLICE_MS;
@@ -90,7 +89,7 @@ export class IndexedTextDocument implements TextDocument {
         prepareForIndex(parsed);
         lintDocument(parsed, lintContext());
         documentGraphFacts(parsed);
-        targetsOf(parsed);
+        warm?.(parsed);
         // What the index, the checks, the apply graph and the live checks read is cached by now;
         // the tree is parsed again for the document a hover, completion or edit lands in. Thrown
         // away here it dies young, where holding all of them made opening mostly garbage collection.
@@ -115,6 +114,8 @@ export interface OpenDocumentsOptions {
   lintContext: () => LintContext;
   /** Called when a big file opened gradually is ready for diagnostics. */
   onReady: (uri: string) => void;
+  /** Reads what other features will want from a document before its tree is dropped (live targets). */
+  warm?: (parsed: ParsedDocument) => void;
 }
 
 export function createOpenDocuments(index: WorkspaceIndex, options: OpenDocumentsOptions): TextDocuments<TextDocument> {
@@ -129,7 +130,7 @@ export function createOpenDocuments(index: WorkspaceIndex, options: OpenDocument
       }
       const document = new IndexedTextDocument(uri, languageId, version, model, index);
       document.ready = false;
-      void document.prepare(options.lintContext).then(() => {
+      void document.prepare(options.lintContext, options.warm).then(() => {
         if (!document.closed) options.onReady(uri);
       });
       return document;

@@ -3,7 +3,7 @@
 // messages answered between slices, so requests are answered while a large workspace is indexed.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkspaceIndex } from '../language/workspaceIndex';
 
@@ -78,4 +78,31 @@ export async function indexFolders(index: WorkspaceIndex, folders: readonly stri
     }
   }
   return indexed;
+}
+
+/** Is `path` the folder `folder` or inside it? */
+function isInside(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+}
+
+/**
+ * The workspace folders after the client added and removed some: the new list, the folders to
+ * index now, and which indexed paths to drop (under a removed folder and under no remaining one,
+ * since folders may nest).
+ */
+export function foldersAfterChange(current: readonly string[], added: readonly string[], removed: readonly string[]): {
+  folders: string[];
+  added: string[];
+  dropped: (path: string) => boolean;
+} {
+  const kept = current.filter((f) => !removed.includes(f));
+  const fresh = added.filter((f, i) => !kept.includes(f) && added.indexOf(f) === i);
+  const folders = [...kept, ...fresh];
+  // A new folder inside one already indexed brings nothing new.
+  const toIndex = fresh.filter((f) => !kept.some((k) => isInside(f, k)));
+  return {
+    folders,
+    added: toIndex,
+    dropped: (path) => removed.some((r) => isInside(path, r)) && !folders.some((f) => isInside(path, f)),
+  };
 }
