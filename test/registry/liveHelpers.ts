@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { startServer, type LspSession } from '../lsp/lspClient';
+import { budget } from '../timing';
 
 /** A server whose Docker config is an empty folder (the machine's logins stay out of tests). */
 export function startLiveServer(settings: Record<string, unknown>, options: { initializationOptions?: unknown } = {}): Promise<LspSession> {
@@ -31,6 +32,20 @@ export async function countPublishes(lsp: LspSession, rel: string, ms: number): 
   let count = 0;
   await lsp.nextDiagnostics(rel, () => { count++; return false; }, ms).catch(() => undefined);
   return count;
+}
+
+/**
+ * Waits until the server has gone quiet for these files: a window of `quietMs` with no publish
+ * for any of them (answers fetched before may still be on their way to a republish). Needed
+ * before counting what a later event causes.
+ */
+export async function untilQuiet(lsp: LspSession, rels: readonly string[], quietMs = 750, timeoutMs = budget(60_000)): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await Promise.all(rels.map((rel) => countPublishes(lsp, rel, quietMs)));
+    if (counts.every((c) => c === 0)) return;
+    if (Date.now() > deadline) throw new Error(`the server kept publishing for ${timeoutMs} ms`);
+  }
 }
 
 /** The file's diagnostics once they satisfy `predicate` (already, or at a later publish). */
