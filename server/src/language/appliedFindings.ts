@@ -24,21 +24,6 @@ export const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=+?][^}]*)?\}/;
 /** Codes that judge keys, structure or the API version, which substitution does not change. */
 const NOT_VALUE_CODES = new Set(['schema/required', 'schema/unknown-field', 'flux/removed-api-version', 'flux/unknown-kind', 'flux/unknown-api-version']);
 
-function documentAt(file: YamlFile, line: number): PlacedDocument | undefined {
-  const docs = file.documents;
-  let lo = 0;
-  let hi = docs.length - 1;
-  let found: PlacedDocument | undefined;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (docs[mid].chunk.startLine <= line) {
-      found = docs[mid];
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-}
-
 /**
  * The field a schema/required finding misses, e.g. ['spec', 'interval']: the finding names the
  * field and sits on the key of the map that lacks it (on the kind for a top-level field).
@@ -69,7 +54,7 @@ function appliedFilter(file: YamlFile, index: WorkspaceIndex): ((finding: Findin
   if (!patched && !substituted) return undefined;
   return (finding) => {
     if (finding.code.startsWith('yaml/')) return true;
-    const doc = documentAt(file, finding.range.start.line);
+    const doc = file.documentAtLine(finding.range.start.line);
     if (!doc) return true;
     if (finding.code === 'schema/required') {
       const field = patched ? requiredField(doc, finding) : undefined;

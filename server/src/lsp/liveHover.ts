@@ -4,7 +4,6 @@
 // Hints use only what the cache holds; hover may wait briefly for missing answers.
 import { InlayHintKind, type CancellationToken, type InlayHint, type Range as LspRange } from 'vscode-languageserver/node';
 import type { YamlFile } from '../language/documents';
-import { documentAt } from '../language/completion/documentView';
 import type { Position } from '../language/types';
 import { resolveTarget } from '../registry/liveFindings';
 import { signatureState, type Resolution } from '../registry/resolve';
@@ -71,7 +70,7 @@ export function createLiveHover(ctx: ServerContext, cache: TagCache) {
 
   async function hover(file: YamlFile, position: Position, token: CancellationToken): Promise<string | undefined> {
     if (!cache.enabled) return undefined;
-    const doc = documentAt(file, position.line);
+    const doc = file.documentAtLine(position.line);
     if (!doc) return undefined;
     const target = targetsOf(doc.parsed).find((t): t is OciSourceTarget => t.kind === 'oci-source');
     if (!target) return undefined;

@@ -5,7 +5,6 @@ import type { YamlFile } from '../language/documents';
 import type { Position } from '../language/types';
 import type { IndexedObject, WorkspaceIndex } from '../language/workspaceIndex';
 import { markerAt } from '../language/imagePolicyMarker';
-import { documentAt } from '../language/completion/documentView';
 import { pathAtOffset } from '../language/yamlPath';
 import { parseReference } from '../oci/reference';
 import type { ImagePolicyChoice, ImagePolicySpec } from './imagePolicySelect';
@@ -77,7 +76,7 @@ export function imagePolicyTargetAt(file: YamlFile, position: Position, index: W
     const policy = index.resolve({ kind: 'ImagePolicy', name: marker.name, namespace: marker.namespace })[0];
     return policy ? targetOf(index, policy, marker.suffix, true) : undefined;
   }
-  const doc = documentAt(file, position.line);
+  const doc = file.documentAtLine(position.line);
   if (!doc || doc.parsed.identity?.kind !== 'ImagePolicy') return undefined;
   const offset = doc.parsed.lines.offsetAt({ line: position.line - doc.chunk.startLine, character: position.character });
   const { path } = pathAtOffset(doc.parsed.yaml, offset);

@@ -35,21 +35,8 @@ export function linesOf(parsed: ParsedDocument): DocumentLines {
   return lines;
 }
 
-/** The document holding a file line (binary search: files may hold thousands of documents). */
-export function documentAt(file: YamlFile, line: number): PlacedDocument | undefined {
-  const docs = file.documents;
-  let lo = 0;
-  let hi = docs.length - 1;
-  let found: PlacedDocument | undefined;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (docs[mid].chunk.startLine <= line) { found = docs[mid]; lo = mid + 1; } else hi = mid - 1;
-  }
-  return found;
-}
-
 export function documentView(file: YamlFile, line: number, catalog: SchemaCatalog): DocumentView {
-  const placed = documentAt(file, line);
+  const placed = file.documentAtLine(line);
   if (!placed) return { startLine: 0, lines: new DocumentLines(['']), schema: objectSchema(undefined) };
   const lines = linesOf(placed.parsed);
   const identity = placed.parsed.identity;
