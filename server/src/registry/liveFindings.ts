@@ -82,99 +82,97 @@ function documentLiveFindings(parsed: ParsedDocument, index: WorkspaceIndex, cac
   if (targets.length === 0) return out;
   const warn = (range: Range, code: string, message: string, data?: unknown) =>
     out.findings.push({ range, severity: 'warning', code, message, ...(data !== undefined ? { data } : {}) });
-  {
-    for (const target of targets) {
-      if (target.kind === 'oci-source') {
-        const r = resolveTarget(cache, target, out.wants);
-        const repo = repoText(target.repo);
-        switch (r.state) {
-          case 'auth':
-            out.auth.push({ registry: r.registry, range: target.url.range, message: r.message });
-            break;
-          case 'repository-not-found':
-            warn(target.url.range, 'live/repository-not-found', `repository ${repo} was not found on the registry; the OCIRepository will not become ready`);
-            break;
-          case 'tag-not-found':
-            warn(target.tag?.range ?? target.url.range, 'live/tag-not-found',
-              r.implied
-                ? `no ref: Flux pulls the tag "latest", which ${repo} does not have${r.nearest.length ? `; it has ${list(r.nearest)}` : ''}`
-                : `tag "${r.tag}" does not exist in ${repo}${r.nearest.length ? `; nearest: ${list(r.nearest)}` : ''}`,
-              { tags: r.nearest, implied: r.implied });
-            break;
-          case 'semver-no-match':
-            warn(target.semver?.range ?? target.url.range, 'live/semver-no-match',
-              `no tag of ${repo} matches "${r.range}"${target.semverFilter ? ` after semverFilter "${target.semverFilter}"` : ''} (${r.candidates} version tag${r.candidates === 1 ? '' : 's'} considered)${r.newest.length ? `; newest: ${list(r.newest)}` : ''}`,
-              { tags: r.newest });
-            break;
-          case 'digest-not-found':
-            warn(target.digest?.range ?? target.url.range, 'live/digest-not-found', `digest ${shortDigest(r.digest)} does not exist in ${repo}`);
-            break;
-          case 'resolved':
-            if (target.verify && r.digest) {
-              const state = signatureState(cache, target.repo, r.digest, target.verify.value, out.wants);
-              if (state === 'unsigned') {
-                warn(target.verify.range, 'live/unsigned',
-                  `spec.verify asks for a ${target.verify.value} signature, but ${resolvedText(r)} in ${repo} has none; source-controller will not mark this OCIRepository ready`);
-              }
+  for (const target of targets) {
+    if (target.kind === 'oci-source') {
+      const r = resolveTarget(cache, target, out.wants);
+      const repo = repoText(target.repo);
+      switch (r.state) {
+        case 'auth':
+          out.auth.push({ registry: r.registry, range: target.url.range, message: r.message });
+          break;
+        case 'repository-not-found':
+          warn(target.url.range, 'live/repository-not-found', `repository ${repo} was not found on the registry; the OCIRepository will not become ready`);
+          break;
+        case 'tag-not-found':
+          warn(target.tag?.range ?? target.url.range, 'live/tag-not-found',
+            r.implied
+              ? `no ref: Flux pulls the tag "latest", which ${repo} does not have${r.nearest.length ? `; it has ${list(r.nearest)}` : ''}`
+              : `tag "${r.tag}" does not exist in ${repo}${r.nearest.length ? `; nearest: ${list(r.nearest)}` : ''}`,
+            { tags: r.nearest, implied: r.implied });
+          break;
+        case 'semver-no-match':
+          warn(target.semver?.range ?? target.url.range, 'live/semver-no-match',
+            `no tag of ${repo} matches "${r.range}"${target.semverFilter ? ` after semverFilter "${target.semverFilter}"` : ''} (${r.candidates} version tag${r.candidates === 1 ? '' : 's'} considered)${r.newest.length ? `; newest: ${list(r.newest)}` : ''}`,
+            { tags: r.newest });
+          break;
+        case 'digest-not-found':
+          warn(target.digest?.range ?? target.url.range, 'live/digest-not-found', `digest ${shortDigest(r.digest)} does not exist in ${repo}`);
+          break;
+        case 'resolved':
+          if (target.verify && r.digest) {
+            const state = signatureState(cache, target.repo, r.digest, target.verify.value, out.wants);
+            if (state === 'unsigned') {
+              warn(target.verify.range, 'live/unsigned',
+                `spec.verify asks for a ${target.verify.value} signature, but ${resolvedText(r)} in ${repo} has none; source-controller will not mark this OCIRepository ready`);
             }
-            break;
-        }
-      } else if (target.kind === 'kustomization' || target.kind === 'chart-ref') {
-        const source = resolveSource(index, cache, target.source.name, target.source.namespace, out.wants, read);
-        if (!source || source.resolution.state !== 'resolved' || !source.resolution.info) continue;
-        const { resolution: r } = source;
-        const info = source.resolution.info;
-        const what = `OCIRepository "${target.source.name}" resolves to ${resolvedText(r)}, which`;
-        if (target.kind === 'chart-ref') {
-          const problem = helmProblem(info);
-          if (problem) warn(target.source.range, 'live/not-helm-chart', `${what} ${problem}; helm-controller cannot install it`);
-          continue;
-        }
-        const problem = fluxProblem(info, source.target.layerSelector);
-        if (problem) {
-          warn(target.source.range, 'live/not-flux-artifact', `${what} ${problem}; kustomize-controller cannot apply it`);
-          continue;
-        }
-        if (!target.path || source.target.layerSelector?.operation === 'copy') continue;
-        const wanted = normalisePath(target.path.value);
-        if (wanted === '') continue;
-        const layer = selectedLayer(info, source.target.layerSelector);
-        if (!layer) continue;
-        out.wants.push({ kind: 'files', repo: source.target.repo, layer: { digest: layer.digest, size: layer.size } });
-        const files = cache.peekFiles(layer.digest)?.value;
-        if (!files || files.dirs.includes(wanted)) continue;
-        const top = files.dirs.filter((d) => !d.includes('/')).slice(0, 8);
-        warn(target.path.range, 'live/path-not-found',
-          files.files.includes(wanted)
-            ? `path "${target.path.value}" is a file in the artifact of OCIRepository "${target.source.name}" (${resolvedText(r)}); spec.path must name a folder`
-            : `path "${target.path.value}" does not exist in the artifact of OCIRepository "${target.source.name}" (${resolvedText(r)})${top.length ? `; its folders: ${top.map((d) => `./${d}`).join(', ')}` : '; it has no folders'}`,
-          { dirs: files.dirs.slice(0, 50) });
-      } else if (target.kind === 'helm-chart') {
-        const found = index.resolve({ kind: 'HelmRepository', name: target.repository.name, namespace: target.repository.namespace });
-        const doc = found.length === 1 ? index.documentOf(found[0]) : undefined;
-        if (found.length === 1) read.push(found[0]);
-        const repo = doc ? helmRepositoryOf(doc.parsed, target.chart.value) : undefined;
-        if (!repo) continue;
-        out.wants.push({ kind: 'tags', repo });
-        const entry = cache.peekTags(repo);
-        if (entry?.error && !entry.value) {
-          if (entry.error.kind === 'auth') out.auth.push({ registry: repo.registry, range: target.chart.range, message: entry.error.message });
-          else if (entry.error.kind === 'not-found') warn(target.chart.range, 'live/chart-not-found', `chart "${target.chart.value}" was not found at ${repoText(repo)}`);
-          continue;
-        }
-        if (!entry?.value) continue;
-        const tags = entry.value;
-        const version = target.version?.value ?? '*';
-        const exact = parseVersion(version) && !/[xX*]/.test(version);
-        // Helm writes `+` in versions as `_` in OCI tags.
-        const asVersions = tags.map((t) => t.replace(/_/g, '+'));
-        const ok = exact ? asVersions.includes(version) || tags.includes(version) : selectTag(asVersions, version).tag !== undefined;
-        if (!ok) {
-          const near = exact ? nearestTags(tags, version, 3) : newestTags(tags, 3);
-          warn(target.version?.range ?? target.chart.range, 'live/chart-version-not-found',
-            `${exact ? `version "${version}" of chart "${target.chart.value}" does not exist` : `no version of chart "${target.chart.value}" matches "${version}"`} at ${repoText(repo)}${near.length ? `; ${exact ? 'nearest' : 'newest'}: ${list(near)}` : ''}`,
-            { tags: near });
-        }
+          }
+          break;
+      }
+    } else if (target.kind === 'kustomization' || target.kind === 'chart-ref') {
+      const source = resolveSource(index, cache, target.source.name, target.source.namespace, out.wants, read);
+      if (!source || source.resolution.state !== 'resolved' || !source.resolution.info) continue;
+      const { resolution: r } = source;
+      const info = source.resolution.info;
+      const what = `OCIRepository "${target.source.name}" resolves to ${resolvedText(r)}, which`;
+      if (target.kind === 'chart-ref') {
+        const problem = helmProblem(info);
+        if (problem) warn(target.source.range, 'live/not-helm-chart', `${what} ${problem}; helm-controller cannot install it`);
+        continue;
+      }
+      const problem = fluxProblem(info, source.target.layerSelector);
+      if (problem) {
+        warn(target.source.range, 'live/not-flux-artifact', `${what} ${problem}; kustomize-controller cannot apply it`);
+        continue;
+      }
+      if (!target.path || source.target.layerSelector?.operation === 'copy') continue;
+      const wanted = normalisePath(target.path.value);
+      if (wanted === '') continue;
+      const layer = selectedLayer(info, source.target.layerSelector);
+      if (!layer) continue;
+      out.wants.push({ kind: 'files', repo: source.target.repo, layer: { digest: layer.digest, size: layer.size } });
+      const files = cache.peekFiles(layer.digest)?.value;
+      if (!files || files.dirs.includes(wanted)) continue;
+      const top = files.dirs.filter((d) => !d.includes('/')).slice(0, 8);
+      warn(target.path.range, 'live/path-not-found',
+        files.files.includes(wanted)
+          ? `path "${target.path.value}" is a file in the artifact of OCIRepository "${target.source.name}" (${resolvedText(r)}); spec.path must name a folder`
+          : `path "${target.path.value}" does not exist in the artifact of OCIRepository "${target.source.name}" (${resolvedText(r)})${top.length ? `; its folders: ${top.map((d) => `./${d}`).join(', ')}` : '; it has no folders'}`,
+        { dirs: files.dirs.slice(0, 50) });
+    } else if (target.kind === 'helm-chart') {
+      const found = index.resolve({ kind: 'HelmRepository', name: target.repository.name, namespace: target.repository.namespace });
+      const doc = found.length === 1 ? index.documentOf(found[0]) : undefined;
+      if (found.length === 1) read.push(found[0]);
+      const repo = doc ? helmRepositoryOf(doc.parsed, target.chart.value) : undefined;
+      if (!repo) continue;
+      out.wants.push({ kind: 'tags', repo });
+      const entry = cache.peekTags(repo);
+      if (entry?.error && !entry.value) {
+        if (entry.error.kind === 'auth') out.auth.push({ registry: repo.registry, range: target.chart.range, message: entry.error.message });
+        else if (entry.error.kind === 'not-found') warn(target.chart.range, 'live/chart-not-found', `chart "${target.chart.value}" was not found at ${repoText(repo)}`);
+        continue;
+      }
+      if (!entry?.value) continue;
+      const tags = entry.value;
+      const version = target.version?.value ?? '*';
+      const exact = parseVersion(version) && !/[xX*]/.test(version);
+      // Helm writes `+` in versions as `_` in OCI tags.
+      const asVersions = tags.map((t) => t.replace(/_/g, '+'));
+      const ok = exact ? asVersions.includes(version) || tags.includes(version) : selectTag(asVersions, version).tag !== undefined;
+      if (!ok) {
+        const near = exact ? nearestTags(tags, version, 3) : newestTags(tags, 3);
+        warn(target.version?.range ?? target.chart.range, 'live/chart-version-not-found',
+          `${exact ? `version "${version}" of chart "${target.chart.value}" does not exist` : `no version of chart "${target.chart.value}" matches "${version}"`} at ${repoText(repo)}${near.length ? `; ${exact ? 'nearest' : 'newest'}: ${list(near)}` : ''}`,
+          { tags: near });
       }
     }
   }
