@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lintPaths } from '../../server/src/cli/lint';
 import { WorkspaceIndex } from '../../server/src/language/workspaceIndex';
-import { applyGraphOf, effectiveNamespace, normalizeSourcePath } from '../../server/src/language/applyGraph';
+import { applyGraphOf, appliersOf, effectiveNamespace, normalizeSourcePath } from '../../server/src/language/applyGraph';
 import { lintAsApplied } from '../../server/src/language/appliedFindings';
 import { defaultLintContext } from '../../server/src/language/lint';
 import { discoverRoot, diskFolderProbe, normalizeGitUrl, remotesOfConfig } from '../../server/src/language/gitRoots';
@@ -270,6 +270,8 @@ test('a nested field from a parent patch, a kustomization.yaml patch, and substi
     'children/child.yaml': CHILD,
   });
   assert.deepEqual(kustomize.lint('children/child.yaml'), []);
+  // The patch file is a patch body, not an object Flux applies: it applies nothing.
+  assert.deepEqual(appliersOf(kustomize.index, 'file:///w/children/child.yaml').map((a) => a.uri), ['file:///w/parent.yaml']);
 
   const SUBSTITUTE = '  postBuild:\n    substitute:\n      INTERVAL: 5m\n';
   const source = (annotations: string) => `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: app\n${annotations}spec:\n  interval: \${INTERVAL}\n  url: oci://ghcr.io/org/app\n`;

@@ -1,5 +1,6 @@
 // `flux-oci lint` on worker threads prints exactly what the single-threaded run prints, on a tree
-// with references, duplicates, kustomize patches and Secrets that cross files and workers.
+// with references, duplicates, kustomize patches, Secrets and an apply graph that cross files and
+// workers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,185 @@ import { join, resolve } from 'node:path';
 const REPO = resolve(__dirname, '..', '..');
 const CLI = join(REPO, 'dist', 'cli.js');
 const run = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+
+/**
+ * Judgments that need other files' facts: a parent Kustomization patching its children by label
+ * (interval, path, a targetNamespace that decides where a reference resolves) and substituting
+ * variables, a kustomization.yaml with a namespace and a patch file (interval of child-b), and a
+ * dependsOn cycle across two files.
+ */
+const GRAPH_TREE: Record<string, string> = {
+  'clusters/prod/sync.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: fleet
+  postBuild:
+    substitute:
+      INTERVAL: 5m
+  patches:
+    - target:
+        kind: Kustomization
+        labelSelector: tier=child
+      patch: |
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: any
+        spec:
+          interval: 7m
+          path: ./services
+          targetNamespace: svc-ns
+`,
+  'apps/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: apps-ns
+resources:
+  - child-a.yaml
+  - child-b.yaml
+  - release.yaml
+  - repo.yaml
+patches:
+  - path: patch.yaml
+`,
+  'apps/patch.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: child-b
+spec:
+  interval: 3m
+`,
+  'apps/child-a.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: child-a
+  labels:
+    tier: child
+spec:
+  prune: true
+  path: ./nowhere
+  sourceRef:
+    kind: GitRepository
+    name: fleet
+    namespace: flux-system
+`,
+  'apps/child-b.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: child-b
+spec:
+  prune: true
+  path: ./missing-folder
+  sourceRef:
+    kind: GitRepository
+    name: fleet
+    namespace: flux-system
+`,
+  'apps/release.yaml': `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+spec:
+  interval: \${INTERVAL}
+  chartRef:
+    kind: OCIRepository
+    name: web-chart
+`,
+  'apps/repo.yaml': `apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: web-chart
+spec:
+  interval: 5m
+  url: oci://ghcr.io/org/charts/web
+  ref:
+    tag: 1.0.0
+`,
+  'services/svc.yaml': `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: svc
+  namespace: wrong
+spec:
+  interval: 5m
+  chartRef:
+    kind: OCIRepository
+    name: svc-chart
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: svc-chart
+  namespace: svc-ns
+spec:
+  interval: 5m
+  url: oci://ghcr.io/org/charts/svc
+  ref:
+    tag: 1.0.0
+`,
+  'cycle/a.yaml': `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: a
+  namespace: apps
+spec:
+  interval: 5m
+  chartRef:
+    kind: OCIRepository
+    name: a
+  dependsOn:
+    - name: b
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: a
+  namespace: apps
+spec:
+  interval: 5m
+  url: oci://ghcr.io/org/charts/a
+  ref:
+    tag: 1.0.0
+`,
+  'cycle/b.yaml': `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: b
+  namespace: apps
+spec:
+  interval: 5m
+  chartRef:
+    kind: OCIRepository
+    name: b
+  dependsOn:
+    - name: a
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: b
+  namespace: apps
+spec:
+  interval: 5m
+  url: oci://ghcr.io/org/charts/b
+  ref:
+    tag: 1.0.0
+`,
+};
+
+function writeTree(dir: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+}
 
 function tree(files: number, fluxKustomizations = true): string {
   const dir = mkdtempSync(join(tmpdir(), 'flux-oci-parallel-'));
@@ -36,13 +216,14 @@ function tree(files: number, fluxKustomizations = true): string {
   writeFileSync(join(dir, 'overlay', 'kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - base.yaml\npatches:\n  - path: patch.yaml\n');
   writeFileSync(join(dir, 'overlay', 'patch.yaml'), 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-1\nspec:\n  interval: 1m\n');
   writeFileSync(join(dir, 'overlay', 'base.yaml'), 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: base\nspec:\n  interval: 1m\n  url: oci://ghcr.io/org/base\n');
+  writeTree(join(dir, 'graph'), GRAPH_TREE);
   return dir;
 }
 
 for (const fluxKustomizations of [false, true]) {
-  // With Flux Kustomizations (or kustomization.yaml files) the apply graph may change findings,
-  // and the CLI checks on one thread: the output must still be the same.
-  test(`lint --jobs 2 and --jobs 3 print the same as --jobs 1 (text, json, sarif; references checked; ${fluxKustomizations ? 'apply graph: one thread' : 'worker threads'})`, () => {
+  // With Flux Kustomizations (or kustomization.yaml files) each worker judges findings as applied
+  // from the apply graph it builds of everyone's facts: the output must still be the same.
+  test(`lint --jobs 2 and --jobs 3 print the same as --jobs 1 (text, json, sarif; references checked; ${fluxKustomizations ? 'with' : 'without'} an apply graph)`, () => {
   const dir = tree(350, fluxKustomizations);
   try {
     for (const args of [['--format', 'text'], ['--format', 'json', '--unresolved-references', 'warning'], ['--format', 'sarif']]) {
@@ -76,6 +257,32 @@ test('lint on worker threads prints what one thread prints on the apply-graph fi
       assert.equal(parallel.stderr, single.stderr, dir);
       assert.equal(parallel.stdout, single.stdout, `${dir} ${args.join(' ')}`);
     }
+  }
+});
+
+test('lint on worker threads judges findings as applied from other threads\' files (patches by label, patch files, substitution, namespaces, dependsOn cycles)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flux-oci-parallel-graph-'));
+  try {
+    writeTree(dir, GRAPH_TREE);
+    // The graph's judgments, on one thread: child-a gets its interval, path and targetNamespace
+    // from the parent's patch (by label), so services/svc.yaml's chartRef resolves in svc-ns;
+    // child-b gets its interval from the patch file; release.yaml's \${INTERVAL} is substituted.
+    const single = run(dir, 'lint', '--jobs', '1', '--format', 'json', '--unresolved-references', 'warning', '.');
+    const found = (JSON.parse(single.stdout) as { path: string; findings: { code: string }[] }[])
+      .flatMap((f) => f.findings.map((x) => `${f.path} ${x.code}`)).sort();
+    assert.deepEqual(found, [
+      'apps/child-a.yaml flux/ref-not-found', 'apps/child-b.yaml flux/ref-not-found', 'clusters/prod/sync.yaml flux/ref-not-found',
+      'cycle/a.yaml flux/depends-on-cycle', 'cycle/b.yaml flux/depends-on-cycle',
+    ]);
+    // Every file its own share, on 2 to 8 threads: each graph fact comes from another thread.
+    const env = { ...process.env, FLUX_OCI_MIN_FILES_PER_WORKER: '1' };
+    for (const jobs of ['2', '3', '5', '8']) {
+      const parallel = spawnSync(process.execPath, [CLI, 'lint', '--jobs', jobs, '--format', 'json', '--unresolved-references', 'warning', '.'], { cwd: dir, encoding: 'utf8', env });
+      assert.equal(parallel.stderr, single.stderr);
+      assert.equal(parallel.stdout, single.stdout, `--jobs ${jobs}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

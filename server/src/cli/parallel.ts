@@ -6,18 +6,21 @@
 //      its own files.
 // The output is the same as `lintPaths` (a test compares them).
 //
-// The apply graph (which Flux Kustomization applies which file, with its patches, substitution
-// and namespaces) needs the text of other files, which the exchanged facts do not carry: a tree
-// with a Flux Kustomization or a kustomization.yaml is checked on this thread (`lintPaths`, which
-// judges findings as applied). Correctness before speed.
+// Each worker builds the whole apply graph (which Flux Kustomization applies which file, with its
+// patches, substitution and namespaces) from the exchanged facts: they carry what the graph reads
+// from every Kustomization, source and kustomization.yaml. Only kustomize patch files are read
+// whole, by every worker that needs one (they are few and small), because a patch's body is the
+// file itself.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { dirname } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { WorkspaceIndex, type FileFacts } from '../language/workspaceIndex';
-import { defaultLintContext, lintFile } from '../language/lint';
-import { workspaceFindings } from '../language/rules';
+import { defaultLintContext } from '../language/lint';
+import { lintAsApplied } from '../language/appliedFindings';
+import { applyGraphOf, keyOf, patchFileKeys, type WorkspaceRoot } from '../language/applyGraph';
+import { discoverRoot, diskFolderProbe } from '../language/gitRoots';
 import type { YamlFile } from '../language/documents';
 import { findYamlFiles } from './walk';
 import { lintPaths, type FileFindings, type LintOptions } from './lint';
@@ -27,32 +30,12 @@ type Options = Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences
 /** Below this many files per worker, starting workers costs more than it saves (tests lower it). */
 const MIN_FILES_PER_WORKER = Number(process.env.FLUX_OCI_MIN_FILES_PER_WORKER) || 100;
 
-const KUSTOMIZE_FILES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
-
-/**
- * Could the apply graph change any finding of these files? Yes when any names a Flux
- * Kustomization (what the graph is made of) or is a kustomization.yaml (its resources, patches
- * and namespace). A plain text test, so a mention in a comment is enough: on the safe side.
- */
-function needsApplyGraph(paths: readonly string[]): boolean {
-  for (const path of paths) {
-    if (KUSTOMIZE_FILES.has(basename(path))) return true;
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      return true; // lintPaths reports it
-    }
-    if (text.includes('kustomize.toolkit.fluxcd.io')) return true;
-  }
-  return false;
-}
 const WORKER_ROLE = 'flux-oci-lint-worker';
 
 interface WorkerInput {
   role: typeof WORKER_ROLE;
   own: string[];
-  order: string[];
+  roots: WorkspaceRoot[];
   options: Options;
 }
 
@@ -61,7 +44,7 @@ type WorkerMessage =
   | { type: 'results'; results: FileFindings[] }
   | { type: 'error'; message: string };
 
-type MainMessage = { type: 'facts'; facts: [string, FileFacts][] };
+type MainMessage = { type: 'facts'; facts: [string, FileFacts][]; patchFiles: string[] };
 
 /** How many workers `lint` uses by default: one per core. */
 export function defaultJobs(): number {
@@ -88,10 +71,12 @@ function shareOut(paths: readonly string[], jobs: number): string[][] {
 export async function lintPathsParallel(paths: readonly string[], options: Options = {}, jobs = defaultJobs()): Promise<FileFindings[]> {
   const files = findYamlFiles(paths);
   const workers = Math.min(jobs, Math.floor(files.length / MIN_FILES_PER_WORKER));
-  if (workers <= 1 || needsApplyGraph(files)) return lintPaths(paths, options);
+  if (workers <= 1) return lintPaths(paths, options);
+  // The roots spec.paths are read against, as lintPaths finds them.
+  const roots = paths.map((p) => discoverRoot(statSync(p, { throwIfNoEntry: false })?.isDirectory() ? p : dirname(p)));
   // This thread takes the first share itself: one thread fewer to start.
   const [mine, ...shares] = shareOut(files, workers);
-  const started = shares.map((own) => new Worker(__filename, { workerData: { role: WORKER_ROLE, own, order: files, options } satisfies WorkerInput }));
+  const started = shares.map((own) => new Worker(__filename, { workerData: { role: WORKER_ROLE, own, roots, options } satisfies WorkerInput }));
   try {
     const next = (worker: Worker) => new Promise<WorkerMessage>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => { cleanup(); resolve(message); };
@@ -111,9 +96,10 @@ export async function lintPathsParallel(paths: readonly string[], options: Optio
     const theirFacts = started.map((w) => expect(w, 'facts'));
     const share = parseShare(mine);
     const facts = [...share.facts, ...(await Promise.all(theirFacts)).flatMap((m) => m.facts)];
+    const patchFiles = patchFilesOf(facts);
     const results = started.map((w) => expect(w, 'results'));
-    for (const worker of started) worker.postMessage({ type: 'facts', facts } satisfies MainMessage);
-    const own = checkShare(share.index, share.own, facts, options);
+    for (const worker of started) worker.postMessage({ type: 'facts', facts, patchFiles } satisfies MainMessage);
+    const own = checkShare(share.index, share.own, facts, patchFiles, roots, options);
     return [...own, ...(await Promise.all(results)).flatMap((m) => m.results)].sort((a, b) => a.path.localeCompare(b.path));
   } finally {
     await Promise.all(started.map((w) => w.terminate()));
@@ -125,29 +111,48 @@ function parseShare(paths: readonly string[]): { index: WorkspaceIndex; own: Map
   const first = new WorkspaceIndex();
   const own = new Map<string, YamlFile>();
   for (const path of paths) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new Error(`cannot read ${path}: ${(error as Error).message}`);
-    }
     const uri = pathToFileURL(path).href;
-    own.set(uri, first.setFile(uri, text));
+    own.set(uri, first.setFile(uri, readText(path)));
   }
   return { index: first, own, facts: [...own.keys()].map((uri) => [uri, first.exportFacts(uri)]) };
 }
 
-/** Phase 2: the other files' facts join the share's index, then the share's files are checked. */
-function checkShare(index: WorkspaceIndex, own: Map<string, YamlFile>, facts: readonly [string, FileFacts][], options: Options): FileFindings[] {
-  for (const [uri, known] of facts) if (!own.has(uri)) index.importFacts(uri, known);
+/** Files named as kustomize patches by a kustomization.yaml of the tree (the apply graph reads their bodies). */
+function patchFilesOf(facts: readonly [string, FileFacts][]): string[] {
+  const byKey = new Map(facts.map(([uri]) => [keyOf(uri), uri]));
+  const named = facts.flatMap(([uri, f]) => (f.kustomize ? patchFileKeys(uri, f.kustomize) : []));
+  return [...new Set(named.map((key) => byKey.get(key)).filter((uri): uri is string => uri !== undefined))];
+}
+
+/**
+ * Phase 2: the other files' facts join the share's index (patch files are read whole), the
+ * apply graph is built from them, then the share's files are checked as lintPaths checks them.
+ */
+function checkShare(index: WorkspaceIndex, own: Map<string, YamlFile>, facts: readonly [string, FileFacts][], patchFiles: readonly string[],
+  roots: readonly WorkspaceRoot[], options: Options): FileFindings[] {
+  const whole = new Set(patchFiles);
+  for (const [uri, known] of facts) {
+    if (own.has(uri)) continue;
+    if (whole.has(uri)) index.setFile(uri, readText(fileURLToPath(uri)));
+    else index.importFacts(uri, known);
+  }
+  applyGraphOf(index).configure(roots, diskFolderProbe());
   const context = { ...defaultLintContext({ unknownFields: options.unknownFields ?? 'warning' }), unresolvedReferences: options.unresolvedReferences ?? 'off' };
   const results: FileFindings[] = [];
   for (const [uri, file] of own) {
-    const findings = [...lintFile(file, context), ...workspaceFindings(file, index, context)]
+    const findings = lintAsApplied(file, index, context)
       .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     results.push({ path: fileURLToPath(uri), findings });
   }
   return results;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+  }
 }
 
 function runWorker(input: WorkerInput): void {
@@ -158,7 +163,7 @@ function runWorker(input: WorkerInput): void {
     send({ type: 'facts', facts });
     port.once('message', (message: MainMessage) => {
       try {
-        send({ type: 'results', results: checkShare(index, own, message.facts, input.options) });
+        send({ type: 'results', results: checkShare(index, own, message.facts, message.patchFiles, input.roots, input.options) });
       } catch (error) {
         send({ type: 'error', message: (error as Error).message });
       }

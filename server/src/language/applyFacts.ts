@@ -38,6 +38,11 @@ export interface SourceRefFacts {
 export interface FluxKustomizationFacts {
   name?: string;
   namespace?: string;
+  /** The API version (v1, v1beta2, ...), the labels and the annotations: what a patch selector of
+   * the Kustomization applying this one may match on. */
+  version: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
   sourceRef?: SourceRefFacts;
   /** `spec.path` as written ('' when absent: the source root). */
   path: string;
@@ -114,6 +119,21 @@ function patchesOf(list: unknown): PatchFacts[] {
   return out;
 }
 
+/** A map's scalar entries as strings (what label selectors compare); undefined when there are none. */
+export function stringMap(value: unknown): Record<string, string> | undefined {
+  const o = obj(value);
+  if (!o) return undefined;
+  const out: Record<string, string> = {};
+  let any = false;
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+      out[k] = String(v);
+      any = true;
+    }
+  }
+  return any ? out : undefined;
+}
+
 const nonEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : obj(v) ? Object.keys(obj(v)!).length > 0 : false);
 
 const cache = new WeakMap<ParsedDocument, DocumentGraphFacts>();
@@ -138,12 +158,26 @@ export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
   return facts;
 }
 
+/**
+ * Gives a document known only by facts another thread exported (`WorkspaceIndex.importFacts`)
+ * those facts, so the apply graph reads them as if it had parsed the document.
+ */
+export function seedGraphFacts(parsed: ParsedDocument, facts: DocumentGraphFacts, kustomize?: KustomizeFileFacts): void {
+  cache.set(parsed, facts);
+  kustomizeCache.set(parsed, kustomize ?? null);
+}
+
 function kustomizationFacts(parsed: ParsedDocument): FluxKustomizationFacts {
   const plain = parsed.plainValue;
   const root = plain.ok ? obj(plain.value) : undefined;
   const spec = obj(root?.spec);
   const ref = obj(spec?.sourceRef);
-  const facts: FluxKustomizationFacts = { path: str(spec?.path) ?? '', patches: patchesOf(spec?.patches), substitutes: false };
+  const facts: FluxKustomizationFacts = { path: str(spec?.path) ?? '', patches: patchesOf(spec?.patches), substitutes: false, version: parsed.identity?.version ?? '' };
+  const metadata = obj(root?.metadata);
+  const labels = stringMap(metadata?.labels);
+  if (labels) facts.labels = labels;
+  const annotations = stringMap(metadata?.annotations);
+  if (annotations) facts.annotations = annotations;
   if (parsed.identity?.name) facts.name = parsed.identity.name;
   if (parsed.identity?.namespace) facts.namespace = parsed.identity.namespace;
   const refName = str(ref?.name);

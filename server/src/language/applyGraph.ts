@@ -11,7 +11,7 @@
 import type { PlacedDocument } from './documents';
 import type { WorkspaceIndex } from './workspaceIndex';
 import {
-  documentGraphFacts, isKustomizeFileUri, kustomizeFileFacts, KUSTOMIZE_FILE_NAMES,
+  documentGraphFacts, isKustomizeFileUri, kustomizeFileFacts, stringMap, KUSTOMIZE_FILE_NAMES,
   type DocumentGraphFacts, type FluxKustomizationFacts, type KustomizeFileFacts, type PatchFacts, type SourceFacts,
 } from './applyFacts';
 import { patchApplies, patchSupplies, patchedValue, type PatchSubject } from './applyPatches';
@@ -148,6 +148,8 @@ function normalizePath(path: string): string {
 }
 
 
+const KUSTOMIZE_GROUP = 'kustomize.toolkit.fluxcd.io';
+
 /** Kinds that have no namespace (targetNamespace and kustomize's namespace leave them alone). */
 const CLUSTER_SCOPED = new Set([
   'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass',
@@ -174,7 +176,7 @@ export class ApplyGraph {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly index: WorkspaceIndex) {
-    for (const uri of index.uris()) this.update(uri);
+    for (const uri of index.knownUris()) this.update(uri);
     this.unsubscribe = index.onDidChangeFile((uri) => this.update(uri));
     // Reference resolution asks the index for the namespace a document lives in when applied:
     // answer with the graph's.
@@ -208,10 +210,12 @@ export class ApplyGraph {
   }
 
   private update(uri: string): void {
+    // A file another thread parsed (the CLI's workers) is known by the facts it exported: the
+    // graph reads the same facts from it.
     const file = this.index.file(uri);
     const key = keyOf(uri);
     const before = this.entries.get(key);
-    if (!file) {
+    if (!file && !this.index.isImported(uri)) {
       if (!before) return;
       this.entries.delete(key);
       this.removeMembership(key);
@@ -222,7 +226,7 @@ export class ApplyGraph {
     // identity first) costs a lookup per document, so typing in a long file stays cheap.
     const docs = this.index.documentsIn(uri);
     const facts = docs.map((doc) => documentGraphFacts(doc.parsed));
-    const kustomize = isKustomizeFileUri(uri) ? kustomizeFileFacts(file.documents[0]?.parsed) : undefined;
+    const kustomize = isKustomizeFileUri(uri) ? kustomizeFileFacts(file ? file.documents[0]?.parsed : docs[0]?.parsed) : undefined;
     const kustomizeKey = kustomize ? JSON.stringify(kustomize) : '';
     if (before && before.kustomizeKey === kustomizeKey && sameFacts(before.facts, facts)) {
       before.facts = facts;
@@ -344,8 +348,11 @@ export class ApplyGraph {
   }
 
   private rebuild(): void {
+    // A file a kustomization.yaml names as a patch is not applied: its partial Kustomization or
+    // source is a patch body, not an object of the cluster.
+    const objects = [...this.entries.values()].filter((entry) => !this.index.isPatchFile(entry.uri));
     const sources = new Map<string, SourceFacts[]>();
-    for (const entry of this.entries.values()) {
+    for (const entry of objects) {
       for (const s of entry.sources) {
         const key = `${s.kind}/${s.name}`;
         const list = sources.get(key);
@@ -360,9 +367,9 @@ export class ApplyGraph {
     // one round confirms them.
     let patched = this.lastPatched;
     for (let round = 0; round < 6; round++) {
-      const anchors = this.sourceRoots(patched);
+      const anchors = this.sourceRoots(objects, patched);
       const appliers: Applier[] = [];
-      for (const entry of this.entries.values()) {
+      for (const entry of objects) {
         for (const k of entry.kustomizations) {
           const facts = patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts;
           appliers.push(this.applierOf(entry.uri, k.documentIndex, facts, sources, anchors));
@@ -377,10 +384,9 @@ export class ApplyGraph {
       this.appliers = appliers;
       this.applications = applications;
       const next = new Map<string, FluxKustomizationFacts>();
-      for (const entry of this.entries.values()) {
+      for (const entry of objects) {
         for (const k of entry.kustomizations) {
-          const doc = this.index.file(entry.uri)?.documents[k.documentIndex];
-          const facts = doc ? this.patchedFacts(entry.uri, doc, k.facts) : undefined;
+          const facts = this.patchedFacts(entry.uri, k.facts);
           if (facts) next.set(`${entry.uri}#${k.documentIndex}`, facts);
         }
       }
@@ -397,9 +403,9 @@ export class ApplyGraph {
    * holding its own file (what `flux bootstrap` writes: clusters/<name>/flux-system/gotk-sync.yaml
    * applying ./clusters/<name>) shows where its source's root is. Null where Kustomizations disagree.
    */
-  private sourceRoots(patched: Readonly<Map<string, FluxKustomizationFacts>>): Map<string, string | null> {
+  private sourceRoots(objects: readonly FileEntry[], patched: Readonly<Map<string, FluxKustomizationFacts>>): Map<string, string | null> {
     const out = new Map<string, string | null>();
-    for (const entry of this.entries.values()) {
+    for (const entry of objects) {
       for (const k of entry.kustomizations) {
         const facts = patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts;
         const ref = facts.sourceRef;
@@ -530,11 +536,15 @@ export class ApplyGraph {
    * document, with the Kustomization applying each.
    */
   patchesFor(uri: string, doc: PlacedDocument): { by: Applier; patch: ResolvedPatch }[] {
+    return this.patchesMatching(uri, (app) => subjectOf(doc, app));
+  }
+
+  private patchesMatching(uri: string, subjectFor: (app: Application) => PatchSubject | undefined): { by: Applier; patch: ResolvedPatch }[] {
     const apps = this.applicationsOf(uri);
     if (apps.length === 0) return [];
     const out: { by: Applier; patch: ResolvedPatch }[] = [];
     for (const app of apps) {
-      const subject = subjectOf(doc, app);
+      const subject = subjectFor(app);
       if (!subject) continue;
       const all = [...app.kustomizePatches, ...app.by.facts.patches.map((facts) => ({ facts, body: facts.body }))];
       for (const patch of all) if (patch.body !== undefined && patchApplies(patch.facts, patch.body, subject)) out.push({ by: app.by, patch });
@@ -543,8 +553,18 @@ export class ApplyGraph {
   }
 
   /** A Kustomization's facts with what the patches of the Kustomizations applying it write; undefined when none do. */
-  private patchedFacts(uri: string, doc: PlacedDocument, facts: FluxKustomizationFacts): FluxKustomizationFacts | undefined {
-    const patches = this.patchesFor(uri, doc);
+  private patchedFacts(uri: string, facts: FluxKustomizationFacts): FluxKustomizationFacts | undefined {
+    // The Kustomization as a patch subject, from its facts (not its parse: the CLI's workers know
+    // other threads' files by facts only).
+    const patches = this.patchesMatching(uri, (app) => ({
+      group: KUSTOMIZE_GROUP,
+      version: facts.version,
+      kind: 'Kustomization',
+      ...(facts.name !== undefined ? { name: facts.name } : {}),
+      namespaces: [facts.namespace, app.kustomizeNamespace, app.by.facts.targetNamespace],
+      labels: facts.labels ?? {},
+      annotations: facts.annotations ?? {},
+    }));
     if (patches.length === 0) return undefined;
     const out: FluxKustomizationFacts = { ...facts };
     let changed = false;
@@ -631,8 +651,9 @@ export class ApplyGraph {
   private namespaceCacheVersion = -1;
 
   private computeNamespace(uri: string, documentIndex: number, depth: number): string | undefined {
-    const doc = this.index.file(uri)?.documents[documentIndex];
-    const identity = doc?.parsed.identity;
+    // From the index, which knows the objects of files parsed in another thread too.
+    const doc = this.index.documentsIn(uri)[documentIndex];
+    const identity = doc?.object?.identity ?? doc?.parsed.identity;
     if (!doc || (identity && CLUSTER_SCOPED.has(identity.kind))) return undefined;
     const written = identity?.namespace;
     const apps = this.applicationsOf(uri);
@@ -672,14 +693,6 @@ function substitutionDisabled(doc: PlacedDocument): boolean {
   return scalarString(findPair(annotations, 'kustomize.toolkit.fluxcd.io/substitute')?.value) === 'disabled';
 }
 
-function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
-  }
-  return out;
-}
-
 function subjectOf(doc: PlacedDocument, app: Application): PatchSubject | undefined {
   const id = doc.parsed.identity;
   if (!id) return undefined;
@@ -692,9 +705,18 @@ function subjectOf(doc: PlacedDocument, app: Application): PatchSubject | undefi
     kind: id.kind,
     ...(id.name !== undefined ? { name: id.name } : {}),
     namespaces: [id.namespace, app.kustomizeNamespace, app.by.facts.targetNamespace],
-    labels: stringMap(meta.labels),
-    annotations: stringMap(meta.annotations),
+    labels: stringMap(meta.labels) ?? {},
+    annotations: stringMap(meta.annotations) ?? {},
   };
+}
+
+/**
+ * The files (as graph keys, see keyOf) whose whole body the graph reads as patches of a
+ * kustomization file: its `patches[].path` and file entries of the older patch fields.
+ */
+export function patchFileKeys(kustomizeUri: string, facts: KustomizeFileFacts): string[] {
+  const base = keyOf(kustomizeUri);
+  return facts.patches.flatMap((p) => (p.file !== undefined ? [resolveEntry(base, p.file)] : [])).filter((k): k is string => k !== undefined);
 }
 
 /** Resolves a kustomize resource entry against its kustomization file; undefined for remote ones. */

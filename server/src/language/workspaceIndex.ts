@@ -9,6 +9,7 @@ import { FLUX_OPERATOR_GROUP, findPair, scalarString } from './fluxObjects';
 import type { Range } from './types';
 import { documentFileReferences, documentReferences, type ObjectReference } from './rules/referenceFields';
 import { kustomizeRefsOf } from './rules/patchFiles';
+import { documentGraphFacts, isKustomizeFileUri, kustomizeFileFacts, seedGraphFacts, type DocumentGraphFacts, type KustomizeFileFacts } from './applyFacts';
 
 export type { ObjectReference } from './rules/referenceFields';
 
@@ -190,9 +191,11 @@ const kindNameKey = (kind: string, name: string) => `${kind}/${name}`;
 
 /** A file's contribution to the index as plain data (see `WorkspaceIndex.exportFacts`). */
 export interface FileFacts {
-  documents: { startLine: number; object?: IndexedObject; generated?: IndexedObject[]; refs: ObjectReference[] }[];
+  documents: { startLine: number; object?: IndexedObject; generated?: IndexedObject[]; refs: ObjectReference[]; graph?: DocumentGraphFacts }[];
   patches: string[];
   resources: string[];
+  /** What the apply graph reads from a kustomization.yaml. */
+  kustomize?: KustomizeFileFacts;
 }
 
 /** One indexed document of a file: reused as long as its text is the same, wherever it moves. */
@@ -239,8 +242,16 @@ function sameMultiset(a: string[], b: string[]): boolean {
   return x.every((v, i) => v === y[i]);
 }
 
+/** A document's apply-graph facts for export, when the graph reads anything from it. */
+function graphFactsOf(parsed: ParsedDocument): { graph?: DocumentGraphFacts } {
+  const graph = documentGraphFacts(parsed);
+  return graph.key ? { graph } : {};
+}
+
 export class WorkspaceIndex {
   private readonly files = new Map<string, YamlFile>();
+  /** Files known only by the facts another index exported (`importFacts`): no text here. */
+  private readonly imported = new Set<string>();
   private readonly documentsByFile = new Map<string, IndexEntry[]>();
   /** The file version each file's entries reflect. */
   private readonly syncedVersion = new Map<string, number>();
@@ -309,6 +320,7 @@ export class WorkspaceIndex {
   setFile(uri: string, text: string): YamlFile {
     let file = this.files.get(uri);
     if (file && file.length === text.length && file.text === text) return file;
+    this.imported.delete(uri);
     if (file) file.update(text);
     else {
       file = new YamlFile(uri, text);
@@ -325,6 +337,7 @@ export class WorkspaceIndex {
    */
   adoptFile(file: YamlFile): void {
     if (this.files.get(file.uri) !== file) {
+      this.imported.delete(file.uri);
       this.files.set(file.uri, file);
       this.syncedVersion.delete(file.uri);
     }
@@ -394,9 +407,11 @@ export class WorkspaceIndex {
         ...(entry.object ? { object: { ...entry.object, identity: { ...entry.object.identity } } } : {}),
         ...(entry.generated.length ? { generated: entry.generated.map((o) => ({ ...o, identity: { ...o.identity } })) } : {}),
         refs: entry.refs.map((ref) => ({ ...ref })),
+        ...graphFactsOf(entry.parsed),
       })),
       patches: this.patchTargets.get(uri) ?? [],
       resources: this.resourceLists.get(uri) ?? [],
+      ...(isKustomizeFileUri(uri) && this.documentsByFile.get(uri)?.length ? { kustomize: kustomizeFileFacts(this.documentsByFile.get(uri)![0].parsed) } : {}),
     };
   }
 
@@ -407,8 +422,10 @@ export class WorkspaceIndex {
       if (doc.object) entry.object = doc.object;
       if (doc.generated) entry.generated = doc.generated;
       entry.refs = doc.refs;
+      seedGraphFacts(entry.parsed, doc.graph ?? { key: '' }, i === 0 ? facts.kustomize : undefined);
       return entry;
     });
+    this.imported.add(uri);
     this.replaceEntries(uri, this.documentsByFile.get(uri) ?? [], created);
     this.documentsByFile.set(uri, created);
     this.setPatchTargets(uri, facts.patches);
@@ -521,7 +538,7 @@ export class WorkspaceIndex {
   }
 
   removeFile(uri: string): void {
-    if (!this.files.has(uri)) return;
+    if (!this.files.has(uri) && !this.imported.delete(uri)) return;
     this.replaceEntries(uri, this.documentsByFile.get(uri) ?? [], []);
     this.setPatchTargets(uri, []);
     this.setResources(uri, []);
@@ -558,6 +575,17 @@ export class WorkspaceIndex {
 
   uris(): IterableIterator<string> {
     return this.files.keys();
+  }
+
+  /** Every file the index knows: those with text and those known by imported facts. */
+  *knownUris(): IterableIterator<string> {
+    yield* this.files.keys();
+    yield* this.imported;
+  }
+
+  /** Is the file known only by facts another index exported? */
+  isImported(uri: string): boolean {
+    return this.imported.has(uri);
   }
 
   objectsIn(uri: string): readonly IndexedObject[] {

@@ -22,7 +22,7 @@ function analyse(index: WorkspaceIndex): CycleAnalysis {
   if (cached && cached.version === index.structureVersion) return cached;
   const owners = new Map<string, IndexedObject>();
   const edges = new Map<IndexedObject, IndexedObject[]>();
-  for (const uri of index.uris()) {
+  for (const uri of index.knownUris()) {
     const refs = index.referencesIn(uri);
     if (!refs.some((r) => r.role === 'dependsOn')) continue;
     for (const o of index.objectsIn(uri)) if (!o.generatedBy) owners.set(`${o.uri}#${o.documentIndex}`, o);
