@@ -12,6 +12,32 @@ const REPO = resolve(__dirname, '..', '..');
 const CLI = join(REPO, 'dist', 'cli.js');
 const run = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
 
+/** A HelmRelease and its chart source; the release waits for another one. */
+const cycleRelease = (name: string, dependsOn: string) => `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: ${name}
+  namespace: apps
+spec:
+  interval: 5m
+  chartRef:
+    kind: OCIRepository
+    name: ${name}
+  dependsOn:
+    - name: ${dependsOn}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: ${name}
+  namespace: apps
+spec:
+  interval: 5m
+  url: oci://ghcr.io/org/charts/${name}
+  ref:
+    tag: 1.0.0
+`;
+
 /**
  * Judgments that need other files' facts: a parent Kustomization patching its children by label
  * (interval, path, a targetNamespace that decides where a reference resolves) and substituting
@@ -134,54 +160,8 @@ spec:
   ref:
     tag: 1.0.0
 `,
-  'cycle/a.yaml': `apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: a
-  namespace: apps
-spec:
-  interval: 5m
-  chartRef:
-    kind: OCIRepository
-    name: a
-  dependsOn:
-    - name: b
----
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: a
-  namespace: apps
-spec:
-  interval: 5m
-  url: oci://ghcr.io/org/charts/a
-  ref:
-    tag: 1.0.0
-`,
-  'cycle/b.yaml': `apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: b
-  namespace: apps
-spec:
-  interval: 5m
-  chartRef:
-    kind: OCIRepository
-    name: b
-  dependsOn:
-    - name: a
----
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: OCIRepository
-metadata:
-  name: b
-  namespace: apps
-spec:
-  interval: 5m
-  url: oci://ghcr.io/org/charts/b
-  ref:
-    tag: 1.0.0
-`,
+  'cycle/a.yaml': cycleRelease('a', 'b'),
+  'cycle/b.yaml': cycleRelease('b', 'a'),
 };
 
 function writeTree(dir: string, files: Record<string, string>): void {
