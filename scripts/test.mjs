@@ -23,6 +23,6 @@ const files = suites.flatMap((s) => {
   return readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
 });
 if (files.length === 0) { console.error('no test files found'); process.exit(1); }
-// A file whose tests all finished but which leaves a handle open (a child process's pipe, a
-// timer) would otherwise keep the run waiting forever: CI must end with a verdict.
-run('node', ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', ...files]);
+// test/exitWhenDone.mjs ends a file's process that its tests finished but an open handle keeps
+// alive (not --test-force-exit, which can drop results: see that file).
+run('node', ['--import', 'tsx', '--import', './test/exitWhenDone.mjs', '--test', '--test-reporter=spec', ...files]);
