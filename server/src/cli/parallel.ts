@@ -98,7 +98,11 @@ export async function lintPathsParallel(paths: readonly string[], options: Optio
     const facts = [...share.facts, ...(await Promise.all(theirFacts)).flatMap((m) => m.facts)];
     const patchFiles = patchFilesOf(facts);
     const results = started.map((w) => expect(w, 'results'));
-    for (const worker of started) worker.postMessage({ type: 'facts', facts, patchFiles } satisfies MainMessage);
+    // Each worker gets the facts of the files it does not parse itself (copying is not free).
+    started.forEach((worker, i) => {
+      const own = new Set(shares[i].map((path) => pathToFileURL(path).href));
+      worker.postMessage({ type: 'facts', facts: facts.filter(([uri]) => !own.has(uri)), patchFiles } satisfies MainMessage);
+    });
     const own = checkShare(share.index, share.own, facts, patchFiles, roots, options);
     return [...own, ...(await Promise.all(results)).flatMap((m) => m.results)].sort((a, b) => a.path.localeCompare(b.path));
   } finally {
