@@ -117,7 +117,8 @@ export function ociRepositoryFindings(parsed: ParsedDocument): Finding[] {
     const problem = regexpProblem(filter.text);
     if (problem) findings.push({ range: range(filter.node), severity: 'error', code: 'flux/semver-filter', message: `ref.semverFilter is not a valid regular expression for Flux: ${problem}` });
   }
-  const set = (['digest', 'semver', 'tag'] as const).filter((k) => scalarValue(parsed, ['spec', 'ref', k])?.text !== undefined);
+  const refs = { digest, semver, tag };
+  const set = (['digest', 'semver', 'tag'] as const).filter((k) => refs[k]?.text !== undefined);
   if (set.length > 1) {
     const refNode = nodeAtPath(parsed.yaml, ['spec', 'ref']);
     findings.push({
