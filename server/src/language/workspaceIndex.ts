@@ -7,7 +7,7 @@ import { YamlFile, ParsedDocument, type PlacedDocument, type TextChange } from '
 import type { ObjectIdentity } from './fluxObjects';
 import { FLUX_OPERATOR_GROUP, findPair, scalarString } from './fluxObjects';
 import type { Range } from './types';
-import { documentFileReferences, documentReferences, type ObjectReference } from './rules/referenceFields';
+import { documentReferences, type ObjectReference } from './rules/referenceFields';
 import { kustomizeRefsOf } from './rules/patchFiles';
 
 export type { ObjectReference } from './rules/referenceFields';
@@ -130,18 +130,42 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
   return facts;
 }
 
+type FollowedRanges = Partial<Record<'nameRange' | 'documentRange' | 'kindRange', Range>>;
+/** Where a followed object's positions come from: its index entry and its document-relative ranges. */
+const FOLLOW = Symbol('follow');
+interface Followed { [FOLLOW]: { entry: IndexEntry; relative: FollowedRanges } }
+
+// One getter function per property, shared by every object: objects built the same way then
+// share their hidden class, where a closure per object made each one a slow dictionary object.
+function documentIndexGetter(this: Followed): number {
+  return this[FOLLOW].entry.placed.index;
+}
+const rangeGetter = (key: keyof FollowedRanges) => function (this: Followed): Range {
+  const { entry, relative } = this[FOLLOW];
+  return shiftRange(relative[key] as Range, entry.placed.chunk.startLine);
+};
+const FOLLOWED_DESCRIPTORS = {
+  documentIndex: { get: documentIndexGetter, enumerable: true, configurable: true },
+  nameRange: { get: rangeGetter('nameRange'), enumerable: true, configurable: true },
+  documentRange: { get: rangeGetter('documentRange'), enumerable: true, configurable: true },
+  kindRange: { get: rangeGetter('kindRange'), enumerable: true, configurable: true },
+} satisfies PropertyDescriptorMap;
+
 /**
  * Positions in file coordinates that follow their document as edits above it move it: read
  * from the document's current place on access, so moving a document costs nothing here.
  */
-function followDocument<T extends object>(target: T, entry: IndexEntry, relative: Partial<Record<'nameRange' | 'documentRange' | 'kindRange', Range>>): T {
-  const props: PropertyDescriptorMap = {
-    documentIndex: { get: () => entry.placed.index, enumerable: true, configurable: true },
-  };
-  for (const [key, range] of Object.entries(relative)) {
-    if (range) props[key] = { get: () => shiftRange(range, entry.placed.chunk.startLine), enumerable: true, configurable: true };
-  }
-  return Object.defineProperties(target, props);
+function followDocument<T extends object>(target: T, entry: IndexEntry, relative: FollowedRanges): T {
+  Object.defineProperty(target, FOLLOW, { value: { entry, relative } });
+  Object.defineProperty(target, 'documentIndex', FOLLOWED_DESCRIPTORS.documentIndex);
+  followRanges(target, relative);
+  return target;
+}
+
+function followRanges(target: object, relative: FollowedRanges): void {
+  if (relative.nameRange) Object.defineProperty(target, 'nameRange', FOLLOWED_DESCRIPTORS.nameRange);
+  if (relative.documentRange) Object.defineProperty(target, 'documentRange', FOLLOWED_DESCRIPTORS.documentRange);
+  if (relative.kindRange) Object.defineProperty(target, 'kindRange', FOLLOWED_DESCRIPTORS.kindRange);
 }
 
 /** Does now, for one document, the parse and the per-text work indexing it needs (cached on it). */
@@ -163,9 +187,16 @@ function indexDocument(uri: string, entry: IndexEntry): IndexedObject | undefine
 }
 
 function documentRefs(uri: string, entry: IndexEntry): ObjectReference[] {
-  const relative = documentReferences(entry.placed.parsed);
-  return documentFileReferences(uri, entry.placed).map((ref, i) =>
-    followDocument(ref, entry, { nameRange: relative[i].nameRange, kindRange: relative[i].kindRange }));
+  return documentReferences(entry.placed.parsed).map((relative) => {
+    // The reference's own fields in their order; its ranges (the last ones) follow the document.
+    const ref = {} as Record<string, unknown>;
+    for (const key of Object.keys(relative)) if (key !== 'nameRange' && key !== 'kindRange') ref[key] = relative[key as keyof typeof relative];
+    Object.defineProperty(ref, FOLLOW, { value: { entry, relative } });
+    followRanges(ref, relative);
+    ref.uri = uri;
+    Object.defineProperty(ref, 'documentIndex', FOLLOWED_DESCRIPTORS.documentIndex);
+    return ref as unknown as ObjectReference;
+  });
 }
 
 /** The ExternalArtifacts an ArtifactGenerator document declares (positions follow the document). */
