@@ -64,8 +64,20 @@ export interface KustomizeFileFacts {
 export interface DocumentGraphFacts {
   kustomization?: FluxKustomizationFacts;
   source?: SourceFacts;
-  /** The facts as one string: equal keys mean the graph sees the same document. */
-  key: string;
+}
+
+const factsKeys = new WeakMap<DocumentGraphFacts, string>();
+/**
+ * The facts as one string: equal keys mean the graph sees the same document. Built when first
+ * compared (an edit), not for every document of a file being opened.
+ */
+export function graphFactsKey(facts: DocumentGraphFacts): string {
+  let key = factsKeys.get(facts);
+  if (key === undefined) {
+    key = facts.kustomization ? `k${JSON.stringify(facts.kustomization)}` : facts.source ? `s${JSON.stringify(facts.source)}` : '';
+    factsKeys.set(facts, key);
+  }
+  return key;
 }
 
 const SOURCE_KINDS = new Set(['GitRepository', 'OCIRepository', 'Bucket', 'ExternalArtifact', 'HelmRepository', 'HelmChart']);
@@ -122,7 +134,7 @@ const cache = new WeakMap<ParsedDocument, DocumentGraphFacts>();
 export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
   let facts = cache.get(parsed);
   if (facts) return facts;
-  facts = { key: '' };
+  facts = {};
   const id = parsed.identity;
   if (id && parsed.yaml.errors.length === 0) {
     if (id.kind === 'Kustomization' && id.group === 'kustomize.toolkit.fluxcd.io') facts.kustomization = kustomizationFacts(parsed);
@@ -132,8 +144,6 @@ export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
       facts.source = { kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}), ...(url ? { url } : {}) };
     }
   }
-  if (facts.kustomization) facts.key = `k${JSON.stringify(facts.kustomization)}`;
-  else if (facts.source) facts.key = `s${JSON.stringify(facts.source)}`;
   cache.set(parsed, facts);
   return facts;
 }
