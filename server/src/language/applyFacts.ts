@@ -2,7 +2,7 @@
 // targetNamespace, postBuild), sources (kind, name, URL) and kustomize files (resources,
 // namespace, patches). Read from the plain value and cached on the parsed document, so an edit
 // re-reads only the documents whose text changed.
-import type { ParsedDocument } from './documents';
+import { DocumentSlot, type ParsedDocument } from './documents';
 import { parseAllDocuments } from 'yaml';
 
 export const KUSTOMIZE_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -128,7 +128,7 @@ function patchesOf(list: unknown): PatchFacts[] {
 
 const nonEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : obj(v) ? Object.keys(obj(v)!).length > 0 : false);
 
-const cache = new WeakMap<ParsedDocument, DocumentGraphFacts>();
+const cache = new DocumentSlot<DocumentGraphFacts>();
 
 /** The apply-graph facts of one document (empty for documents the graph does not read). */
 export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
@@ -169,7 +169,7 @@ function kustomizationFacts(parsed: ParsedDocument): FluxKustomizationFacts {
   return facts;
 }
 
-const kustomizeCache = new WeakMap<ParsedDocument, KustomizeFileFacts | null>();
+const kustomizeCache = new DocumentSlot<KustomizeFileFacts | null>();
 
 /** The facts of a kustomize file (kustomization.yaml), read from its first document. */
 export function kustomizeFileFacts(parsed: ParsedDocument | undefined): KustomizeFileFacts | undefined {

@@ -81,6 +81,24 @@ export function splitDocuments(text: string, atFileStart = true): DocumentChunk[
 }
 
 /**
+ * Where a module keeps something it derives from a document's text alone (facts, references,
+ * markers): on the ParsedDocument itself, which holds one small array for all of them. A WeakMap
+ * per kind of fact cost a hashed lookup and an ephemeron entry for every document of a big file.
+ */
+export class DocumentSlot<T> {
+  private static count = 0;
+  private readonly at = DocumentSlot.count++;
+
+  get(parsed: ParsedDocument): T | undefined {
+    return parsed.slots[this.at] as T | undefined;
+  }
+
+  set(parsed: ParsedDocument, value: T): void {
+    parsed.slots[this.at] = value;
+  }
+}
+
+/**
  * One parsed document; immutable, shared between versions of a file with the same text. Parsed
  * on first use, so a big file can be split at once and parsed a slice at a time.
  */
@@ -91,6 +109,8 @@ export class ParsedDocument {
   private objectIdentity: ObjectIdentity | undefined;
   /** Findings that depend on this document's text alone, cached by settings key. */
   readonly localFindings = new Map<string, Finding[]>();
+  /** Values other modules derived from the text (see DocumentSlot). */
+  readonly slots: unknown[] = [];
 
   constructor(readonly text: string) {}
 

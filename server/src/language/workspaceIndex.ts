@@ -3,7 +3,7 @@
 // Re-indexing a file re-parses only its changed documents (YamlFile caches by text).
 import { shiftRange } from './lineIndex';
 import { isMap, isScalar, isSeq } from 'yaml';
-import { YamlFile, ParsedDocument, type PlacedDocument, type TextChange } from './documents';
+import { YamlFile, ParsedDocument, DocumentSlot, type PlacedDocument, type TextChange } from './documents';
 import type { ObjectIdentity } from './fluxObjects';
 import { FLUX_OPERATOR_GROUP, findPair, scalarString } from './fluxObjects';
 import type { Range } from './types';
@@ -91,7 +91,7 @@ export const HELM_CHART_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1
 const keysOf = (node: unknown): string[] => (isMap(node) ? node.items.flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : [])) : []);
 
 /** Facts that depend on a document's text alone, cached on the parsed document. */
-const factsCache = new WeakMap<ParsedDocument, DocumentFacts>();
+const factsCache = new DocumentSlot<DocumentFacts>();
 function documentFacts(parsed: ParsedDocument): DocumentFacts {
   let facts = factsCache.get(parsed);
   if (!facts) {

@@ -4,7 +4,7 @@
 // Secret facts, kustomize lists) is unchanged, so re-linting a large file after a one-line
 // edit recomputes only the edited document.
 import { shiftRange } from '../lineIndex';
-import type { ParsedDocument, YamlFile } from '../documents';
+import { DocumentSlot, type YamlFile } from '../documents';
 import type { IndexedDocument, WorkspaceIndex } from '../workspaceIndex';
 import type { LintContext } from '../lint';
 import type { Finding } from '../types';
@@ -22,7 +22,7 @@ interface CachedFindings {
   findings: Finding[];
 }
 
-const cache = new WeakMap<ParsedDocument, CachedFindings>();
+const cache = new DocumentSlot<CachedFindings>();
 
 function documentFindings(index: WorkspaceIndex, doc: IndexedDocument, unresolved: 'warning' | 'off'): Finding[] {
   return [
