@@ -481,7 +481,9 @@ export class WorkspaceIndex {
     this.staleLists.add(uri);
     for (const o of goneObjects) if (o.identity.group === FLUX_OPERATOR_GROUP) this.operatorObjects--;
     for (const o of newObjects) if (o.identity.group === FLUX_OPERATOR_GROUP) this.operatorObjects++;
-    if (!sameMultiset(goneObjects.map(objectFactsKey), newObjects.map(objectFactsKey))
+    // Counts first: a file being added or emptied changes them, and then no key need be built.
+    if (goneObjects.length !== newObjects.length || goneRefs.length !== newRefs.length
+      || !sameMultiset(goneObjects.map(objectFactsKey), newObjects.map(objectFactsKey))
       || !sameMultiset(goneRefs.map(referenceFactsKey), newRefs.map(referenceFactsKey))) this.structureVersion++;
   }
 
