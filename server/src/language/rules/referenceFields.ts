@@ -156,23 +156,24 @@ export function documentReferences(parsed: ParsedDocument): DocumentReference[] 
         const kindNode = findPair(node, 'kind')?.value;
         const writtenKind = scalarString(kindNode);
         const namespace = field.crossNamespace ? scalarString(findPair(node, 'namespace')?.value) : undefined;
-        refs.push({
-          role: field.role,
-          ...(field.secretUse ? { secretUse: field.secretUse } : {}),
-          field: fieldName(path),
-          path,
-          fromKind: identity.kind,
-          fromName: identity.name,
-          fromNamespace: identity.namespace,
-          kind: writtenKind ?? field.allowedKinds[0],
-          explicitKind: writtenKind !== undefined,
-          allowedKinds: field.allowedKinds,
-          name,
-          namespace: namespace ?? identity.namespace,
-          ...(namespace !== undefined ? { writtenNamespace: namespace } : {}),
-          nameRange: parsed.lines.rangeOf(nameNode.range[0], nameNode.range[1]),
-          ...(kindNode?.range ? { kindRange: parsed.lines.rangeOf(kindNode.range[0], kindNode.range[1]) } : {}),
-        });
+        // Built field by field in this order (optional fields only when set): spreading
+        // conditional object literals cost more than the rest of reading the reference.
+        const ref = { role: field.role } as DocumentReference;
+        if (field.secretUse) ref.secretUse = field.secretUse;
+        ref.field = fieldName(path);
+        ref.path = path;
+        ref.fromKind = identity.kind;
+        ref.fromName = identity.name;
+        ref.fromNamespace = identity.namespace;
+        ref.kind = writtenKind ?? field.allowedKinds[0];
+        ref.explicitKind = writtenKind !== undefined;
+        ref.allowedKinds = field.allowedKinds;
+        ref.name = name;
+        ref.namespace = namespace ?? identity.namespace;
+        if (namespace !== undefined) ref.writtenNamespace = namespace;
+        ref.nameRange = parsed.lines.rangeOf(nameNode.range[0], nameNode.range[1]);
+        if (kindNode?.range) ref.kindRange = parsed.lines.rangeOf(kindNode.range[0], kindNode.range[1]);
+        refs.push(ref);
       }
     }
   }
