@@ -2,7 +2,7 @@
 // targetNamespace, postBuild), sources (kind, name, URL) and kustomize files (resources,
 // namespace, patches). Read from the plain value and cached on the parsed document, so an edit
 // re-reads only the documents whose text changed.
-import type { ParsedDocument } from './documents';
+import { DocumentSlot, type ParsedDocument } from './documents';
 import { parseAllDocuments } from 'yaml';
 
 export const KUSTOMIZE_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -69,8 +69,20 @@ export interface KustomizeFileFacts {
 export interface DocumentGraphFacts {
   kustomization?: FluxKustomizationFacts;
   source?: SourceFacts;
-  /** The facts as one string: equal keys mean the graph sees the same document. */
-  key: string;
+}
+
+const factsKeys = new WeakMap<DocumentGraphFacts, string>();
+/**
+ * The facts as one string: equal keys mean the graph sees the same document. Built when first
+ * compared (an edit), not for every document of a file being opened.
+ */
+export function graphFactsKey(facts: DocumentGraphFacts): string {
+  let key = factsKeys.get(facts);
+  if (key === undefined) {
+    key = facts.kustomization ? `k${JSON.stringify(facts.kustomization)}` : facts.source ? `s${JSON.stringify(facts.source)}` : '';
+    factsKeys.set(facts, key);
+  }
+  return key;
 }
 
 const SOURCE_KINDS = new Set(['GitRepository', 'OCIRepository', 'Bucket', 'ExternalArtifact', 'HelmRepository', 'HelmChart']);
@@ -136,13 +148,13 @@ export function stringMap(value: unknown): Record<string, string> | undefined {
 
 const nonEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : obj(v) ? Object.keys(obj(v)!).length > 0 : false);
 
-const cache = new WeakMap<ParsedDocument, DocumentGraphFacts>();
+const cache = new DocumentSlot<DocumentGraphFacts>();
 
 /** The apply-graph facts of one document (empty for documents the graph does not read). */
 export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
   let facts = cache.get(parsed);
   if (facts) return facts;
-  facts = { key: '' };
+  facts = {};
   const id = parsed.identity;
   if (id && parsed.yaml.errors.length === 0) {
     if (id.kind === 'Kustomization' && id.group === 'kustomize.toolkit.fluxcd.io') facts.kustomization = kustomizationFacts(parsed);
@@ -152,8 +164,6 @@ export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
       facts.source = { kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}), ...(url ? { url } : {}) };
     }
   }
-  if (facts.kustomization) facts.key = `k${JSON.stringify(facts.kustomization)}`;
-  else if (facts.source) facts.key = `s${JSON.stringify(facts.source)}`;
   cache.set(parsed, facts);
   return facts;
 }
@@ -193,7 +203,7 @@ function kustomizationFacts(parsed: ParsedDocument): FluxKustomizationFacts {
   return facts;
 }
 
-const kustomizeCache = new WeakMap<ParsedDocument, KustomizeFileFacts | null>();
+const kustomizeCache = new DocumentSlot<KustomizeFileFacts | null>();
 
 /** The facts of a kustomize file (kustomization.yaml), read from its first document. */
 export function kustomizeFileFacts(parsed: ParsedDocument | undefined): KustomizeFileFacts | undefined {

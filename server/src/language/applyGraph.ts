@@ -11,7 +11,7 @@
 import type { PlacedDocument } from './documents';
 import type { WorkspaceIndex } from './workspaceIndex';
 import {
-  documentGraphFacts, isKustomizeFileUri, kustomizeFileFacts, stringMap, KUSTOMIZE_FILE_NAMES,
+  documentGraphFacts, graphFactsKey, isKustomizeFileUri, kustomizeFileFacts, stringMap, KUSTOMIZE_FILE_NAMES,
   type DocumentGraphFacts, type FluxKustomizationFacts, type KustomizeFileFacts, type PatchFacts, type SourceFacts,
 } from './applyFacts';
 import { patchApplies, patchSupplies, patchedValue, type PatchSubject } from './applyPatches';
@@ -640,14 +640,19 @@ export class ApplyGraph {
       this.namespaceCache.clear();
       this.namespaceCacheVersion = this.index.structureVersion;
     }
-    const key = `${documentIndex}#${uri}`;
-    if (this.namespaceCache.has(key)) return this.namespaceCache.get(key);
+    // By file, then by document index: no key string to build and hash for every lookup.
+    let inFile = this.namespaceCache.get(uri);
+    if (!inFile) {
+      inFile = new Map();
+      this.namespaceCache.set(uri, inFile);
+    }
+    if (inFile.has(documentIndex)) return inFile.get(documentIndex);
     const ns = this.computeNamespace(uri, documentIndex, 0);
-    this.namespaceCache.set(key, ns);
+    inFile.set(documentIndex, ns);
     return ns;
   }
 
-  private readonly namespaceCache = new Map<string, string | undefined>();
+  private readonly namespaceCache = new Map<string, Map<number, string | undefined>>();
   private namespaceCacheVersion = -1;
 
   private computeNamespace(uri: string, documentIndex: number, depth: number): string | undefined {
@@ -682,7 +687,7 @@ function normalizedUrl(url: string): string {
 /** The same graph facts at the same positions (documents whose facts the graph ignores have an empty key). */
 function sameFacts(a: readonly DocumentGraphFacts[], b: readonly DocumentGraphFacts[]): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && a[i].key !== b[i].key) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && graphFactsKey(a[i]) !== graphFactsKey(b[i])) return false;
   return true;
 }
 

@@ -1,6 +1,6 @@
 // The document model: splits a YAML file into its documents and parses each one,
 // caching the parse by document text so an edit re-parses only what changed.
-import { isAlias, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isScalar, parseDocument, visit, YAMLMap, YAMLSeq, type Document, type Node } from 'yaml';
 import { LineIndex } from './lineIndex';
 import { identify, type ObjectIdentity } from './fluxObjects';
 import type { Finding, Position, Range } from './types';
@@ -81,6 +81,24 @@ export function splitDocuments(text: string, atFileStart = true): DocumentChunk[
 }
 
 /**
+ * Where a module keeps something it derives from a document's text alone (facts, references,
+ * markers): on the ParsedDocument itself, which holds one small array for all of them. A WeakMap
+ * per kind of fact cost a hashed lookup and an ephemeron entry for every document of a big file.
+ */
+export class DocumentSlot<T> {
+  private static count = 0;
+  private readonly at = DocumentSlot.count++;
+
+  get(parsed: ParsedDocument): T | undefined {
+    return parsed.slots[this.at] as T | undefined;
+  }
+
+  set(parsed: ParsedDocument, value: T): void {
+    parsed.slots[this.at] = value;
+  }
+}
+
+/**
  * One parsed document; immutable, shared between versions of a file with the same text. Parsed
  * on first use, so a big file can be split at once and parsed a slice at a time.
  */
@@ -91,6 +109,8 @@ export class ParsedDocument {
   private objectIdentity: ObjectIdentity | undefined;
   /** Findings that depend on this document's text alone, cached by settings key. */
   readonly localFindings = new Map<string, Finding[]>();
+  /** Values other modules derived from the text (see DocumentSlot). */
+  readonly slots: unknown[] = [];
 
   constructor(readonly text: string) {}
 
@@ -147,13 +167,66 @@ export class ParsedDocument {
   get plainValue(): PlainValue {
     if (!this.plain) {
       try {
-        this.plain = { ok: true, value: this.yaml.toJS({ maxAliasCount: 100 }) as unknown };
+        // Most documents are plain maps, lists and scalars: converted directly. Anything else
+        // (anchors, aliases, merge keys, tagged collections, keys that are not scalars) by the library.
+        const direct = this.text.includes('<<') ? NOT_PLAIN : plainData(this.yaml.contents);
+        this.plain = { ok: true, value: direct !== NOT_PLAIN ? direct : this.yaml.toJS({ maxAliasCount: 100 }) as unknown };
       } catch (error) {
         this.plain = { ok: false, message: (error as Error).message, ...blameAlias(this.yaml) };
       }
     }
     return this.plain;
   }
+}
+
+const NOT_PLAIN = Symbol('not plain');
+
+/**
+ * A document's contents as plain data, exactly as `Document.toJS()` converts them, for contents
+ * made of untagged maps and lists without anchors or aliases whose keys are scalars; NOT_PLAIN
+ * for anything else. The library's converter carries a context through every node for the
+ * cases this leaves to it, which made converting most of the cost of validating a document.
+ */
+function plainData(node: unknown): unknown {
+  if (node === null || node === undefined) return node;
+  if (isScalar(node)) {
+    if (node.anchor) return NOT_PLAIN;
+    // Document.toJS() keeps scalar values as they are (no JSON conversion).
+    return node.value;
+  }
+  if (node instanceof YAMLMap && node.constructor === YAMLMap) {
+    if (node.anchor) return NOT_PLAIN;
+    const map: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key: unknown = pair.key;
+      let stringKey: string;
+      if (key === null || key === undefined) stringKey = '';
+      else if (isScalar(key) && !key.anchor) {
+        const k = key.value;
+        if (k === null) stringKey = '';
+        else if (typeof k !== 'object') stringKey = String(k);
+        else return NOT_PLAIN;
+      } else return NOT_PLAIN;
+      const value = plainData(pair.value);
+      if (value === NOT_PLAIN) return NOT_PLAIN;
+      // As the library adds a pair: a key already present (or inherited) is redefined, not assigned.
+      if (stringKey in map) Object.defineProperty(map, stringKey, { value, writable: true, enumerable: true, configurable: true });
+      else map[stringKey] = value;
+    }
+    return map;
+  }
+  if (node instanceof YAMLSeq && node.constructor === YAMLSeq) {
+    if (node.anchor) return NOT_PLAIN;
+    const list: unknown[] = [];
+    for (const item of node.items) {
+      if (item !== null && item !== undefined && !isScalar(item) && !(item instanceof YAMLMap) && !(item instanceof YAMLSeq)) return NOT_PLAIN;
+      const value = plainData(item);
+      if (value === NOT_PLAIN) return NOT_PLAIN;
+      list.push(value);
+    }
+    return list;
+  }
+  return NOT_PLAIN;
 }
 
 export type PlainValue =

@@ -50,16 +50,31 @@ export class SchemaCatalog {
     this.entries = JSON.parse(readFileSync(join(dir, 'catalog.json'), 'utf8')) as SchemaEntry[];
   }
 
-  find(group: string, version: string, kind: string): SchemaEntry | undefined {
-    return this.entries.find((e) => e.group === group && e.version === version && e.kind === kind);
+  /** The entries of each group, and the kinds of each group: asked for every document linted. */
+  private readonly groups = new Map<string, { entries: SchemaEntry[]; kinds: readonly string[] }>();
+
+  private group(group: string): { entries: SchemaEntry[]; kinds: readonly string[] } | undefined {
+    if (this.groups.size === 0) {
+      for (const e of this.entries) {
+        const g = this.groups.get(e.group);
+        if (g) g.entries.push(e);
+        else this.groups.set(e.group, { entries: [e], kinds: [] });
+      }
+      for (const g of this.groups.values()) g.kinds = [...new Set(g.entries.map((e) => e.kind))];
+    }
+    return this.groups.get(group);
   }
 
-  kindsOf(group: string): string[] {
-    return [...new Set(this.entries.filter((e) => e.group === group).map((e) => e.kind))];
+  find(group: string, version: string, kind: string): SchemaEntry | undefined {
+    return this.group(group)?.entries.find((e) => e.version === version && e.kind === kind);
+  }
+
+  kindsOf(group: string): readonly string[] {
+    return this.group(group)?.kinds ?? [];
   }
 
   knowsGroup(group: string): boolean {
-    return this.entries.some((e) => e.group === group);
+    return this.group(group) !== undefined;
   }
 
   servedVersion(kind: string): SchemaEntry | undefined {

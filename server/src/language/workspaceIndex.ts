@@ -3,11 +3,11 @@
 // Re-indexing a file re-parses only its changed documents (YamlFile caches by text).
 import { shiftRange } from './lineIndex';
 import { isMap, isScalar, isSeq } from 'yaml';
-import { YamlFile, ParsedDocument, type PlacedDocument, type TextChange } from './documents';
+import { YamlFile, ParsedDocument, DocumentSlot, type PlacedDocument, type TextChange } from './documents';
 import type { ObjectIdentity } from './fluxObjects';
 import { FLUX_OPERATOR_GROUP, findPair, scalarString } from './fluxObjects';
 import type { Range } from './types';
-import { documentFileReferences, documentReferences, type ObjectReference } from './rules/referenceFields';
+import { documentReferences, type ObjectReference } from './rules/referenceFields';
 import { kustomizeRefsOf } from './rules/patchFiles';
 import { documentGraphFacts, isKustomizeFileUri, kustomizeFileFacts, seedGraphFacts, type DocumentGraphFacts, type KustomizeFileFacts } from './applyFacts';
 
@@ -92,7 +92,7 @@ export const HELM_CHART_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1
 const keysOf = (node: unknown): string[] => (isMap(node) ? node.items.flatMap((p) => (isScalar(p.key) ? [String(p.key.value)] : [])) : []);
 
 /** Facts that depend on a document's text alone, cached on the parsed document. */
-const factsCache = new WeakMap<ParsedDocument, DocumentFacts>();
+const factsCache = new DocumentSlot<DocumentFacts>();
 function documentFacts(parsed: ParsedDocument): DocumentFacts {
   let facts = factsCache.get(parsed);
   if (!facts) {
@@ -131,18 +131,42 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
   return facts;
 }
 
+type FollowedRanges = Partial<Record<'nameRange' | 'documentRange' | 'kindRange', Range>>;
+/** Where a followed object's positions come from: its index entry and its document-relative ranges. */
+const FOLLOW = Symbol('follow');
+interface Followed { [FOLLOW]: { entry: IndexEntry; relative: FollowedRanges } }
+
+// One getter function per property, shared by every object: objects built the same way then
+// share their hidden class, where a closure per object made each one a slow dictionary object.
+function documentIndexGetter(this: Followed): number {
+  return this[FOLLOW].entry.placed.index;
+}
+const rangeGetter = (key: keyof FollowedRanges) => function (this: Followed): Range {
+  const { entry, relative } = this[FOLLOW];
+  return shiftRange(relative[key] as Range, entry.placed.chunk.startLine);
+};
+const FOLLOWED_DESCRIPTORS = {
+  documentIndex: { get: documentIndexGetter, enumerable: true, configurable: true },
+  nameRange: { get: rangeGetter('nameRange'), enumerable: true, configurable: true },
+  documentRange: { get: rangeGetter('documentRange'), enumerable: true, configurable: true },
+  kindRange: { get: rangeGetter('kindRange'), enumerable: true, configurable: true },
+} satisfies PropertyDescriptorMap;
+
 /**
  * Positions in file coordinates that follow their document as edits above it move it: read
  * from the document's current place on access, so moving a document costs nothing here.
  */
-function followDocument<T extends object>(target: T, entry: IndexEntry, relative: Partial<Record<'nameRange' | 'documentRange' | 'kindRange', Range>>): T {
-  const props: PropertyDescriptorMap = {
-    documentIndex: { get: () => entry.placed.index, enumerable: true, configurable: true },
-  };
-  for (const [key, range] of Object.entries(relative)) {
-    if (range) props[key] = { get: () => shiftRange(range, entry.placed.chunk.startLine), enumerable: true, configurable: true };
-  }
-  return Object.defineProperties(target, props);
+function followDocument<T extends object>(target: T, entry: IndexEntry, relative: FollowedRanges): T {
+  Object.defineProperty(target, FOLLOW, { value: { entry, relative } });
+  Object.defineProperty(target, 'documentIndex', FOLLOWED_DESCRIPTORS.documentIndex);
+  followRanges(target, relative);
+  return target;
+}
+
+function followRanges(target: object, relative: FollowedRanges): void {
+  if (relative.nameRange) Object.defineProperty(target, 'nameRange', FOLLOWED_DESCRIPTORS.nameRange);
+  if (relative.documentRange) Object.defineProperty(target, 'documentRange', FOLLOWED_DESCRIPTORS.documentRange);
+  if (relative.kindRange) Object.defineProperty(target, 'kindRange', FOLLOWED_DESCRIPTORS.kindRange);
 }
 
 /** Does now, for one document, the parse and the per-text work indexing it needs (cached on it). */
@@ -164,9 +188,16 @@ function indexDocument(uri: string, entry: IndexEntry): IndexedObject | undefine
 }
 
 function documentRefs(uri: string, entry: IndexEntry): ObjectReference[] {
-  const relative = documentReferences(entry.placed.parsed);
-  return documentFileReferences(uri, entry.placed).map((ref, i) =>
-    followDocument(ref, entry, { nameRange: relative[i].nameRange, kindRange: relative[i].kindRange }));
+  return documentReferences(entry.placed.parsed).map((relative) => {
+    // The reference's own fields in their order; its ranges (the last ones) follow the document.
+    const ref = {} as Record<string, unknown>;
+    for (const key of Object.keys(relative)) if (key !== 'nameRange' && key !== 'kindRange') ref[key] = relative[key as keyof typeof relative];
+    Object.defineProperty(ref, FOLLOW, { value: { entry, relative } });
+    followRanges(ref, relative);
+    ref.uri = uri;
+    Object.defineProperty(ref, 'documentIndex', FOLLOWED_DESCRIPTORS.documentIndex);
+    return ref as unknown as ObjectReference;
+  });
 }
 
 /** The ExternalArtifacts an ArtifactGenerator document declares (positions follow the document). */
@@ -245,7 +276,7 @@ function sameMultiset(a: string[], b: string[]): boolean {
 /** A document's apply-graph facts for export, when the graph reads anything from it. */
 function graphFactsOf(parsed: ParsedDocument): { graph?: DocumentGraphFacts } {
   const graph = documentGraphFacts(parsed);
-  return graph.key ? { graph } : {};
+  return graph.kustomization || graph.source ? { graph } : {};
 }
 
 export class WorkspaceIndex {
@@ -422,7 +453,7 @@ export class WorkspaceIndex {
       if (doc.object) entry.object = doc.object;
       if (doc.generated) entry.generated = doc.generated;
       entry.refs = doc.refs;
-      seedGraphFacts(entry.parsed, doc.graph ?? { key: '' }, i === 0 ? facts.kustomize : undefined);
+      seedGraphFacts(entry.parsed, doc.graph ?? {}, i === 0 ? facts.kustomize : undefined);
       return entry;
     });
     this.imported.add(uri);
@@ -467,7 +498,9 @@ export class WorkspaceIndex {
     this.staleLists.add(uri);
     for (const o of goneObjects) if (o.identity.group === FLUX_OPERATOR_GROUP) this.operatorObjects--;
     for (const o of newObjects) if (o.identity.group === FLUX_OPERATOR_GROUP) this.operatorObjects++;
-    if (!sameMultiset(goneObjects.map(objectFactsKey), newObjects.map(objectFactsKey))
+    // Counts first: a file being added or emptied changes them, and then no key need be built.
+    if (goneObjects.length !== newObjects.length || goneRefs.length !== newRefs.length
+      || !sameMultiset(goneObjects.map(objectFactsKey), newObjects.map(objectFactsKey))
       || !sameMultiset(goneRefs.map(referenceFactsKey), newRefs.map(referenceFactsKey))) this.structureVersion++;
   }
 

@@ -12,23 +12,36 @@ export interface NodeAtPath {
 
 /** Walks from the document root along `path`; stops at the deepest node found. */
 export function nodeAtPath(doc: Document, path: readonly PathSegment[]): NodeAtPath & { depth: number } {
-  let current: NodeAtPath = { value: doc.contents as Node | null };
+  // A plain loop without a result object per step: the rules call this several times for every
+  // document of a file, so on opening a big file it runs hundreds of thousands of times.
+  let value = doc.contents as Node | null;
+  let pair: Pair<Node, Node | null> | undefined;
   let depth = 0;
   for (const segment of path) {
-    const container = current.value;
-    let next: NodeAtPath | undefined;
-    if (isMap(container)) {
-      const pair = container.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-      if (pair) next = { key: pair.key as Node, value: pair.value as Node | null, pair: pair as Pair<Node, Node | null> };
-    } else if (isSeq(container) && typeof segment === 'number') {
-      const item = container.items[segment];
-      if (item !== undefined) next = { value: item as Node };
-    }
-    if (!next) break;
-    current = next;
+    let next: Pair<Node, Node | null> | undefined;
+    let item: Node | undefined;
+    if (isMap(value)) {
+      for (const p of value.items) {
+        const key = p.key;
+        if (!isScalar(key)) continue;
+        const k = key.value;
+        if (typeof k === 'string' && typeof segment === 'string' ? k === segment : String(k) === String(segment)) {
+          next = p as Pair<Node, Node | null>;
+          break;
+        }
+      }
+      if (!next) break;
+      pair = next;
+      value = next.value;
+    } else if (isSeq(value) && typeof segment === 'number') {
+      item = value.items[segment] as Node | undefined;
+      if (item === undefined) break;
+      pair = undefined;
+      value = item;
+    } else break;
     depth++;
   }
-  return { ...current, depth };
+  return pair ? { key: pair.key, value, pair, depth } : { value, depth };
 }
 
 /** Parses an ajv instancePath (`/spec/ref/tag`, `/spec/dependsOn/0`) into segments. */

@@ -87,8 +87,9 @@ export class IndexedTextDocument implements TextDocument {
       for (; i < model.documents.length && performance.now() < deadline; i++) {
         const { parsed } = model.documents[i];
         prepareForIndex(parsed);
-        lintDocument(parsed, lintContext());
+        // Before the lint, which drops the plain-data copy of the document both read.
         documentGraphFacts(parsed);
+        lintDocument(parsed, lintContext());
         warm?.(parsed);
         // What the index, the checks, the apply graph and the live checks read is cached by now;
         // the tree is parsed again for the document a hover, completion or edit lands in. Thrown

@@ -1,7 +1,7 @@
 // What live features look at in a document: the OCI repositories it names and what it expects
 // of them. Read from the parsed YAML once per document text (cached), in document coordinates.
 import { isMap, isScalar, type Node } from 'yaml';
-import type { ParsedDocument } from '../language/documents';
+import { DocumentSlot, type ParsedDocument } from '../language/documents';
 import { scalarString } from '../language/fluxObjects';
 import { nodeAtPath } from '../language/yamlPath';
 import type { Range } from '../language/types';
@@ -48,7 +48,7 @@ export interface HelmChartTarget {
 
 export type LiveTarget = OciSourceTarget | ConsumerTarget | HelmChartTarget;
 
-const cache = new WeakMap<ParsedDocument, LiveTarget[]>();
+const cache = new DocumentSlot<LiveTarget[]>();
 
 /** Repository of an `oci://` url (undefined when it is not a usable one). */
 export function repositoryOf(url: string, insecure?: boolean): RepositoryRef | undefined {

@@ -3,7 +3,7 @@
 // write the policy's latest image there; a `:tag`, `:name` or `:digest` suffix writes only that part.
 // Markers are references to ImagePolicies (role 'setter'), so resolution, navigation and
 // find-references treat them like any other reference.
-import type { ParsedDocument } from '../documents';
+import { DocumentSlot, type ParsedDocument } from '../documents';
 import type { Finding, Range } from '../types';
 
 export const MARKER_SUFFIXES = ['tag', 'name', 'digest'] as const;
@@ -46,7 +46,7 @@ export function findMarkers(text: string): SetterMarker[] {
   return out;
 }
 
-const cache = new WeakMap<ParsedDocument, SetterMarker[]>();
+const cache = new DocumentSlot<SetterMarker[]>();
 export function documentMarkers(parsed: ParsedDocument): SetterMarker[] {
   let markers = cache.get(parsed);
   if (!markers) {

@@ -4,7 +4,7 @@
 // Secret facts, kustomize lists) is unchanged, so re-linting a large file after a one-line
 // edit recomputes only the edited document.
 import { shiftRange } from '../lineIndex';
-import type { ParsedDocument, YamlFile } from '../documents';
+import { DocumentSlot, type YamlFile } from '../documents';
 import type { IndexedDocument, WorkspaceIndex } from '../workspaceIndex';
 import type { LintContext } from '../lint';
 import type { Finding } from '../types';
@@ -15,14 +15,15 @@ import { secretReferenceFindings } from './secretReferences';
 import { chartRefFindings } from './helmRelease';
 
 interface CachedFindings {
-  key: string;
+  structureVersion: number;
+  unresolved: 'warning' | 'off';
   uri: string;
   documentIndex: number;
   startLine: number;
   findings: Finding[];
 }
 
-const cache = new WeakMap<ParsedDocument, CachedFindings>();
+const cache = new DocumentSlot<CachedFindings>();
 
 function documentFindings(index: WorkspaceIndex, doc: IndexedDocument, unresolved: 'warning' | 'off'): Finding[] {
   return [
@@ -55,10 +56,10 @@ export function documentWorkspaceFindings(uri: string, doc: IndexedDocument, ind
   // Unset (the CLI's default): folders given to `flux-oci lint` are often a slice of a repository
   // whose sources live elsewhere, so names found nowhere are not reported unless asked for.
   const unresolved = context.unresolvedReferences ?? 'off';
-  const key = `${index.structureVersion}|${unresolved}`;
+  const structureVersion = index.structureVersion;
   let cached = cache.get(doc.parsed);
-  if (!cached || cached.key !== key || cached.uri !== uri || cached.documentIndex !== doc.documentIndex) {
-    cached = { key, uri, documentIndex: doc.documentIndex, startLine: doc.startLine, findings: documentFindings(index, doc, unresolved) };
+  if (!cached || cached.structureVersion !== structureVersion || cached.unresolved !== unresolved || cached.uri !== uri || cached.documentIndex !== doc.documentIndex) {
+    cached = { structureVersion, unresolved, uri, documentIndex: doc.documentIndex, startLine: doc.startLine, findings: documentFindings(index, doc, unresolved) };
     cache.set(doc.parsed, cached);
   }
   const lines = doc.startLine - cached.startLine;

@@ -8,7 +8,7 @@ import { scalarString } from '../fluxObjects';
 import type { Finding, TextEdit } from '../types';
 import { nodeAtPath } from '../yamlPath';
 import { fileRange, replaceNode, setField, type QuickFix } from './edits';
-import { checkConstraint } from './semverRange';
+import { checkConstraint, type RangeProblem } from './semverRange';
 import { re2Problem } from './re2';
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
@@ -52,6 +52,18 @@ const scalarValue = (parsed: ParsedDocument, path: string[]) => {
   return node.depth === path.length ? { node: node.value as Node | null | undefined, text: scalarString(node.value) } : undefined;
 };
 
+/** Checked constraints by text: a fleet's OCIRepositories mostly repeat a few ranges. */
+const checkedConstraints = new Map<string, readonly RangeProblem[]>();
+function constraintProblems(text: string): readonly RangeProblem[] {
+  let problems = checkedConstraints.get(text);
+  if (!problems) {
+    problems = checkConstraint(text);
+    if (checkedConstraints.size >= 1000) checkedConstraints.clear();
+    checkedConstraints.set(text, problems);
+  }
+  return problems;
+}
+
 export function ociRepositoryFindings(parsed: ParsedDocument): Finding[] {
   const kind = parsed.identity?.kind;
   if (kind !== 'OCIRepository' && kind !== 'GitRepository') return [];
@@ -60,7 +72,7 @@ export function ociRepositoryFindings(parsed: ParsedDocument): Finding[] {
     parsed.lines.rangeOf((node?.range?.[0] ?? 0) + from, to === undefined ? node?.range?.[1] ?? 0 : (node?.range?.[0] ?? 0) + to);
   const semver = scalarValue(parsed, ['spec', 'ref', 'semver']);
   if (semver?.text !== undefined) {
-    const problems = checkConstraint(semver.text);
+    const problems = constraintProblems(semver.text);
     if (problems.length) {
       findings.push({ range: range(semver.node), severity: 'error', code: 'flux/semver-range', message: `ref.semver "${semver.text}" is not a version range Flux can parse: ${problems[0].message}. Flux uses Masterminds/semver syntax, e.g. ">=1.0.0 <2.0.0", ">= 1.0, < 2.0", "~1.2", "^1.2" or "1.x"` });
     }
@@ -117,7 +129,8 @@ export function ociRepositoryFindings(parsed: ParsedDocument): Finding[] {
     const problem = regexpProblem(filter.text);
     if (problem) findings.push({ range: range(filter.node), severity: 'error', code: 'flux/semver-filter', message: `ref.semverFilter is not a valid regular expression for Flux: ${problem}` });
   }
-  const set = (['digest', 'semver', 'tag'] as const).filter((k) => scalarValue(parsed, ['spec', 'ref', k])?.text !== undefined);
+  const refs = { digest, semver, tag };
+  const set = (['digest', 'semver', 'tag'] as const).filter((k) => refs[k]?.text !== undefined);
   if (set.length > 1) {
     const refNode = nodeAtPath(parsed.yaml, ['spec', 'ref']);
     findings.push({

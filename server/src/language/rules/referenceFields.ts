@@ -2,7 +2,7 @@
 // read from one document and cached on it.
 import { shiftRange } from '../lineIndex';
 import { isMap, isSeq, type Node } from 'yaml';
-import type { ParsedDocument, PlacedDocument } from '../documents';
+import { DocumentSlot, type ParsedDocument, type PlacedDocument } from '../documents';
 import { findPair, isFluxGroup, scalarString } from '../fluxObjects';
 import type { Range } from '../types';
 import type { PathSegment } from '../yamlPath';
@@ -124,7 +124,20 @@ function expand(root: unknown, path: readonly (string | '*')[]): { node: Node; p
 const fieldName = (path: readonly PathSegment[]) =>
   path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 
-const cache = new WeakMap<ParsedDocument, DocumentReference[]>();
+const cache = new DocumentSlot<DocumentReference[]>();
+
+/** The reference fields of each kind, in REFERENCE_FIELDS order (looked up once per document). */
+const fieldsByKind = new Map<string, readonly ReferenceField[]>();
+const fieldsOf = (kind: string): readonly ReferenceField[] => {
+  let fields = fieldsByKind.get(kind);
+  if (!fields) {
+    fields = REFERENCE_FIELDS.filter((f) => f.ownerKinds.includes(kind));
+    // Kinds are whatever was typed (a kind being typed passes through many): keep it bounded.
+    if (fieldsByKind.size > 1000) fieldsByKind.clear();
+    fieldsByKind.set(kind, fields);
+  }
+  return fields;
+};
 
 /** The references of one document, ranges relative to the document. */
 export function documentReferences(parsed: ParsedDocument): DocumentReference[] {
@@ -133,8 +146,7 @@ export function documentReferences(parsed: ParsedDocument): DocumentReference[] 
   refs = [];
   const identity = parsed.identity;
   if (identity && isFluxGroup(identity.group)) {
-    for (const field of REFERENCE_FIELDS) {
-      if (!field.ownerKinds.includes(identity.kind)) continue;
+    for (const field of fieldsOf(identity.kind)) {
       for (const { node, path } of expand(parsed.yaml.contents, field.path)) {
         const nameNode = findPair(node, 'name')?.value;
         const name = scalarString(nameNode);
@@ -144,23 +156,24 @@ export function documentReferences(parsed: ParsedDocument): DocumentReference[] 
         const kindNode = findPair(node, 'kind')?.value;
         const writtenKind = scalarString(kindNode);
         const namespace = field.crossNamespace ? scalarString(findPair(node, 'namespace')?.value) : undefined;
-        refs.push({
-          role: field.role,
-          ...(field.secretUse ? { secretUse: field.secretUse } : {}),
-          field: fieldName(path),
-          path,
-          fromKind: identity.kind,
-          fromName: identity.name,
-          fromNamespace: identity.namespace,
-          kind: writtenKind ?? field.allowedKinds[0],
-          explicitKind: writtenKind !== undefined,
-          allowedKinds: field.allowedKinds,
-          name,
-          namespace: namespace ?? identity.namespace,
-          ...(namespace !== undefined ? { writtenNamespace: namespace } : {}),
-          nameRange: parsed.lines.rangeOf(nameNode.range[0], nameNode.range[1]),
-          ...(kindNode?.range ? { kindRange: parsed.lines.rangeOf(kindNode.range[0], kindNode.range[1]) } : {}),
-        });
+        // Built field by field in this order (optional fields only when set): spreading
+        // conditional object literals cost more than the rest of reading the reference.
+        const ref = { role: field.role } as DocumentReference;
+        if (field.secretUse) ref.secretUse = field.secretUse;
+        ref.field = fieldName(path);
+        ref.path = path;
+        ref.fromKind = identity.kind;
+        ref.fromName = identity.name;
+        ref.fromNamespace = identity.namespace;
+        ref.kind = writtenKind ?? field.allowedKinds[0];
+        ref.explicitKind = writtenKind !== undefined;
+        ref.allowedKinds = field.allowedKinds;
+        ref.name = name;
+        ref.namespace = namespace ?? identity.namespace;
+        if (namespace !== undefined) ref.writtenNamespace = namespace;
+        ref.nameRange = parsed.lines.rangeOf(nameNode.range[0], nameNode.range[1]);
+        if (kindNode?.range) ref.kindRange = parsed.lines.rangeOf(kindNode.range[0], kindNode.range[1]);
+        refs.push(ref);
       }
     }
   }
