@@ -3,7 +3,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { WorkspaceIndex } from '../language/workspaceIndex';
-import { defaultLintContext } from '../language/lint';
+import { defaultLintContext, lintDocument, type LintContext } from '../language/lint';
+import { documentGraphFacts } from '../language/applyFacts';
+import type { YamlFile } from '../language/documents';
 import { lintAsApplied } from '../language/appliedFindings';
 import { applyGraphOf } from '../language/applyGraph';
 import { discoverRoot, diskFolderProbe } from '../language/gitRoots';
@@ -23,20 +25,42 @@ export interface LintOptions {
   unresolvedReferences: 'warning' | 'off';
 }
 
+/** The lint context of the CLI's options. */
+export function cliLintContext(options: Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences'>>): LintContext {
+  return { ...defaultLintContext({ unknownFields: options.unknownFields ?? 'warning' }), unresolvedReferences: options.unresolvedReferences ?? 'off' };
+}
+
+/** Reads a file; an unreadable one stops the run with the reason. */
+export function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Adds a file to the index and checks each of its documents on its own, then drops their syntax
+ * trees: the index, the apply graph and the findings keep what they read from them (the tree is
+ * parsed again where a later check needs it). Holding every tree of a big tree of files made a
+ * run mostly garbage collection.
+ */
+export function addCheckedFile(index: WorkspaceIndex, uri: string, text: string, context: LintContext): YamlFile {
+  const file = index.setFile(uri, text);
+  for (const { parsed } of file.documents) {
+    documentGraphFacts(parsed); // before the lint, which drops the plain-data copy both read
+    lintDocument(parsed, context);
+    parsed.releaseParse();
+  }
+  return file;
+}
+
 export function lintPaths(paths: readonly string[], options: Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences'>> = {}): FileFindings[] {
   const index = new WorkspaceIndex();
-  for (const path of findYamlFiles(paths)) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new Error(`cannot read ${path}: ${(error as Error).message}`);
-    }
-    index.setFile(pathToFileURL(path).href, text);
-  }
+  const context = cliLintContext(options);
+  for (const path of findYamlFiles(paths)) addCheckedFile(index, pathToFileURL(path).href, readText(path), context);
   // The apply graph of what is linted: spec.paths are read from each path's Git repository (or the folder).
   applyGraphOf(index).configure(paths.map((p) => discoverRoot(statSync(p, { throwIfNoEntry: false })?.isDirectory() ? p : dirname(p))), diskFolderProbe());
-  const context = { ...defaultLintContext({ unknownFields: options.unknownFields ?? 'warning' }), unresolvedReferences: options.unresolvedReferences ?? 'off' };
   const results: FileFindings[] = [];
   for (const uri of index.uris()) {
     const file = index.file(uri)!;

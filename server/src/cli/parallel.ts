@@ -1,7 +1,8 @@
-// `flux-oci lint` on every core: the files are shared out between this thread and worker
-// threads, each file read and parsed once, by one thread. Rules that look across files need every file's objects
-// and references, so the work runs in two phases:
-//   1. each worker parses its files and sends back what they offer other files (plain facts);
+// `flux-oci lint` on every core: this thread and worker threads take files from one shared list,
+// a few at a time, each file read and parsed once, by one thread. Rules that look across files
+// need every file's objects and references, so the work runs in two phases:
+//   1. each worker parses and checks its files on their own and sends back what they offer
+//      other files (plain facts);
 //   2. each worker adds everyone else's facts to the index of its own parsed files and checks
 //      its own files.
 // The output is the same as `lintPaths` (a test compares them).
@@ -13,17 +14,16 @@
 // file itself.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { WorkspaceIndex, type FileFacts } from '../language/workspaceIndex';
-import { defaultLintContext } from '../language/lint';
 import { lintAsApplied } from '../language/appliedFindings';
 import { applyGraphOf, keyOf, patchFileKeys, type WorkspaceRoot } from '../language/applyGraph';
 import { discoverRoot, diskFolderProbe } from '../language/gitRoots';
 import type { YamlFile } from '../language/documents';
 import { findYamlFiles } from './walk';
-import { lintPaths, type FileFindings, type LintOptions } from './lint';
+import { addCheckedFile, cliLintContext, lintPaths, readText, type FileFindings, type LintOptions } from './lint';
 
 type Options = Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences'>>;
 
@@ -34,7 +34,9 @@ const WORKER_ROLE = 'flux-oci-lint-worker';
 
 interface WorkerInput {
   role: typeof WORKER_ROLE;
-  own: string[];
+  /** Every file, biggest first; threads take the next few from `claimed` until none are left. */
+  files: string[];
+  claimed: SharedArrayBuffer;
   roots: WorkspaceRoot[];
   options: Options;
 }
@@ -51,17 +53,25 @@ export function defaultJobs(): number {
   return availableParallelism();
 }
 
-/** Shares files out so that each worker gets about the same number of bytes. */
-function shareOut(paths: readonly string[], jobs: number): string[][] {
-  const shares = Array.from({ length: jobs }, () => ({ bytes: 0, paths: [] as string[] }));
-  const sized = paths.map((path) => ({ path, bytes: statSync(path, { throwIfNoEntry: false })?.size ?? 0 }));
-  sized.sort((a, b) => b.bytes - a.bytes);
-  for (const file of sized) {
-    const lightest = shares.reduce((a, b) => (b.bytes < a.bytes ? b : a));
-    lightest.bytes += file.bytes;
-    lightest.paths.push(file.path);
+/** Files at a time a thread takes from the shared list: small enough to even out at the end. */
+const CHUNK = 16;
+
+/** The files biggest first, so the last ones taken are the small ones (threads finish together). */
+function biggestFirst(paths: readonly string[]): string[] {
+  return paths.map((path) => ({ path, bytes: statSync(path, { throwIfNoEntry: false })?.size ?? 0 }))
+    .sort((a, b) => b.bytes - a.bytes).map((f) => f.path);
+}
+
+/**
+ * The next files for this thread: each thread claims CHUNK at a time from a counter the threads
+ * share, so a thread that started late or runs slower simply takes fewer (no thread waits idle
+ * for another's fixed share).
+ */
+function* claimFiles(files: readonly string[], claimed: SharedArrayBuffer): Generator<string> {
+  const counter = new Int32Array(claimed);
+  for (let start = Atomics.add(counter, 0, CHUNK); start < files.length; start = Atomics.add(counter, 0, CHUNK)) {
+    yield* files.slice(start, start + CHUNK);
   }
-  return shares.map((s) => s.paths).filter((p) => p.length > 0);
 }
 
 /**
@@ -74,9 +84,10 @@ export async function lintPathsParallel(paths: readonly string[], options: Optio
   if (workers <= 1) return lintPaths(paths, options);
   // The roots spec.paths are read against, as lintPaths finds them.
   const roots = paths.map((p) => discoverRoot(statSync(p, { throwIfNoEntry: false })?.isDirectory() ? p : dirname(p)));
-  // This thread takes the first share itself: one thread fewer to start.
-  const [mine, ...shares] = shareOut(files, workers);
-  const started = shares.map((own) => new Worker(__filename, { workerData: { role: WORKER_ROLE, own, roots, options } satisfies WorkerInput }));
+  // This thread takes files too: one thread fewer to start.
+  const order = biggestFirst(files);
+  const claimed = new SharedArrayBuffer(4);
+  const started = Array.from({ length: workers - 1 }, () => new Worker(__filename, { workerData: { role: WORKER_ROLE, files: order, claimed, roots, options } satisfies WorkerInput }));
   try {
     const next = (worker: Worker) => new Promise<WorkerMessage>((resolve, reject) => {
       const onMessage = (message: WorkerMessage) => { cleanup(); resolve(message); };
@@ -94,13 +105,14 @@ export async function lintPathsParallel(paths: readonly string[], options: Optio
       return message as Extract<WorkerMessage, { type: T }>;
     };
     const theirFacts = started.map((w) => expect(w, 'facts'));
-    const share = parseShare(mine);
-    const facts = [...share.facts, ...(await Promise.all(theirFacts)).flatMap((m) => m.facts)];
+    const share = parseShare(claimFiles(order, claimed), options);
+    const received = await Promise.all(theirFacts);
+    const facts = [...share.facts, ...received.flatMap((m) => m.facts)];
     const patchFiles = patchFilesOf(facts);
     const results = started.map((w) => expect(w, 'results'));
     // Each worker gets the facts of the files it does not parse itself (copying is not free).
     started.forEach((worker, i) => {
-      const own = new Set(shares[i].map((path) => pathToFileURL(path).href));
+      const own = new Set(received[i].facts.map(([uri]) => uri));
       worker.postMessage({ type: 'facts', facts: facts.filter(([uri]) => !own.has(uri)), patchFiles } satisfies MainMessage);
     });
     const own = checkShare(share.index, share.own, facts, patchFiles, roots, options);
@@ -110,13 +122,14 @@ export async function lintPathsParallel(paths: readonly string[], options: Optio
   }
 }
 
-/** Phase 1: parses a share of the files; returns them with the facts they offer other files. */
-function parseShare(paths: readonly string[]): { index: WorkspaceIndex; own: Map<string, YamlFile>; facts: [string, FileFacts][] } {
+/** Phase 1: parses and checks a share of the files on their own; returns them with the facts they offer other files. */
+function parseShare(paths: Iterable<string>, options: Options): { index: WorkspaceIndex; own: Map<string, YamlFile>; facts: [string, FileFacts][] } {
   const first = new WorkspaceIndex();
+  const context = cliLintContext(options);
   const own = new Map<string, YamlFile>();
   for (const path of paths) {
     const uri = pathToFileURL(path).href;
-    own.set(uri, first.setFile(uri, readText(path)));
+    own.set(uri, addCheckedFile(first, uri, readText(path), context));
   }
   return { index: first, own, facts: [...own.keys()].map((uri) => [uri, first.exportFacts(uri)]) };
 }
@@ -141,7 +154,7 @@ function checkShare(index: WorkspaceIndex, own: Map<string, YamlFile>, facts: re
     else index.importFacts(uri, known);
   }
   applyGraphOf(index).configure(roots, diskFolderProbe());
-  const context = { ...defaultLintContext({ unknownFields: options.unknownFields ?? 'warning' }), unresolvedReferences: options.unresolvedReferences ?? 'off' };
+  const context = cliLintContext(options);
   const results: FileFindings[] = [];
   for (const [uri, file] of own) {
     const findings = lintAsApplied(file, index, context)
@@ -151,19 +164,11 @@ function checkShare(index: WorkspaceIndex, own: Map<string, YamlFile>, facts: re
   return results;
 }
 
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
-  }
-}
-
 function runWorker(input: WorkerInput): void {
   const port = parentPort!;
   const send = (message: WorkerMessage) => port.postMessage(message);
   try {
-    const { index, own, facts } = parseShare(input.own);
+    const { index, own, facts } = parseShare(claimFiles(input.files, input.claimed), input.options);
     send({ type: 'facts', facts });
     port.once('message', (message: MainMessage) => {
       try {
