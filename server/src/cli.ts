@@ -15,7 +15,7 @@ commands:
       --unknown-fields warning|off            report fields the API server drops (default warning)
       --unresolved-references warning|off     report sourceRef/chartRef/dependsOn names defined
                                               nowhere in the paths given (default off)
-      --jobs N                                worker threads for large trees (default: one per core)
+      --jobs N                                worker threads for large trees (default: one per core, 1 on two cores)
   help                  show this text
   version               print the version
 

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync, cpSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { defaultJobs } from '../../server/src/cli/parallel';
 
 const REPO = resolve(__dirname, '..', '..');
 const CLI = join(REPO, 'dist', 'cli.js');
@@ -264,6 +265,10 @@ test('lint on worker threads judges findings as applied from other threads\' fil
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('lint uses one thread by default on one or two cores, one per core from three up', () => {
+  assert.deepEqual([1, 2, 3, 8].map((cores) => defaultJobs(cores)), [1, 1, 3, 8]);
 });
 
 test('lint --jobs rejects nonsense', () => {

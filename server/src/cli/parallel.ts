@@ -48,9 +48,14 @@ type WorkerMessage =
 
 type MainMessage = { type: 'facts'; facts: [string, FileFacts][]; patchFiles: string[] };
 
-/** How many workers `lint` uses by default: one per core. */
-export function defaultJobs(): number {
-  return availableParallelism();
+/**
+ * How many threads `lint` uses by default: one per core from three cores up, one on one or two.
+ * On two cores a second thread loses: V8's own background threads (garbage collection,
+ * compilation) already use the other core, and `bench/cli.mjs` measured even a bare yaml parse
+ * split over two threads no faster than one (0.96x) and `--jobs 2` at 0.78x of `--jobs 1`.
+ */
+export function defaultJobs(cores = availableParallelism()): number {
+  return cores > 2 ? cores : 1;
 }
 
 /** Files at a time a thread takes from the shared list: small enough to even out at the end. */
@@ -75,7 +80,7 @@ function* claimFiles(files: readonly string[], claimed: SharedArrayBuffer): Gene
 }
 
 /**
- * `lintPaths` on `jobs` worker threads (default: one per core). Small trees are checked on
+ * `lintPaths` on `jobs` threads (default: `defaultJobs()`). Small trees are checked on
  * this thread. Same results, same order.
  */
 export async function lintPathsParallel(paths: readonly string[], options: Options = {}, jobs = defaultJobs()): Promise<FileFindings[]> {
