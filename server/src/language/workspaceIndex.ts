@@ -80,6 +80,8 @@ interface DocumentFacts {
   dataKeys?: string[];
   sops?: boolean;
   layerSelector?: IndexedObject['layerSelector'];
+  /** OCIRepository or HelmRepository: its `spec.url` when that is an `oci://` URL. */
+  ociUrl?: string;
   /** ArtifactGenerator: its artifacts' names, with the ranges of the name and the whole entry. */
   artifacts?: { name: string; nameRange: Range; entryRange: Range }[];
 }
@@ -110,6 +112,10 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
     if (core && (parsed.identity?.kind === 'Secret' || parsed.identity?.kind === 'ConfigMap')) {
       facts.dataKeys = [...keysOf(findPair(root, 'data')?.value), ...keysOf(findPair(root, 'stringData')?.value)];
     }
+    if (parsed.identity?.kind === 'OCIRepository' || parsed.identity?.kind === 'HelmRepository') {
+      const url = scalarString(findPair(findPair(root, 'spec')?.value, 'url')?.value);
+      if (url?.startsWith('oci://')) facts.ociUrl = url;
+    }
     if (parsed.identity?.kind === 'OCIRepository') {
       const selector = findPair(findPair(root, 'spec')?.value, 'layerSelector');
       facts.layerSelector = !selector ? 'none'
@@ -129,6 +135,14 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
     factsCache.set(parsed, facts);
   }
   return facts;
+}
+
+/**
+ * The `oci://` URL of an OCIRepository or HelmRepository document, from the facts the index keeps
+ * (no syntax tree needed: those of indexed documents are dropped).
+ */
+export function ociUrlOf(parsed: ParsedDocument): string | undefined {
+  return parsed.identity?.name ? documentFacts(parsed).ociUrl : undefined;
 }
 
 type FollowedRanges = Partial<Record<'nameRange' | 'documentRange' | 'kindRange', Range>>;

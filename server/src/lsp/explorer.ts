@@ -12,6 +12,7 @@ import { ArtifactStore, classifyError, errorMessage, parseArtifactReference, oci
 import { isValidTag, type Reference } from '../oci/reference';
 import { RegistryError } from '../oci/registry';
 import { findPair, scalarString } from '../language/fluxObjects';
+import { ociUrlOf } from '../language/workspaceIndex';
 import { setField } from '../language/rules/edits';
 import { ociRepositoryPair } from '../registry/template';
 
@@ -47,9 +48,9 @@ export function workspaceOciUrls(ctx: ServerContext): string[] {
   const urls: string[] = [];
   for (const kind of ['OCIRepository', 'HelmRepository']) {
     for (const object of ctx.index.objectsOfKind(kind)) {
-      const doc = ctx.index.documentOf(object);
-      const url = scalarString(findPair(findPair(doc?.parsed.yaml.contents, 'spec')?.value, 'url')?.value);
-      if (url?.startsWith('oci://')) urls.push(url);
+      const parsed = ctx.index.documentOf(object)?.parsed;
+      const url = parsed ? ociUrlOf(parsed) : undefined;
+      if (url) urls.push(url);
     }
   }
   return urls;
