@@ -1,8 +1,7 @@
 // Where Flux objects name other objects (sourceRef, chartRef, dependsOn, secret references),
 // read from one document and cached on it.
-import { shiftRange } from '../lineIndex';
 import { isMap, isSeq, type Node } from 'yaml';
-import { DocumentSlot, type ParsedDocument, type PlacedDocument } from '../documents';
+import { DocumentSlot, type ParsedDocument } from '../documents';
 import { findPair, isFluxGroup, scalarString } from '../fluxObjects';
 import type { Range } from '../types';
 import type { PathSegment } from '../yamlPath';
@@ -182,15 +181,3 @@ export function documentReferences(parsed: ParsedDocument): DocumentReference[] 
   return refs;
 }
 
-
-/** The references of one placed document, in file coordinates. */
-export function documentFileReferences(uri: string, doc: PlacedDocument): ObjectReference[] {
-  const lines = doc.chunk.startLine;
-  return documentReferences(doc.parsed).map((ref) => ({
-    ...ref,
-    uri,
-    documentIndex: doc.index,
-    nameRange: shiftRange(ref.nameRange, lines),
-    ...(ref.kindRange ? { kindRange: shiftRange(ref.kindRange, lines) } : {}),
-  }));
-}
