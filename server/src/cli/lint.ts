@@ -7,7 +7,7 @@ import { defaultLintContext, lintDocument, type LintContext } from '../language/
 import { documentGraphFacts } from '../language/applyFacts';
 import type { YamlFile } from '../language/documents';
 import { lintAsApplied } from '../language/appliedFindings';
-import { applyGraphOf } from '../language/applyGraph';
+import { applyGraphOf, type WorkspaceRoot } from '../language/applyGraph';
 import { discoverRoot, diskFolderProbe } from '../language/gitRoots';
 import type { Finding } from '../language/types';
 import { findYamlFiles } from './walk';
@@ -55,19 +55,24 @@ export function addCheckedFile(index: WorkspaceIndex, uri: string, text: string,
   return file;
 }
 
+/** The roots `spec.path`s are read against: each linted path's Git repository (or its folder). */
+export function lintRoots(paths: readonly string[]): WorkspaceRoot[] {
+  return paths.map((p) => discoverRoot(statSync(p, { throwIfNoEntry: false })?.isDirectory() ? p : dirname(p)));
+}
+
+/** One file's findings as Flux applies it, in the order they are printed. */
+export function appliedFileFindings(file: YamlFile, index: WorkspaceIndex, context: LintContext): FileFindings {
+  const findings = lintAsApplied(file, index, context)
+    .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  return { path: fileURLToPath(file.uri), findings };
+}
+
 export function lintPaths(paths: readonly string[], options: Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences'>> = {}): FileFindings[] {
   const index = new WorkspaceIndex();
   const context = cliLintContext(options);
   for (const path of findYamlFiles(paths)) addCheckedFile(index, pathToFileURL(path).href, readText(path), context);
-  // The apply graph of what is linted: spec.paths are read from each path's Git repository (or the folder).
-  applyGraphOf(index).configure(paths.map((p) => discoverRoot(statSync(p, { throwIfNoEntry: false })?.isDirectory() ? p : dirname(p))), diskFolderProbe());
-  const results: FileFindings[] = [];
-  for (const uri of index.uris()) {
-    const file = index.file(uri)!;
-    const findings = lintAsApplied(file, index, context)
-      .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-    results.push({ path: fileURLToPath(uri), findings });
-  }
+  applyGraphOf(index).configure(lintRoots(paths), diskFolderProbe());
+  const results = [...index.uris()].map((uri) => appliedFileFindings(index.file(uri)!, index, context));
   return results.sort((a, b) => a.path.localeCompare(b.path));
 }
 

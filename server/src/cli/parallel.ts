@@ -15,15 +15,13 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { WorkspaceIndex, type FileFacts } from '../language/workspaceIndex';
-import { lintAsApplied } from '../language/appliedFindings';
 import { applyGraphOf, keyOf, patchFileKeys, type WorkspaceRoot } from '../language/applyGraph';
-import { discoverRoot, diskFolderProbe } from '../language/gitRoots';
+import { diskFolderProbe } from '../language/gitRoots';
 import type { YamlFile } from '../language/documents';
 import { findYamlFiles } from './walk';
-import { addCheckedFile, cliLintContext, lintPaths, readText, type FileFindings, type LintOptions } from './lint';
+import { addCheckedFile, appliedFileFindings, cliLintContext, lintPaths, lintRoots, readText, type FileFindings, type LintOptions } from './lint';
 
 type Options = Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences'>>;
 
@@ -87,8 +85,7 @@ export async function lintPathsParallel(paths: readonly string[], options: Optio
   const files = findYamlFiles(paths);
   const workers = Math.min(jobs, Math.floor(files.length / MIN_FILES_PER_WORKER));
   if (workers <= 1) return lintPaths(paths, options);
-  // The roots spec.paths are read against, as lintPaths finds them.
-  const roots = paths.map((p) => discoverRoot(statSync(p, { throwIfNoEntry: false })?.isDirectory() ? p : dirname(p)));
+  const roots = lintRoots(paths);
   // This thread takes files too: one thread fewer to start.
   const order = biggestFirst(files);
   const claimed = new SharedArrayBuffer(4);
@@ -160,13 +157,7 @@ function checkShare(index: WorkspaceIndex, own: Map<string, YamlFile>, facts: re
   }
   applyGraphOf(index).configure(roots, diskFolderProbe());
   const context = cliLintContext(options);
-  const results: FileFindings[] = [];
-  for (const [uri, file] of own) {
-    const findings = lintAsApplied(file, index, context)
-      .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-    results.push({ path: fileURLToPath(uri), findings });
-  }
-  return results;
+  return [...own.values()].map((file) => appliedFileFindings(file, index, context));
 }
 
 function runWorker(input: WorkerInput): void {
