@@ -3,8 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { WorkspaceIndex } from '../language/workspaceIndex';
-import { defaultLintContext, lintDocument, type LintContext } from '../language/lint';
-import { documentGraphFacts } from '../language/applyFacts';
+import { checkThenRelease, defaultLintContext, type LintContext } from '../language/lint';
 import type { YamlFile } from '../language/documents';
 import { lintAsApplied } from '../language/appliedFindings';
 import { applyGraphOf, type WorkspaceRoot } from '../language/applyGraph';
@@ -39,19 +38,10 @@ export function readText(path: string): string {
   }
 }
 
-/**
- * Adds a file to the index and checks each of its documents on its own, then drops their syntax
- * trees: the index, the apply graph and the findings keep what they read from them (the tree is
- * parsed again where a later check needs it). Holding every tree of a big tree of files made a
- * run mostly garbage collection.
- */
+/** Adds a file to the index, checks each of its documents on its own and drops their trees. */
 export function addCheckedFile(index: WorkspaceIndex, uri: string, text: string, context: LintContext): YamlFile {
   const file = index.setFile(uri, text);
-  for (const { parsed } of file.documents) {
-    documentGraphFacts(parsed); // before the lint, which drops the plain-data copy both read
-    lintDocument(parsed, context);
-    parsed.releaseParse();
-  }
+  for (const { parsed } of file.documents) checkThenRelease(parsed, context);
   return file;
 }
 

@@ -13,6 +13,7 @@ import { localRuleFindings } from './rules/local';
 import { isPartialFile, usesFluxOperator } from './workspaceIndex';
 import type { Finding, LintSettings } from './types';
 import { DEFAULT_LINT_SETTINGS } from './types';
+import { documentGraphFacts } from './applyFacts';
 
 const settingsKey = (s: LintSettings) => `${s.unknownFields}${s.fluxOperator ? '|operator' : ''}`;
 
@@ -40,6 +41,19 @@ export function lintDocument(parsed: ParsedDocument, context: LintContext): Find
     parsed.releasePlainValue();
   }
   return findings;
+}
+
+/**
+ * Checks a document the index has read, caches what the apply graph and the checks read from it
+ * (`warm` adds the caller's own), then drops its syntax tree: it is parsed again where a hover,
+ * completion, edit or later check lands. Holding the trees of every document made opening a big
+ * file, indexing a workspace and linting a tree mostly garbage collection.
+ */
+export function checkThenRelease(parsed: ParsedDocument, context: LintContext, warm?: (parsed: ParsedDocument) => void): void {
+  documentGraphFacts(parsed); // before the lint, which drops the plain-data copy both read
+  lintDocument(parsed, context);
+  warm?.(parsed);
+  parsed.releaseParse();
 }
 
 function computeDocumentFindings(parsed: ParsedDocument, { catalog, settings }: LintContext): Finding[] {

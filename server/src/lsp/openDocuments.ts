@@ -10,9 +10,8 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position, Range } from 'vscode-languageserver';
 import { prepareForIndex, type WorkspaceIndex } from '../language/workspaceIndex';
 import { YamlFile, type ParsedDocument, type TextChange } from '../language/documents';
-import { lintDocument, type LintContext } from '../language/lint';
+import { checkThenRelease, type LintContext } from '../language/lint';
 import { documentWorkspaceFindings } from '../language/rules';
-import { documentGraphFacts } from '../language/applyFacts';
 
 /** Files with more documents than this are opened a slice at a time. */
 export const GRADUAL_OPEN_DOCUMENTS = 200;
@@ -87,14 +86,8 @@ export class IndexedTextDocument implements TextDocument {
       for (; i < model.documents.length && performance.now() < deadline; i++) {
         const { parsed } = model.documents[i];
         prepareForIndex(parsed);
-        // Before the lint, which drops the plain-data copy of the document both read.
-        documentGraphFacts(parsed);
-        lintDocument(parsed, lintContext());
-        warm?.(parsed);
-        // What the index, the checks, the apply graph and the live checks read is cached by now;
-        // the tree is parsed again for the document a hover, completion or edit lands in. Thrown
-        // away here it dies young, where holding all of them made opening mostly garbage collection.
-        parsed.releaseParse();
+        // Thrown away here the tree dies young.
+        checkThenRelease(parsed, lintContext(), warm);
       }
       await nextTurn();
     }
