@@ -17,6 +17,7 @@ import {
 import { patchApplies, patchSupplies, patchedValue, type PatchSubject } from './applyPatches';
 import { findPair, scalarString } from './fluxObjects';
 import { normalizeGitUrl } from './gitRoots';
+import { applyGraphBudget, BudgetExhausted, WorkBudget, type WorkShortfall } from './workBudget';
 
 /** A folder whose files' `spec.path`s are judged relative to it (a workspace folder or its Git repository). */
 export interface WorkspaceRoot {
@@ -200,6 +201,8 @@ export class ApplyGraph {
   }
 
   private invalidate(): void {
+    // A build under way (see settle) reads a workspace that no longer is: start again.
+    if (!this.running) this.building = undefined;
     if (!this.dirty) {
       this.dirty = true;
       // Rules of other files read the graph: let the index's cross-file version say it changed.
@@ -301,10 +304,56 @@ export class ApplyGraph {
     return state;
   }
 
+  /** The build in progress, a slice per step (see settle); undefined when none is. */
+  private building: Generator<void, void, void> | undefined;
+  /** True while a slice of the build runs: questions it asks itself read the round so far. */
+  private running = false;
+  /**
+   * Set when the last build ran out of its work budget: the graph then holds what it had
+   * reached, and no finding that depends on it can be trusted (see `judgesFully`).
+   */
+  shortfall: WorkShortfall | undefined;
+
+  /** Runs one slice of the build (starting one if the graph is out of date); true when done. */
+  private step(): boolean {
+    if (!this.building) {
+      if (!this.dirty) return true;
+      this.dirty = false;
+      this.building = this.rebuildSteps();
+    }
+    const building = this.building;
+    this.running = true;
+    let done = false;
+    try {
+      done = building.next().done === true;
+    } catch (error) {
+      this.building = undefined;
+      throw error;
+    } finally {
+      this.running = false;
+    }
+    if (done && this.building === building) this.building = undefined;
+    return done && !this.dirty;
+  }
+
   private sync(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
-    this.rebuild();
+    if (this.running) return;
+    while (!this.step());
+  }
+
+  /**
+   * Brings the graph up to date a slice at a time, calling `pause` between slices so a server
+   * answers other requests meanwhile. The slices are counted in steps, so the graph built is the
+   * same as `sync` would build; a question asked between two slices finishes the build at once.
+   */
+  async settle(pause: () => Promise<void>): Promise<void> {
+    while (!this.running && !this.step()) await pause();
+  }
+
+  /** False when the graph stopped short of its work budget: what it says about files may be partial. */
+  get judgesFully(): boolean {
+    this.sync();
+    return this.shortfall === undefined;
   }
 
   /** Every Flux Kustomization of the workspace with its source relation and folder. */
@@ -347,7 +396,18 @@ export class ApplyGraph {
     return out.sort();
   }
 
-  private rebuild(): void {
+  private *rebuildSteps(): Generator<void, void, void> {
+    const budget = new WorkBudget('the apply graph', applyGraphBudget(this.entries.size));
+    this.shortfall = undefined;
+    try {
+      yield* this.rebuild(budget);
+    } catch (error) {
+      if (!(error instanceof BudgetExhausted)) throw error;
+      this.shortfall = error.shortfall;
+    }
+  }
+
+  private *rebuild(budget: WorkBudget): Generator<void, void, void> {
     // A file a kustomization.yaml names as a patch is not applied: its partial Kustomization or
     // source is a patch body, not an object of the cluster.
     const objects = [...this.entries.values()].filter((entry) => !this.index.isPatchFile(entry.uri));
@@ -367,10 +427,12 @@ export class ApplyGraph {
     // one round confirms them.
     let patched = this.lastPatched;
     for (let round = 0; round < 6; round++) {
+      budget.spend(objects.length);
       const anchors = this.sourceRoots(objects, patched);
       const appliers: Applier[] = [];
       for (const entry of objects) {
         for (const k of entry.kustomizations) {
+          budget.spend();
           const facts = patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts;
           appliers.push(this.applierOf(entry.uri, k.documentIndex, facts, sources, anchors));
         }
@@ -379,13 +441,17 @@ export class ApplyGraph {
       const applications = new Map<string, Application[]>();
       for (const applier of appliers) {
         if (!applier.folder) continue;
-        this.walk(applier, applier.folder, undefined, [], new Set<string>(), applications);
+        budget.at = applier.uri;
+        yield* this.walk(applier, applications, budget);
       }
       this.appliers = appliers;
       this.applications = applications;
       const next = new Map<string, FluxKustomizationFacts>();
       for (const entry of objects) {
         for (const k of entry.kustomizations) {
+          budget.at = entry.uri;
+          budget.spend(1 + this.applicationsOf(entry.uri).length);
+          if (budget.shouldYield()) yield;
           const facts = this.patchedFacts(entry.uri, k.facts);
           if (facts) next.set(`${entry.uri}#${k.documentIndex}`, facts);
         }
@@ -499,10 +565,14 @@ export class ApplyGraph {
     return out;
   }
 
-  private walk(applier: Applier, folder: string, namespace: string | undefined, patches: readonly ResolvedPatch[],
-    seen: Set<string>, out: Map<string, Application[]>): void {
-    if (seen.has(folder)) return;
-    seen.add(folder);
+  /**
+   * Records what an applier applies: its folder's kustomization.yaml resources, recursively (or
+   * every file under the folder when it has none). Iterative, in the order kustomize lists them,
+   * and each folder visited once, so folders that include each other end the walk.
+   */
+  private *walk(applier: Applier, out: Map<string, Application[]>, budget: WorkBudget): Generator<void, void, void> {
+    type Item = { folder: string; file?: undefined; namespace: string | undefined; patches: readonly ResolvedPatch[] }
+      | { file: string; folder?: undefined; namespace: string | undefined; patches: readonly ResolvedPatch[] };
     const add = (uri: string, ns: string | undefined, ps: readonly ResolvedPatch[]) => {
       const list = out.get(uri);
       const application: Application = { by: applier, kustomizePatches: ps };
@@ -510,25 +580,41 @@ export class ApplyGraph {
       if (!list) out.set(uri, [application]);
       else if (!list.some((a) => a.by === applier)) list.push(application);
     };
-    const kustomize = this.kustomizeFileIn(folder);
-    if (kustomize) {
-      // Outer kustomizations transform what inner ones produce: the outermost namespace wins.
-      const ns = namespace ?? kustomize.facts.namespace;
-      const ps = kustomize.facts.patches.length ? [...patches, ...this.resolvePatches(kustomize.uri, kustomize.facts.patches)] : patches;
-      for (const entry of kustomize.facts.resources) {
-        const target = resolveEntry(kustomize.uri, entry);
-        if (!target) continue;
-        if (this.entries.has(target) && !isKustomizeFileUri(target)) add(target, ns, ps);
-        else {
-          const sub = target.endsWith('/') ? target : `${target}/`;
-          if (this.hasFolder(sub)) this.walk(applier, sub, ns, ps, seen, out);
-        }
+    const seen = new Set<string>();
+    const stack: Item[] = [{ folder: applier.folder!, namespace: undefined, patches: [] }];
+    while (stack.length) {
+      const item = stack.pop()!;
+      budget.spend();
+      if (budget.shouldYield()) yield;
+      if (item.file !== undefined) {
+        add(item.file, item.namespace, item.patches);
+        continue;
       }
-      return;
+      const { folder, namespace, patches } = item;
+      if (seen.has(folder)) continue;
+      seen.add(folder);
+      const next: Item[] = [];
+      const kustomize = this.kustomizeFileIn(folder);
+      if (kustomize) {
+        // Outer kustomizations transform what inner ones produce: the outermost namespace wins.
+        const ns = namespace ?? kustomize.facts.namespace;
+        const ps = kustomize.facts.patches.length ? [...patches, ...this.resolvePatches(kustomize.uri, kustomize.facts.patches)] : patches;
+        for (const entry of kustomize.facts.resources) {
+          const target = resolveEntry(kustomize.uri, entry);
+          if (!target) continue;
+          if (this.entries.has(target) && !isKustomizeFileUri(target)) next.push({ file: target, namespace: ns, patches: ps });
+          else {
+            const sub = target.endsWith('/') ? target : `${target}/`;
+            if (this.hasFolder(sub)) next.push({ folder: sub, namespace: ns, patches: ps });
+          }
+        }
+      } else {
+        // No kustomization.yaml: Flux generates one with every manifest under the folder.
+        for (const uri of this.filesIn.get(folder) ?? []) next.push({ file: uri, namespace, patches });
+        for (const sub of this.foldersIn.get(folder) ?? []) next.push({ folder: sub, namespace, patches });
+      }
+      for (let i = next.length - 1; i >= 0; i--) stack.push(next[i]);
     }
-    // No kustomization.yaml: Flux generates one with every manifest under the folder.
-    for (const uri of this.filesIn.get(folder) ?? []) add(uri, namespace, patches);
-    for (const sub of this.foldersIn.get(folder) ?? []) this.walk(applier, sub, namespace, patches, seen, out);
   }
 
   /**
@@ -646,32 +732,97 @@ export class ApplyGraph {
       inFile = new Map();
       this.namespaceCache.set(uri, inFile);
     }
-    if (inFile.has(documentIndex)) return inFile.get(documentIndex);
-    const ns = this.computeNamespace(uri, documentIndex, 0);
-    inFile.set(documentIndex, ns);
-    return ns;
+    if (inFile.has(documentIndex)) {
+      const known = inFile.get(documentIndex);
+      return known === PENDING ? undefined : known;
+    }
+    return this.computeNamespace(uri, documentIndex);
   }
 
-  private readonly namespaceCache = new Map<string, Map<number, string | undefined>>();
+  /** Cached namespaces by file and document; PENDING while being computed (met again: a cycle). */
+  private readonly namespaceCache = new Map<string, Map<number, string | undefined | typeof PENDING>>();
   private namespaceCacheVersion = -1;
 
-  private computeNamespace(uri: string, documentIndex: number, depth: number): string | undefined {
-    // From the index, which knows the objects of files parsed in another thread too.
-    const doc = this.index.documentsIn(uri)[documentIndex];
-    const identity = doc?.object?.identity ?? doc?.parsed.identity;
-    if (!doc || (identity && CLUSTER_SCOPED.has(identity.kind))) return undefined;
-    const written = identity?.namespace;
-    const apps = this.applicationsOf(uri);
-    if (apps.length === 0) return written;
-    const found = new Set<string | undefined>();
-    for (const app of apps) {
-      const ns = app.by.facts.targetNamespace ?? app.kustomizeNamespace ?? written
-        ?? (depth < 16 ? this.computeNamespace(app.by.uri, app.by.documentIndex, depth + 1) : app.by.facts.namespace);
-      found.add(ns);
+  private cachedNamespace(uri: string, documentIndex: number): { value: string | undefined | typeof PENDING } | undefined {
+    const inFile = this.namespaceCache.get(uri);
+    return inFile?.has(documentIndex) ? { value: inFile.get(documentIndex) } : undefined;
+  }
+
+  private cacheNamespace(uri: string, documentIndex: number, value: string | undefined | typeof PENDING): void {
+    let inFile = this.namespaceCache.get(uri);
+    if (!inFile) {
+      inFile = new Map();
+      this.namespaceCache.set(uri, inFile);
     }
-    return found.size === 1 ? [...found][0] : undefined;
+    inFile.set(documentIndex, value);
+  }
+
+  /**
+   * Depth first over "applied by", each document once (memoised), iteratively. A document whose
+   * namespace depends on itself (Kustomizations that apply each other's folders, or their own)
+   * cannot be known: undefined, and so is every namespace that depends on it, whichever document
+   * was asked first (an unknown among the candidates makes the answer unknown).
+   */
+  private computeNamespace(uri: string, documentIndex: number): string | undefined {
+    interface Frame { uri: string; documentIndex: number; written: string | undefined; apps: readonly Application[]; next: number; found: Set<string | undefined> }
+    const open = (u: string, i: number): Frame | string | undefined => {
+      const doc = this.index.documentsIn(u)[i];
+      const identity = doc?.object?.identity ?? doc?.parsed.identity;
+      if (!doc || (identity && CLUSTER_SCOPED.has(identity.kind))) return undefined;
+      const written = identity?.namespace;
+      const apps = this.applicationsOf(u);
+      if (apps.length === 0) return written;
+      this.cacheNamespace(u, i, PENDING);
+      return { uri: u, documentIndex: i, written, apps, next: 0, found: new Set() };
+    };
+    const first = open(uri, documentIndex);
+    if (typeof first !== 'object') {
+      this.cacheNamespace(uri, documentIndex, first);
+      return first;
+    }
+    const stack: Frame[] = [first];
+    let result: string | undefined;
+    while (stack.length) {
+      const frame = stack[stack.length - 1];
+      if (frame.next < frame.apps.length) {
+        const app = frame.apps[frame.next];
+        const direct = app.by.facts.targetNamespace ?? app.kustomizeNamespace ?? frame.written;
+        if (direct !== undefined) {
+          frame.found.add(direct);
+          frame.next++;
+          continue;
+        }
+        const known = this.cachedNamespace(app.by.uri, app.by.documentIndex);
+        if (known) {
+          frame.found.add(known.value === PENDING ? undefined : known.value);
+          frame.next++;
+          continue;
+        }
+        const child = open(app.by.uri, app.by.documentIndex);
+        if (typeof child === 'object') {
+          stack.push(child);
+          continue;
+        }
+        this.cacheNamespace(app.by.uri, app.by.documentIndex, child);
+        frame.found.add(child);
+        frame.next++;
+        continue;
+      }
+      stack.pop();
+      result = frame.found.size === 1 ? [...frame.found][0] : undefined;
+      this.cacheNamespace(frame.uri, frame.documentIndex, result);
+      const parent = stack[stack.length - 1];
+      if (parent) {
+        parent.found.add(result);
+        parent.next++;
+      }
+    }
+    return result;
   }
 }
+
+/** Marks a namespace being computed (see computeNamespace). */
+const PENDING: unique symbol = Symbol('pending');
 
 const urlCache = new Map<string, string>();
 function normalizedUrl(url: string): string {
