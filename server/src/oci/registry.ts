@@ -8,7 +8,7 @@ import { dirname, basename, join } from 'node:path';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Reference, apiHost } from './reference';
-import { Transport, TransportError, TransportOptions, TransportRequest, TransportResponse, isTransientError, describeUrl, errorCode } from './transport';
+import { Transport, TransportError, TransportOptions, TransportRequest, TransportResponse, isTransientError, describeUrl, errorCode, sleep } from './transport';
 import { AuthSession } from './auth/session';
 import { Credentials, CredentialSource, credentialChain, dockerConfigCredentials } from './auth/credentials';
 
@@ -30,6 +30,13 @@ const BLOB_DOWNLOAD_ATTEMPTS = 3;
 const UPLOAD_ATTEMPTS = 3;
 /** What a registry answers when an earlier, interrupted request spoilt the upload session. */
 const SPOILT_UPLOAD_CODES = new Set(['BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID', 'SIZE_INVALID']);
+/** Manifest PUTs tried when the registry does not find blobs that were pushed (see putManifest). */
+const MANIFEST_PUT_ATTEMPTS = 3;
+/**
+ * Error codes of a manifest PUT refused for its blobs. DIGEST_INVALID belongs here: distribution
+ * reports it when it reads a blob link another push is rewriting (empty for a moment).
+ */
+const MISSING_BLOB_CODES = new Set(['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN', 'DIGEST_INVALID']);
 
 export interface Descriptor {
   mediaType: string;
@@ -325,39 +332,82 @@ export class RegistryClient {
    * single PUT, or PATCH chunks for blobs above the chunk threshold.
    */
   async pushBlob(ref: Reference, blob: BlobSource, options: Options & { mountFrom?: string; onProgress?: Progress }): Promise<'exists' | 'mounted' | 'uploaded'> {
-    const { signal } = options;
-    if (await this.blobExists(ref, blob.digest, { signal })) {
+    if (await this.blobPresent(ref, blob.digest, options.signal)) {
       options.onProgress?.(blob.size, blob.size);
       return 'exists';
     }
+    return this.uploadBlob(ref, blob, options);
+  }
+
+  /**
+   * Whether the repository has the blob. A server error counts as "not known": distribution
+   * answers 500 while another push rewrites the blob's link, and uploading content-addressed
+   * bytes again is harmless, so the caller uploads rather than fails.
+   */
+  private async blobPresent(ref: Reference, digest: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      return await this.blobExists(ref, digest, { signal });
+    } catch (error) {
+      if (signal.aborted || !(error instanceof RegistryError && (error.status ?? 0) >= 500)) throw error;
+      this.options.log?.(`${ref.registry} could not say whether it has blob ${digest} (HTTP ${error.status}); uploading it`);
+      return false;
+    }
+  }
+
+  /** Upload sessions, each fresh after an interruption, until one ends with the blob in the repository. */
+  private async uploadBlob(ref: Reference, blob: BlobSource, options: Options & { mountFrom?: string; onProgress?: Progress }): Promise<'exists' | 'mounted' | 'uploaded'> {
+    const { signal } = options;
     for (let attempt = 1; ; attempt++) {
-      let start: TransportResponse;
-      if (options.mountFrom && options.mountFrom !== ref.repository && attempt === 1) {
-        const query = new URLSearchParams({ mount: blob.digest, from: options.mountFrom });
-        start = await this.send(ref, { method: 'POST', url: this.url(ref, `/blobs/uploads/?${query}`), signal }, 'pull,push', [`repository:${options.mountFrom}:pull`]);
-        if (start.status === 201) {
-          start.discard();
-          options.onProgress?.(blob.size, blob.size);
-          return 'mounted';
-        }
-        // Anything else is an ordinary upload session (the registry could not mount).
-      } else {
-        start = await this.send(ref, { method: 'POST', url: this.url(ref, '/blobs/uploads/'), signal }, 'pull,push');
-      }
-      if (start.status !== 202) await this.fail(start, `starting the upload of ${blob.digest}`);
-      start.discard();
-      const location = uploadLocation(start);
       try {
-        if (blob.size > (this.options.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD)) await this.uploadInChunks(ref, blob, location, options);
-        else await this.uploadWhole(ref, blob, location, options);
-        return 'uploaded';
+        return await this.uploadSession(ref, blob, options, attempt === 1);
       } catch (error) {
+        if (signal.aborted) throw error;
+        // Another push of the same blob can finish first and make this session end in an error
+        // (the registry's answer, not a cut connection); what counts is that the blob is there.
+        if (error instanceof RegistryError && (await this.blobPresentAfterFailure(ref, blob.digest, signal))) {
+          this.options.log?.(`upload of ${blob.digest} ended in an error, but the registry has the blob (another push completed it)`);
+          options.onProgress?.(blob.size, blob.size);
+          return 'exists';
+        }
         // An interrupted upload leaves a session the registry may have dropped or
         // half-filled (distribution drops it); a fresh session is the reliable way on.
-        if (attempt >= UPLOAD_ATTEMPTS || signal.aborted || !uploadCanRestart(error)) throw error;
+        if (attempt >= UPLOAD_ATTEMPTS || !uploadCanRestart(error)) throw error;
         this.options.log?.(`upload of ${blob.digest} was interrupted; starting it again`);
       }
     }
+  }
+
+  /** A check after a failed upload: any error of its own leaves the upload's error to be reported. */
+  private async blobPresentAfterFailure(ref: Reference, digest: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      return await this.blobExists(ref, digest, { signal });
+    } catch {
+      return false;
+    }
+  }
+
+  /** One upload session: a mount when allowed (first session only), else POST then the bytes. */
+  private async uploadSession(ref: Reference, blob: BlobSource, options: Options & { mountFrom?: string; onProgress?: Progress }, mayMount: boolean): Promise<'mounted' | 'uploaded'> {
+    const { signal } = options;
+    let start: TransportResponse;
+    if (options.mountFrom && options.mountFrom !== ref.repository && mayMount) {
+      const query = new URLSearchParams({ mount: blob.digest, from: options.mountFrom });
+      start = await this.send(ref, { method: 'POST', url: this.url(ref, `/blobs/uploads/?${query}`), signal }, 'pull,push', [`repository:${options.mountFrom}:pull`]);
+      if (start.status === 201) {
+        start.discard();
+        options.onProgress?.(blob.size, blob.size);
+        return 'mounted';
+      }
+      // Anything else is an ordinary upload session (the registry could not mount).
+    } else {
+      start = await this.send(ref, { method: 'POST', url: this.url(ref, '/blobs/uploads/'), signal }, 'pull,push');
+    }
+    if (start.status !== 202) await this.fail(start, `starting the upload of ${blob.digest}`);
+    start.discard();
+    const location = uploadLocation(start);
+    if (blob.size > (this.options.chunkThreshold ?? DEFAULT_CHUNK_THRESHOLD)) await this.uploadInChunks(ref, blob, location, options);
+    else await this.uploadWhole(ref, blob, location, options);
+    return 'uploaded';
   }
 
   private async uploadInChunks(ref: Reference, blob: BlobSource, start: URL, options: Options & { onProgress?: Progress }): Promise<void> {
@@ -411,12 +461,43 @@ export class RegistryClient {
     response.discard();
   }
 
-  /** Store a manifest under a tag or digest and check the digest the registry reports. */
-  async putManifest(ref: Reference, bytes: Buffer, mediaType: string, options: Options): Promise<string> {
+  /**
+   * Store a manifest under a tag or digest and check the digest the registry reports.
+   *
+   * `blobs` are the blobs the manifest names, as pushed before. Another push of the same blobs
+   * to the repository can make the registry miss them for a moment (distribution rewrites a
+   * blob's link file in place when an upload of it completes, and a manifest checked meanwhile
+   * names a blob it cannot read). With `blobs`, a refusal that names missing blobs is repaired:
+   * the blobs are checked again, what is missing is uploaded again, and the PUT is repeated, a
+   * bounded number of times.
+   */
+  async putManifest(ref: Reference, bytes: Buffer, mediaType: string, options: Options & { blobs?: readonly BlobSource[] }): Promise<string> {
     const digest = sha256Digest(bytes);
     if (ref.digest && ref.digest !== digest) throw new DigestMismatchError(ref.digest, digest, 'the manifest to push');
+    const { signal, blobs = [] } = options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.putManifestOnce(ref, bytes, mediaType, digest, signal);
+      } catch (error) {
+        if (signal.aborted || blobs.length === 0 || !refusedForMissingBlobs(error)) throw error;
+        if (attempt >= MANIFEST_PUT_ATTEMPTS) {
+          throw new RegistryError(
+            `${ref.registry} refused the manifest of ${ref} ${attempt} times for blobs it did not find, though they were uploaded again each time; last answer: ${error.message}`,
+            error.status,
+            error.codes,
+          );
+        }
+        this.options.log?.(`${ref.registry} did not find blobs of the manifest of ${ref} (${error.codes.join(', ')}); checking them and uploading what is missing`);
+        // A short, jittered pause: two pushes repairing the same blob should not do it in lock-step.
+        await sleep(this.repairDelayMs(attempt), signal);
+        await this.restoreBlobs(ref, blobs, signal);
+      }
+    }
+  }
+
+  private async putManifestOnce(ref: Reference, bytes: Buffer, mediaType: string, digest: string, signal: AbortSignal): Promise<string> {
     const target = ref.tag ?? ref.digest ?? 'latest';
-    const response = await this.send(ref, { method: 'PUT', url: this.url(ref, `/manifests/${target}`), headers: { 'content-type': mediaType }, body: bytes, signal: options.signal }, 'pull,push');
+    const response = await this.send(ref, { method: 'PUT', url: this.url(ref, `/manifests/${target}`), headers: { 'content-type': mediaType }, body: bytes, signal }, 'pull,push');
     if (response.status !== 201 && response.status !== 200) await this.fail(response, `pushing the manifest of ${ref}`);
     response.discard();
     const reported = response.headers['docker-content-digest'];
@@ -424,6 +505,20 @@ export class RegistryClient {
       throw new DigestMismatchError(digest, reported, `the manifest stored by ${ref.registry}`, `the registry reports different content under ${ref.reference}; do not rely on it`);
     }
     return digest;
+  }
+
+  /** Upload again every blob the repository does not have now (each upload checks first). */
+  private async restoreBlobs(ref: Reference, blobs: readonly BlobSource[], signal: AbortSignal): Promise<void> {
+    for (const blob of blobs) {
+      if (await this.blobPresent(ref, blob.digest, signal)) continue;
+      this.options.log?.(`uploading blob ${blob.digest} again`);
+      await this.uploadBlob(ref, blob, { signal });
+    }
+  }
+
+  private repairDelayMs(attempt: number): number {
+    const base = this.options.baseDelayMs ?? 200;
+    return base * attempt + Math.random() * base;
   }
 
   /** Point `newTag` at the manifest `ref` names (same repository). */
@@ -523,6 +618,10 @@ export class RegistryClient {
     const message = `${what}: ${describeStatus(status)}${detail ? ` (${this.auth.redact(detail).slice(0, 500)})` : ''} from ${describeUrl(response.url)}`;
     throw new RegistryError(message, status, codes);
   }
+}
+
+function refusedForMissingBlobs(error: unknown): error is RegistryError {
+  return error instanceof RegistryError && error.codes.some((code) => MISSING_BLOB_CODES.has(code));
 }
 
 function uploadCanRestart(error: unknown): boolean {

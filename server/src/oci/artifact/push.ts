@@ -70,7 +70,9 @@ export async function pushDirectory(client: RegistryClient, ref: Reference, dir:
     await client.pushBlob(ref, config, { signal });
     onProgress?.({ phase: 'manifest', done: 0, total: 0 });
     const target = ref.tag ? ref : ref.withTag('latest');
-    const digest = await client.putManifest(new Reference(target.registry, target.repository, target.tag), manifest, FLUX_MEDIA_TYPES.manifest, { signal });
+    // The blobs go along so that a registry which lost sight of one (another push of the same
+    // blobs to this repository) is given it again instead of failing the push.
+    const digest = await client.putManifest(new Reference(target.registry, target.repository, target.tag), manifest, FLUX_MEDIA_TYPES.manifest, { signal, blobs: [layer, config] });
     return { reference: target.withDigest(digest), digest, layer: { digest: layer.digest, size: layer.size }, files, annotations };
   } finally {
     await rm(work, { recursive: true, force: true });
