@@ -3,6 +3,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { formatResults, summary, summaryLine, type LintOptions } from './cli/lint';
 import { defaultJobs, lintPathsParallel } from './cli/parallel';
+import { NOT_FULLY_JUDGED } from './language/appliedFindings';
 import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cli/registry';
 
 const VERSION = '0.1.0';
@@ -20,7 +21,7 @@ commands:
   version               print the version
 
 ${REGISTRY_USAGE}
-exit status (lint): 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error
+exit status (lint): 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error, or a file not fully judged
 `;
 
 interface Io {
@@ -60,6 +61,13 @@ async function runLint(args: string[], io: Io): Promise<number> {
   io.stdout(formatResults(results, options.format));
   const { errors } = summary(results);
   if (options.format === 'text') io.stderr(`${summaryLine(results)}\n`);
+  // A file the checks could not finish is not a clean file: say which, and exit 2 (before 1).
+  const unjudged = results.filter((r) => r.findings.some((f) => f.code === NOT_FULLY_JUDGED));
+  if (unjudged.length) {
+    const reason = unjudged[0].findings.find((f) => f.code === NOT_FULLY_JUDGED)!.message.replace(/^not fully judged: /, '');
+    io.stderr(`flux-oci: ${unjudged.length} ${unjudged.length === 1 ? 'file was' : 'files were'} not fully judged: ${reason}\n`);
+    return 2;
+  }
   return errors > 0 ? 1 : 0;
 }
 

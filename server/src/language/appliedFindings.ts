@@ -78,7 +78,10 @@ export function judgeAsApplied(file: YamlFile, index: WorkspaceIndex, findings: 
  */
 export function lintAsApplied(file: YamlFile, index: WorkspaceIndex, context: LintContext): Finding[] {
   if (index.file(file.uri) !== file) index.setFile(file.uri, file.text);
-  return [...judgeAsApplied(file, index, [...lintFile(file, context), ...workspaceFindings(file, index, context)]), ...pathFindings(file, index)];
+  const raw = [...lintFile(file, context), ...workspaceFindings(file, index, context)];
+  const abandoned = abandonedFindings(file, index, raw);
+  if (abandoned) return abandoned;
+  return [...judgeAsApplied(file, index, raw), ...pathFindings(file, index)];
 }
 
 /**
@@ -90,6 +93,8 @@ export function lintAsApplied(file: YamlFile, index: WorkspaceIndex, context: Li
 export function checkAsApplied(checker: FileChecker, index: WorkspaceIndex, context: LintContext): Finding[] {
   const { file } = checker;
   const raw = checker.findings(index, context);
+  const abandoned = abandonedFindings(file, index, raw);
+  if (abandoned) return abandoned;
   const keep = raw.length ? appliedFilter(file, index) : undefined;
   let judged = raw;
   if (keep) {
@@ -111,6 +116,29 @@ export function checkAsApplied(checker: FileChecker, index: WorkspaceIndex, cont
   }
   const paths = pathFindings(file, index);
   return paths.length ? [...judged, ...paths] : judged;
+}
+
+/** The code of the finding that says a file was not fully judged (the work budget ran out). */
+export const NOT_FULLY_JUDGED = 'flux-oci/not-fully-judged';
+
+/**
+ * When the apply graph stopped at its work budget, what it knows of any file may be partial (a
+ * parent's patch or substitution it never reached could remove a finding): the file keeps its
+ * YAML syntax findings and gets one information finding saying so. Undefined while the graph is whole.
+ */
+export function abandonedFindings(file: YamlFile, index: WorkspaceIndex, findings: readonly Finding[]): Finding[] | undefined {
+  const graph = applyGraphOf(index);
+  if (graph.judgesFully) return undefined;
+  const shortfall = graph.shortfall!;
+  const where = shortfall.at ? ` (it was at ${shortfall.at.slice(shortfall.at.lastIndexOf('/') + 1)})` : '';
+  const notice: Finding = {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: 'info',
+    code: NOT_FULLY_JUDGED,
+    message: `not fully judged: ${shortfall.what} of this workspace stopped at its limit of ${shortfall.limit} steps${where}, `
+      + 'so Kustomizations apply each other\'s folders more times over than can be followed; only YAML syntax is reported for this file',
+  };
+  return [...findings.filter((f) => f.code.startsWith('yaml/')), notice];
 }
 
 const verdicts = new WeakMap<FileChecker, { key: string; keep: WeakMap<Finding, boolean> }>();

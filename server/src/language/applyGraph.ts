@@ -573,12 +573,17 @@ export class ApplyGraph {
   private *walk(applier: Applier, out: Map<string, Application[]>, budget: WorkBudget): Generator<void, void, void> {
     type Item = { folder: string; file?: undefined; namespace: string | undefined; patches: readonly ResolvedPatch[] }
       | { file: string; folder?: undefined; namespace: string | undefined; patches: readonly ResolvedPatch[] };
+    // The first way this applier reaches a file wins (a set, not a scan of the file's list:
+    // with many appliers per file the scan made the walk cubic).
+    const added = new Set<string>();
     const add = (uri: string, ns: string | undefined, ps: readonly ResolvedPatch[]) => {
-      const list = out.get(uri);
+      if (added.has(uri)) return;
+      added.add(uri);
       const application: Application = { by: applier, kustomizePatches: ps };
       if (ns !== undefined) application.kustomizeNamespace = ns;
+      const list = out.get(uri);
       if (!list) out.set(uri, [application]);
-      else if (!list.some((a) => a.by === applier)) list.push(application);
+      else list.push(application);
     };
     const seen = new Set<string>();
     const stack: Item[] = [{ folder: applier.folder!, namespace: undefined, patches: [] }];

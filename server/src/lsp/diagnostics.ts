@@ -14,6 +14,10 @@ import { toDiagnostic } from './convert';
 import type { Diagnostic } from 'vscode-languageserver/node';
 import type { YamlFile } from '../language/documents';
 import type { Finding } from '../language/types';
+import { applyGraphOf } from '../language/applyGraph';
+import { NOT_FULLY_JUDGED } from '../language/appliedFindings';
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Extra diagnostics computed without waiting (live registry checks), appended to the rest. */
 export type ExtraDiagnostics = (uri: string, file: YamlFile, version: number) => Diagnostic[];
@@ -34,7 +38,32 @@ export function createDiagnosticsPublisher(ctx: ServerContext, extra?: ExtraDiag
     return diagnostic;
   };
 
-  function publish(uri: string): void {
+  /** Files already named in the log as not fully judged, by graph version. */
+  const loggedShortfalls = new Map<string, number>();
+  let building = false;
+
+  /**
+   * Brings the apply graph up to date a slice at a time before judging a file: hover,
+   * completion and symbols are answered between slices, however long the workspace takes.
+   */
+  async function settleGraph(): Promise<void> {
+    const graph = applyGraphOf(ctx.index);
+    let slices = 0;
+    await graph.settle(async () => {
+      if (slices++ === 0 && !building) {
+        building = true;
+        ctx.connection.console.log('Apply graph: building in slices (requests are answered meanwhile)');
+      }
+      await nextTurn();
+    });
+    if (building && slices > 0) {
+      building = false;
+      ctx.connection.console.log(`Apply graph: built in ${slices + 1} slices${graph.shortfall ? `, stopped at its limit of ${graph.shortfall.limit} steps` : ''}`);
+    }
+  }
+
+  async function publish(uri: string): Promise<void> {
+    await settleGraph();
     for (const known of checkers.keys()) if (!ctx.documents.get(known)) checkers.delete(known);
     const document = ctx.documents.get(uri);
     if (!document || !isReady(document)) return;
@@ -54,6 +83,12 @@ export function createDiagnosticsPublisher(ctx: ServerContext, extra?: ExtraDiag
     const diagnostics = ctx.settings().validate.enable
       ? [...checkAsApplied(checker, ctx.index, context).map(convert), ...(extra?.(uri, file, document.version) ?? [])]
       : [];
+    const unjudged = diagnostics.find((d) => d.code === NOT_FULLY_JUDGED);
+    const graphVersion = applyGraphOf(ctx.index).version;
+    if (unjudged && loggedShortfalls.get(uri) !== graphVersion) {
+      loggedShortfalls.set(uri, graphVersion);
+      ctx.connection.console.warn(`Not fully judged: ${uri}: ${unjudged.message.replace(/^not fully judged: /, '')}`);
+    }
     void ctx.connection.sendDiagnostics({ uri, version: document.version, diagnostics });
   }
 
@@ -63,7 +98,7 @@ export function createDiagnosticsPublisher(ctx: ServerContext, extra?: ExtraDiag
     pending.add(uri);
     setImmediate(() => {
       pending.delete(uri);
-      publish(uri);
+      publish(uri).catch((error: unknown) => ctx.connection.console.error(`Diagnostics for ${uri} failed: ${(error as Error).stack ?? String(error)}`));
     });
   }
 
