@@ -2,12 +2,16 @@
 // request: status codes with Retry-After, connection resets mid-body, slow
 // bodies, corrupted bodies, and redirects of blob downloads to a second
 // loopback host that serves blobs from the registry's storage folder and
-// records every Authorization header it receives.
+// records every Authorization header it receives. Also: registry-style error answers (with or
+// without the request reaching the registry), an action run just before a request is forwarded
+// (e.g. make the registry forget a blob), and uploads held until the test lets go.
 
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { readFileSync, createReadStream, existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { AddressInfo } from 'node:net';
 
 export type Fault =
@@ -32,7 +36,97 @@ export type Fault =
    * Forward with the Authorization header replaced by a stale one, so the registry answers a real
    * 401 (a token that expired). Fires only on an Authorization value already used before.
    */
-  | { kind: 'expired-token' };
+  | { kind: 'expired-token' }
+  /**
+   * Answer with a registry error body `{ errors: [{ code, message, detail }] }`. With
+   * `afterForwarding`, the request reaches the registry first (its effect happens) and the
+   * registry's answer is replaced: a request that worked but reports an error.
+   */
+  | { kind: 'registry-error'; status: number; code: string; message?: string; detail?: string; afterForwarding?: boolean }
+  /** Run `action` (e.g. forgetBlob) once the request arrived, then forward it as it came. */
+  | { kind: 'act-first'; action: (request: { method: string; path: string }) => Promise<void> }
+  /** Hold the request (after its first body bytes, if any) until the test releases it (see HeldRequest). */
+  | { kind: 'hold'; held: HeldRequest };
+
+/**
+ * A request the proxy holds, so that "the operation is still under way" is a state the test
+ * controls rather than a matter of the machine's speed. `arrived` resolves when the request's
+ * headers (and, for a request with a body, its first body bytes) reached the proxy; the proxy then
+ * reads no more, so an upload stalls as on a saturated link. Only `release()` ends the hold: a
+ * client that went away meanwhile (closed the connection) is dropped, one still waiting gets the
+ * request forwarded as it came. `outcome` says which.
+ */
+export class HeldRequest {
+  readonly arrived: Promise<void>;
+  private markArrived!: () => void;
+  private readonly released: Promise<void>;
+  private markReleased!: () => void;
+  private outcomeSeen: Promise<HoldOutcome> | undefined;
+
+  constructor() {
+    this.arrived = new Promise((resolve) => (this.markArrived = resolve));
+    this.released = new Promise((resolve) => (this.markReleased = resolve));
+  }
+
+  release(): void {
+    this.markReleased();
+  }
+
+  /** After release(): whether the client had gone away or was still waiting. */
+  get outcome(): Promise<HoldOutcome> {
+    return this.outcomeSeen ?? Promise.reject(new Error('no request was held'));
+  }
+
+  /** The proxy's side: hold the request until release(), then `forward` it with its body unless the client left. */
+  hold(req: http.IncomingMessage, res: http.ServerResponse, forward: (body: Readable) => void): void {
+    // A client that goes away mid-body is an expected case here, not a proxy failure.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    let closed = false;
+    res.on('close', () => (closed = true));
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    const chunks: Buffer[] = [];
+    if (hasBody) {
+      req.once('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        req.pause();
+        this.markArrived();
+      });
+    } else this.markArrived();
+    this.outcomeSeen = this.released
+      .then(() => (hasBody ? drain(req, chunks) : closed ? 'client-gone' : 'client-waited'))
+      .then((outcome) => {
+        if (outcome === 'client-waited') forward(Readable.from(chunks));
+        return outcome;
+      });
+  }
+}
+
+export type HoldOutcome = 'client-gone' | 'client-waited';
+
+/** Reads the rest of a held body into `chunks`: it ends (the client waited) or the connection closes first. */
+function drain(req: http.IncomingMessage, chunks: Buffer[]): Promise<HoldOutcome> {
+  return new Promise((resolve) => {
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve('client-waited'));
+    req.on('close', () => {
+      if (!req.complete) resolve('client-gone');
+    });
+    req.resume();
+  });
+}
+
+/**
+ * Make the registry forget that `repository` has a blob, as it does for a moment while another
+ * push rewrites the blob's link: 'unlink' removes the repository's link (HEAD answers 404, a
+ * manifest naming the blob is refused with MANIFEST_BLOB_UNKNOWN), 'empty' leaves it empty (what
+ * distribution's in-place rewrite shows between truncating and writing). The blob's data stays.
+ */
+export async function forgetBlob(dataDir: string, repository: string, digest: string, how: 'unlink' | 'empty'): Promise<void> {
+  const link = join(dataDir, 'docker/registry/v2/repositories', repository, '_layers/sha256', digest.replace(/^sha256:/, ''), 'link');
+  if (how === 'unlink') await rm(link);
+  else await writeFile(link, '');
+}
 
 export interface FaultRule {
   method?: string;
@@ -84,6 +178,11 @@ function servePage(req: http.IncomingMessage, res: http.ServerResponse, up: http
     res.writeHead(200, headers);
     res.end(JSON.stringify({ name: body.name, tags: page }));
   });
+}
+
+function answerRegistryError(res: http.ServerResponse, fault: Extract<Fault, { kind: 'registry-error' }>): void {
+  res.writeHead(fault.status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ errors: [{ code: fault.code, message: fault.message ?? 'injected fault', detail: fault.detail }] }));
 }
 
 const listen = async (server: http.Server) => {
@@ -150,37 +249,13 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
     return undefined;
   };
 
-  const server = http.createServer((req, res) => {
+  /**
+   * Forward a request to the registry, applying the faults that act on the way there or back.
+   * `body` replaces the request's own stream when the proxy has read it already (a held request).
+   */
+  const relay = (req: http.IncomingMessage, res: http.ServerResponse, fault: Fault | undefined, body: Readable = req): void => {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0];
-    const fault = pickFault(method, path, req.headers.authorization);
-    if (req.headers.authorization) usedAuthorizations.add(req.headers.authorization);
-    requests.push({ method, path, query: (req.url ?? '').slice(path.length), fault: fault?.kind, at: Date.now() });
-    if (fault?.kind === 'status') {
-      req.resume();
-      res.writeHead(fault.status, { ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}), 'content-type': 'application/json' });
-      res.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'injected fault' }] }));
-      return;
-    }
-    if (fault?.kind === 'echo-auth') {
-      req.resume();
-      const header = req.headers.authorization ?? '';
-      const decoded = header.startsWith('Basic ') ? Buffer.from(header.slice(6), 'base64').toString('utf8') : '';
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ errors: [{ code: 'DENIED', message: `request carried ${header} (${decoded})` }] }));
-      return;
-    }
-    if (fault?.kind === 'stall') {
-      req.resume();
-      return; // the socket stays open until the client gives up or the proxy stops
-    }
-    if (fault?.kind === 'redirect-blob') {
-      req.resume();
-      const digest = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(path)?.[1] ?? '';
-      res.writeHead(307, { location: `http://${redirectHost.host}/blobs/${digest.replace(':', '/')}?X-Signature=secret-signature` });
-      res.end();
-      return;
-    }
     const module = upstream.protocol === 'https:' ? https : http;
     const paginate = fault?.kind === 'paginate-tags';
     const forwardHeaders: http.OutgoingHttpHeaders = { ...req.headers, 'x-forwarded-proto': 'http' };
@@ -193,6 +268,10 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
       { host: upstream.hostname, port: upstream.port, method, path: paginate ? path : req.url, headers: forwardHeaders, ca },
       (up) => {
         const headers = { ...up.headers };
+        if (fault?.kind === 'registry-error') {
+          up.resume();
+          return void answerRegistryError(res, fault);
+        }
         if (paginate && up.statusCode === 200) return void servePage(req, res, up);
         if (fault?.kind === 'upload-elsewhere' && headers['location']) {
           const target = new URL(String(headers['location']), `http://${host}`);
@@ -269,7 +348,58 @@ export async function startFaultProxy(options: { upstream: string; caFile?: stri
       });
       return;
     }
-    req.pipe(forward);
+    body.pipe(forward);
+  };
+
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0];
+    const fault = pickFault(method, path, req.headers.authorization);
+    if (req.headers.authorization) usedAuthorizations.add(req.headers.authorization);
+    requests.push({ method, path, query: (req.url ?? '').slice(path.length), fault: fault?.kind, at: Date.now() });
+    if (fault?.kind === 'status') {
+      req.resume();
+      res.writeHead(fault.status, { ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}), 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'injected fault' }] }));
+      return;
+    }
+    if (fault?.kind === 'echo-auth') {
+      req.resume();
+      const header = req.headers.authorization ?? '';
+      const decoded = header.startsWith('Basic ') ? Buffer.from(header.slice(6), 'base64').toString('utf8') : '';
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'DENIED', message: `request carried ${header} (${decoded})` }] }));
+      return;
+    }
+    if (fault?.kind === 'registry-error' && !fault.afterForwarding) {
+      req.resume();
+      return void answerRegistryError(res, fault);
+    }
+    if (fault?.kind === 'hold') return void fault.held.hold(req, res, (body) => relay(req, res, undefined, body));
+    if (fault?.kind === 'act-first') {
+      // The body waits in the request's buffer while the action runs.
+      req.pause();
+      fault.action({ method, path }).then(
+        () => relay(req, res, undefined),
+        (error: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`fault proxy action failed: ${String(error)}`);
+        },
+      );
+      return;
+    }
+    if (fault?.kind === 'stall') {
+      req.resume();
+      return; // the socket stays open until the client gives up or the proxy stops
+    }
+    if (fault?.kind === 'redirect-blob') {
+      req.resume();
+      const digest = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(path)?.[1] ?? '';
+      res.writeHead(307, { location: `http://${redirectHost.host}/blobs/${digest.replace(':', '/')}?X-Signature=secret-signature` });
+      res.end();
+      return;
+    }
+    relay(req, res, fault);
   });
   const host = await listen(server);
   return {
