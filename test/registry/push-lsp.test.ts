@@ -12,6 +12,7 @@ import type { RequestType } from 'vscode-languageserver-protocol';
 import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressReport, type WorkDoneProgressEnd } from 'vscode-languageserver-protocol';
 import { startServer, type LspSession } from '../lsp/lspClient';
 import { startRegistry, type RegistryRig } from './rig';
+import { HeldRequest, startFaultProxy, type FaultProxy } from './faultProxy';
 import { DEPLOY_FILES, FLUX, inspectRaw, layerListing, assertNormalisedEntries, makeFolder, tagDigest } from './pushHelpers';
 import {
   PreparePushRequest, PushRequest, PushRepositoriesRequest, PushTagSuggestionsRequest, SetCredentialsRequest,
@@ -25,17 +26,22 @@ function request<P, R>(server: LspSession, type: RequestType<P, R, void>, params
 
 type Progress = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
-/** Sends a push with a work-done token and collects the progress it reports. */
-function pushWithProgress(server: LspSession, params: PushParams, onReport?: (p: Progress, cancel: () => void) => void) {
+/**
+ * Sends a push with a work-done token and collects the progress it reports; `ended` resolves
+ * with the progress's end, `cancel` sends the request's cancellation.
+ */
+function pushWithProgress(server: LspSession, params: PushParams) {
   const token = `push-${randomBytes(4).toString('hex')}`;
   const source = new CancellationTokenSource();
   const reports: Progress[] = [];
+  let markEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (markEnded = resolve));
   const listener = server.conn.onProgress(WorkDoneProgress.type, token, (value) => {
     reports.push(value);
-    onReport?.(value, () => source.cancel());
+    if (value.kind === 'end') markEnded();
   });
   const result = request(server, PushRequest, { ...params, workDoneToken: token }, source.token).finally(() => listener.dispose());
-  return { result, reports };
+  return { result, reports, ended, cancel: () => source.cancel() };
 }
 
 async function expectError(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
@@ -47,11 +53,13 @@ async function expectError(promise: Promise<unknown>, pattern: RegExp): Promise<
 
 describe('push through the language server (LSP stdio)', () => {
   let rig: RegistryRig;
+  let proxy: FaultProxy;
   let server: LspSession;
   let work: string;
   const savedDockerConfig = process.env.DOCKER_CONFIG;
   before(async () => {
     rig = await startRegistry({ auth: 'none' });
+    proxy = await startFaultProxy({ upstream: rig.url, dataDir: rig.dataDir });
     work = await mkdtemp(join(tmpdir(), 'flux-oci-pushlsp-'));
     process.env.DOCKER_CONFIG = join(work, 'docker');
     server = await startServer({
@@ -63,6 +71,7 @@ describe('push through the language server (LSP stdio)', () => {
   });
   after(async () => {
     await server?.close();
+    await proxy?.stop();
     await rig?.stop();
     if (work) await rm(work, { recursive: true, force: true });
     if (savedDockerConfig === undefined) delete process.env.DOCKER_CONFIG;
@@ -153,24 +162,33 @@ describe('push through the language server (LSP stdio)', () => {
 
   test('cancelling during the upload leaves the tag untouched', async () => {
     const dir = await makeFolder({ 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n' });
-    const reference = `oci://${rig.host}/lsp/cancel:v1`;
+    // Through the fault proxy, which holds the big upload once its first bytes arrived: the cancel
+    // then always comes during the upload, however fast the machine sends 32 MB.
+    const reference = `oci://${proxy.host}/lsp/cancel:v1`;
     const first = await pushWithProgress(server, { folder: dir, reference }).result;
     await writeFile(join(dir, 'big.bin'), randomBytes(32 * 1024 * 1024));
-    let cancelledAt = '';
-    const { result, reports } = pushWithProgress(server, { folder: dir, reference, overwriteDigest: first.digest }, (p, cancel) => {
-      if (p.kind === 'report' && /uploaded/.test(p.message ?? '') && !cancelledAt) {
-        cancelledAt = p.message ?? '';
-        cancel();
-      }
-    });
-    await expectError(result, /cancelled|Request cancelled/i);
-    assert.ok(cancelledAt, 'cancelled while uploading');
-    const [, done, total] = /uploaded ([\d.]+) MB of ([\d.]+) MB/.exec(cancelledAt) ?? [];
-    assert.ok(Number(done) < Number(total), `cancelled before the end: ${cancelledAt}`);
-    // The server finishes the request (progress end) once the upload has stopped.
-    const deadline = Date.now() + 30_000;
-    while (!reports.some((r) => r.kind === 'end') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(await tagDigest(rig, 'lsp/cancel:v1'), first.digest, 'the manifest PUT never happened');
+    const held = new HeldRequest();
+    proxy.rules.push({ method: 'PUT', path: /^\/v2\/lsp\/cancel\/blobs\/uploads\//, times: 1, fault: { kind: 'hold', held } });
+    const from = proxy.requests.length;
+    const push = pushWithProgress(server, { folder: dir, reference, overwriteDigest: first.digest });
+    try {
+      await Promise.race([held.arrived, push.result.then((r) => assert.fail(`the push ended before its upload was held: ${r.digest}`))]);
+      push.cancel();
+      await expectError(push.result, /cancelled|Request cancelled/i);
+      // The server sends the progress's end before its answer; waiting for it keeps the check honest.
+      await push.ended;
+    } finally {
+      proxy.rules.length = 0;
+      held.release();
+    }
+    assert.equal(await held.outcome, 'client-gone', 'the server closed the upload mid-body when cancelled');
+    const uploads = push.reports.filter((r): r is WorkDoneProgressReport => r.kind === 'report' && /uploaded/.test(r.message ?? ''));
+    for (const { message } of uploads) {
+      const [, done, total] = /uploaded ([\d.]+) MB of ([\d.]+) MB/.exec(message ?? '') ?? [];
+      assert.ok(Number(done) < Number(total), `cancelled before the end: ${message}`);
+    }
+    assert.deepEqual(proxy.requests.slice(from).filter((r) => r.path.includes('/manifests/') && r.method === 'PUT'), [], 'the manifest PUT never happened');
+    assert.equal(await tagDigest(rig, 'lsp/cancel:v1'), first.digest, 'the tag still names the first push');
   });
 });
 
