@@ -34,6 +34,34 @@ test('Alert providerRef: reported when missing, resolved, navigable and complete
   }
 });
 
+test('Alert naming a FluxInstance: a warning without evidence of the Flux Operator, silent once the workspace shows it', { timeout: 60000 }, async () => {
+  const alert = ALERT.replace('kind: HelmRelease', 'kind: FluxInstance').replace('name: podinfo\n      namespace: apps', 'name: flux');
+  const repository = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: controlplaneio\n  namespace: flux-system\nspec:\n  type: oci\n  interval: 12h\n  url: oci://ghcr.io/controlplaneio-fluxcd/charts\n';
+  const release = (name: string, chart: string) => `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: ${chart}\n      sourceRef:\n        kind: HelmRepository\n        name: controlplaneio\n`;
+  const instance = 'apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: "2.x"\n    registry: ghcr.io/fluxcd\n';
+  const session = await startServer({ settings: warnings, files: { 'provider.yaml': PROVIDER('slack'), 'repository.yaml': repository, 'policy.yaml': IMAGE_POLICY('podinfo') + '---\n' + IMAGE_REPO('podinfo') } });
+  try {
+    await waitIndexed(session, 'Provider flux-system/slack');
+    await waitIndexed(session, 'ImagePolicy flux-system/podinfo');
+    await session.open('alert.yaml', alert);
+    const diagnostics = await settled(session, 'alert.yaml');
+    const warning = only(diagnostics, 'flux/operator-kind');
+    assert.equal(warning.severity, 2, 'a warning: whether the cluster runs the Operator cannot be read from files');
+    assert.deepEqual(warning.range.start, positionOf(alert, 'FluxInstance'));
+    assert.deepEqual(problems(diagnostics).filter((d) => d !== warning), []);
+    // Each kind of evidence silences it; removing the evidence brings the warning back.
+    const evidence = [['flux-operator HelmRelease', release('flux-operator', 'flux-operator')], ['flux-instance HelmRelease', release('flux', 'flux-instance')], ['FluxInstance object', instance]];
+    for (const [i, [what, text]] of evidence.entries()) {
+      await session.open(`operator-${i}.yaml`, text);
+      assert.deepEqual(problems(await settled(session, 'alert.yaml')).map((d) => `${String(d.code)}: ${d.message}`), [], what);
+      await session.change(`operator-${i}.yaml`, release(`podinfo-${i}`, 'podinfo'));
+      assert.deepEqual(problems(await settled(session, 'alert.yaml')).map((d) => d.code), ['flux/operator-kind'], `${what} replaced by another chart`);
+    }
+  } finally {
+    await session.close();
+  }
+});
+
 test('ExternalArtifact from an ArtifactGenerator: go to definition lands on the artifact entry', { timeout: 60000 }, async () => {
   const generator = OCI('podinfo-chart', 'flux-system') + '---\n' + GENERATOR;
   const session = await startServer({ settings: warnings, files: { 'generator.yaml': generator } });

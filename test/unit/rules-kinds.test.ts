@@ -136,16 +136,19 @@ test('an effective-namespace function plugs into resolution', () => {
   assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-namespace-unknown@12']);
 });
 
-test('Flux Operator kinds in eventSources and resources are valid only where the workspace uses the Operator', () => {
+test('Flux Operator kinds in eventSources and resources: a warning without evidence of the Operator, nothing with it', () => {
   const index = new WorkspaceIndex();
   const alert = ALERT.replace('kind: HelmRelease', 'kind: FluxInstance').replace('name: podinfo\n      namespace: apps', 'name: flux');
   index.setFile('file:///w/alert.yaml', alert);
   index.setFile('file:///w/provider.yaml', PROVIDER('slack'));
   index.setFile('file:///w/policy.yaml', IMAGE_POLICY('podinfo') + '---\n' + IMAGE_REPO('podinfo'));
-  const [enumError, ...rest] = findings(index, 'file:///w/alert.yaml');
-  assert.deepEqual(rest, [], 'no reference warning on top of the schema error');
-  assert.equal(enumError.code, 'schema/enum');
-  assert.match(enumError.message, /FluxInstance is a Flux Operator kind, accepted only where the Flux Operator is installed/);
+  const [kindWarning, ...rest] = findings(index, 'file:///w/alert.yaml');
+  assert.deepEqual(rest, [], 'no reference warning on top of it');
+  assert.equal(kindWarning.code, 'flux/operator-kind');
+  // Whether the cluster runs the Operator cannot be read from files: never an error.
+  assert.equal(kindWarning.severity, 'warning');
+  assert.match(kindWarning.message, /^FluxInstance is a Flux Operator kind: the Alert CRD takes it only in a cluster where the Operator runs/);
+  assert.match(kindWarning.message, /no fluxcd\.controlplane\.io object, no flux-operator or flux-instance chart/);
   const instance = 'apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: "2.x"\n';
   index.setFile('file:///w/instance.yaml', instance);
   assert.deepEqual(codes(index, 'file:///w/alert.yaml'), []);
@@ -153,7 +156,67 @@ test('Flux Operator kinds in eventSources and resources are valid only where the
   index.setFile('file:///w/instance.yaml', instance.replace('name: flux', 'name: other'));
   assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['flux/ref-not-found@15']);
   index.removeFile('file:///w/instance.yaml');
-  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['schema/enum@14']);
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['flux/operator-kind@14']);
+});
+
+/** A HelmRelease installing `chart` from a HelmRepository. */
+const chartRelease = (name: string, chart: string) => `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: ${name}
+  namespace: flux-system
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: ${chart}
+      sourceRef:
+        kind: HelmRepository
+        name: controlplaneio
+`;
+const CHART_REPO = 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: controlplaneio\n  namespace: flux-system\nspec:\n  type: oci\n  interval: 12h\n  url: oci://ghcr.io/controlplaneio-fluxcd/charts\n';
+const OPERATOR_ALERT = ALERT.replace('kind: HelmRelease', 'kind: FluxInstance').replace('name: podinfo\n      namespace: apps', 'name: flux');
+const OPERATOR_RECEIVER = 'apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata:\n  name: hook\n  namespace: flux-system\nspec:\n  type: generic\n  secretRef:\n    name: token\n  resources:\n    - kind: ResourceSet\n      name: apps\n';
+
+test('a HelmRelease, HelmChart or OCIRepository of the flux-operator or flux-instance chart shows the Operator', () => {
+  const cases: [string, string][] = [
+    ['flux-operator HelmRelease', chartRelease('flux-operator', 'flux-operator')],
+    ['flux-instance HelmRelease', chartRelease('flux', 'flux-instance')],
+    ['chart path in a Git source', chartRelease('flux', './charts/flux-operator')],
+    ['HelmChart', 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: flux-instance\n  namespace: flux-system\nspec:\n  interval: 1h\n  chart: flux-instance\n  sourceRef:\n    kind: HelmRepository\n    name: controlplaneio\n'],
+    ['OCIRepository used as chartRef', OCI('flux-operator', 'flux-system').replace(/url: .*/, 'url: oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator')],
+  ];
+  for (const [what, text] of cases) {
+    const index = new WorkspaceIndex();
+    index.setFile('file:///w/alert.yaml', OPERATOR_ALERT);
+    index.setFile('file:///w/receiver.yaml', OPERATOR_RECEIVER);
+    index.setFile('file:///w/provider.yaml', PROVIDER('slack'));
+    index.setFile('file:///w/policy.yaml', IMAGE_POLICY('podinfo') + '---\n' + IMAGE_REPO('podinfo'));
+    index.setFile('file:///w/repo.yaml', CHART_REPO);
+    assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['flux/operator-kind@14'], what);
+    assert.deepEqual(codes(index, 'file:///w/receiver.yaml'), ['flux/operator-kind@11'], what);
+    index.setFile('file:///w/operator.yaml', text);
+    assert.ok(index.usesFluxOperator(), what);
+    // The FluxInstance the chart makes has no document: it is not looked up either.
+    assert.deepEqual(codes(index, 'file:///w/alert.yaml'), [], what);
+    assert.deepEqual(codes(index, 'file:///w/receiver.yaml'), [], what);
+    // Another chart is no evidence; the warning comes back.
+    index.setFile('file:///w/operator.yaml', text.replace(/flux-(operator|instance)(?=\n)/g, 'podinfo'));
+    assert.ok(!index.usesFluxOperator(), what);
+    assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['flux/operator-kind@14'], what);
+  }
+});
+
+test('Operator chart evidence crosses threads with the exported facts', () => {
+  const source = new WorkspaceIndex();
+  source.setFile('file:///w/operator.yaml', chartRelease('flux', 'flux-instance'));
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/alert.yaml', OPERATOR_ALERT);
+  index.setFile('file:///w/provider.yaml', PROVIDER('slack'));
+  index.setFile('file:///w/policy.yaml', IMAGE_POLICY('podinfo') + '---\n' + IMAGE_REPO('podinfo'));
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), ['flux/operator-kind@14']);
+  index.importFacts('file:///w/operator.yaml', JSON.parse(JSON.stringify(source.exportFacts('file:///w/operator.yaml'))));
+  assert.deepEqual(codes(index, 'file:///w/alert.yaml'), []);
 });
 
 test('ArtifactGenerator: copy.from and revisions name declared source aliases; artifact names are unique', () => {

@@ -22,9 +22,9 @@ export interface LintSettings {
   /** Report fields the API server would prune. */
   unknownFields: 'warning' | 'off';
   /**
-   * The workspace uses the Flux Operator (holds fluxcd.controlplane.io objects), whose patched
-   * notification CRDs accept its kinds in Alert eventSources and Receiver resources. Derived from
-   * the workspace index, not a user setting.
+   * The workspace shows the Flux Operator (a fluxcd.controlplane.io object, or a release of its
+   * flux-operator or flux-instance chart), whose patched notification CRDs accept its kinds in
+   * Alert eventSources and Receiver resources. Derived from the workspace index, not a user setting.
    */
   fluxOperator?: boolean;
 }

@@ -5,7 +5,7 @@ import { shiftRange } from './lineIndex';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { YamlFile, ParsedDocument, DocumentSlot, type PlacedDocument, type TextChange } from './documents';
 import type { ObjectIdentity } from './fluxObjects';
-import { FLUX_OPERATOR_GROUP, findPair, scalarString } from './fluxObjects';
+import { FLUX_OPERATOR_GROUP, findPair, isFluxGroup, scalarString } from './fluxObjects';
 import type { Range } from './types';
 import { documentReferences, type ObjectReference } from './rules/referenceFields';
 import { kustomizeRefsOf } from './rules/patchFiles';
@@ -55,6 +55,12 @@ export interface IndexedObject {
    * artifact entry's name, `documentIndex` the generator's document.
    */
   generatedBy?: { kind: string; name: string };
+  /**
+   * Set on a HelmRelease, HelmChart or OCIRepository that installs the Flux Operator or a
+   * FluxInstance from their Helm charts (`flux-operator`, `flux-instance`): evidence that the
+   * cluster runs the Operator though the workspace holds no fluxcd.controlplane.io object.
+   */
+  fluxOperatorChart?: true;
 }
 
 /**
@@ -84,10 +90,38 @@ interface DocumentFacts {
   ociUrl?: string;
   /** ArtifactGenerator: its artifacts' names, with the ranges of the name and the whole entry. */
   artifacts?: { name: string; nameRange: Range; entryRange: Range }[];
+  fluxOperatorChart?: true;
 }
 
 const ARTIFACT_GENERATOR_GROUP = 'source.extensions.fluxcd.io';
 const EXTERNAL_ARTIFACT_API = { apiVersion: 'source.toolkit.fluxcd.io/v1', group: 'source.toolkit.fluxcd.io', version: 'v1' };
+
+/** The Helm charts that install the Flux Operator and a FluxInstance. */
+const FLUX_OPERATOR_CHARTS: ReadonlySet<string> = new Set(['flux-operator', 'flux-instance']);
+
+/**
+ * Does a chart name, chart path or OCI URL name one of the Operator's charts? Its last path
+ * segment is compared, without a tag or digest (`./charts/flux-operator`,
+ * `oci://ghcr.io/controlplaneio-fluxcd/charts/flux-instance:1.0`).
+ */
+export function namesFluxOperatorChart(chart: string | undefined): boolean {
+  if (!chart) return false;
+  const last = chart.trim().replace(/\/+$/, '').split('/').at(-1) ?? '';
+  return FLUX_OPERATOR_CHARTS.has(last.replace(/@.*$/, '').replace(/:.*$/, ''));
+}
+
+/** Is the document a HelmRelease, HelmChart or OCIRepository of the Operator's charts? */
+function installsFluxOperator(parsed: ParsedDocument): boolean {
+  const identity = parsed.identity;
+  if (!identity || !isFluxGroup(identity.group)) return false;
+  const spec = findPair(parsed.yaml.contents, 'spec')?.value;
+  switch (identity.kind) {
+    case 'HelmRelease': return namesFluxOperatorChart(scalarString(findPair(findPair(findPair(spec, 'chart')?.value, 'spec')?.value, 'chart')?.value));
+    case 'HelmChart': return namesFluxOperatorChart(scalarString(findPair(spec, 'chart')?.value));
+    case 'OCIRepository': return namesFluxOperatorChart(scalarString(findPair(spec, 'url')?.value));
+    default: return false;
+  }
+}
 
 export const HELM_CHART_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 
@@ -132,6 +166,7 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
         facts.artifacts.push({ name, nameRange: parsed.lines.rangeOf(nameNode.range[0], nameNode.range[1]), entryRange: parsed.lines.rangeOf(itemRange[0], itemRange[1]) });
       }
     }
+    if (installsFluxOperator(parsed)) facts.fluxOperatorChart = true;
     factsCache.set(parsed, facts);
   }
   return facts;
@@ -198,6 +233,7 @@ function indexDocument(uri: string, entry: IndexEntry): IndexedObject | undefine
   if (facts.dataKeys !== undefined) object.dataKeys = facts.dataKeys;
   if (facts.sops) object.sops = true;
   if (facts.layerSelector !== undefined) object.layerSelector = facts.layerSelector;
+  if (facts.fluxOperatorChart) object.fluxOperatorChart = true;
   return followDocument(object, entry, { nameRange: facts.nameRange, documentRange: facts.documentRange });
 }
 
@@ -229,10 +265,15 @@ function generatedObjects(uri: string, entry: IndexEntry): IndexedObject[] {
 
 /** What other files' rules can see of an object; equal keys mean equal cross-file results. */
 const objectFactsKey = (o: IndexedObject) =>
-  [o.identity.kind, o.identity.namespace ?? '', o.identity.name, o.secretType ?? '', o.dataKeys?.join(',') ?? '', o.sops ? 's' : '', o.layerSelector ?? ''].join('\0');
+  [o.identity.kind, o.identity.namespace ?? '', o.identity.name, o.secretType ?? '', o.dataKeys?.join(',') ?? '', o.sops ? 's' : '', o.layerSelector ?? '', operatorEvidence(o) ?? ''].join('\0');
 const referenceFactsKey = (r: ObjectReference) =>
   [r.role, r.fromKind, r.fromNamespace ?? '', r.fromName ?? '', r.kind, r.explicitKind ? 'k' : '', r.namespace ?? '', r.name, r.secretUse ?? ''].join('\0');
 const kindNameKey = (kind: string, name: string) => `${kind}/${name}`;
+
+/** What an object shows of the Flux Operator: an object of its API group, or one of its charts. */
+function operatorEvidence(o: IndexedObject): 'object' | 'chart' | undefined {
+  return o.identity.group === FLUX_OPERATOR_GROUP ? 'object' : o.fluxOperatorChart ? 'chart' : undefined;
+}
 
 /** A file's contribution to the index as plain data (see `WorkspaceIndex.exportFacts`). */
 export interface FileFacts {
@@ -322,6 +363,8 @@ export class WorkspaceIndex {
   structureVersion = 0;
   /** How many objects of the Flux Operator's API group the workspace holds. */
   private operatorObjects = 0;
+  /** How many HelmReleases, HelmCharts and OCIRepositories of the Operator's charts it holds. */
+  private operatorCharts = 0;
   private namespaceOf: NamespaceOf = writtenNamespace;
   /** Objects whose document was edited or removed since they were indexed. */
   private readonly retired = new WeakSet<IndexedObject>();
@@ -356,8 +399,20 @@ export class WorkspaceIndex {
     return this.resolve({ kind, name: ref.name, namespace: this.referenceNamespace(ref) });
   }
 
-  /** Does the workspace use the Flux Operator (holds any fluxcd.controlplane.io object)? */
+  /**
+   * Does the workspace show that its cluster runs the Flux Operator? It does when it holds any
+   * fluxcd.controlplane.io object, or installs the `flux-operator` or `flux-instance` Helm chart
+   * (a HelmRelease or HelmChart of that chart, or an OCIRepository whose URL ends in its name).
+   */
   usesFluxOperator(): boolean {
+    return this.operatorObjects > 0 || this.operatorCharts > 0;
+  }
+
+  /**
+   * Does the workspace hold objects of the Operator's API group? Only then are references to
+   * them looked up here: a FluxInstance made by the flux-instance chart has no document.
+   */
+  holdsFluxOperatorObjects(): boolean {
     return this.operatorObjects > 0;
   }
 
@@ -510,12 +565,18 @@ export class WorkspaceIndex {
     for (const o of newObjects) pushTo(this.byKindName, kindNameKey(o.identity.kind, o.identity.name), o);
     for (const r of newRefs) pushTo(this.refsByTarget, kindNameKey(r.kind, r.name), r);
     this.staleLists.add(uri);
-    for (const o of goneObjects) if (o.identity.group === FLUX_OPERATOR_GROUP) this.operatorObjects--;
-    for (const o of newObjects) if (o.identity.group === FLUX_OPERATOR_GROUP) this.operatorObjects++;
+    for (const o of goneObjects) this.countOperatorEvidence(o, -1);
+    for (const o of newObjects) this.countOperatorEvidence(o, 1);
     // Counts first: a file being added or emptied changes them, and then no key need be built.
     if (goneObjects.length !== newObjects.length || goneRefs.length !== newRefs.length
       || !sameMultiset(goneObjects.map(objectFactsKey), newObjects.map(objectFactsKey))
       || !sameMultiset(goneRefs.map(referenceFactsKey), newRefs.map(referenceFactsKey))) this.structureVersion++;
+  }
+
+  private countOperatorEvidence(o: IndexedObject, delta: number): void {
+    const evidence = operatorEvidence(o);
+    if (evidence === 'object') this.operatorObjects += delta;
+    else if (evidence === 'chart') this.operatorCharts += delta;
   }
 
   private setResources(uri: string, resources: string[]): void {

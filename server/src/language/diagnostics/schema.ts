@@ -143,9 +143,12 @@ function toFinding(parsed: ParsedDocument, error: ErrorObject, entry: SchemaEntr
       const refField = path.length >= 2 && field === 'kind' ? path.at(-2) : undefined;
       const listField = path.length === 4 && field === 'kind' && path[0] === 'spec' && typeof path[2] === 'number' ? `${entry.kind}.${String(path[1])}` : undefined;
       if ((listField === 'Alert.eventSources' || listField === 'Receiver.resources') && FLUX_OPERATOR_KINDS.includes(String(target.value))) {
-        // The Flux Operator patches the notification CRDs to accept its own kinds.
+        // The Flux Operator patches the notification CRDs to accept its own kinds. Whether the
+        // cluster runs it cannot be read from files, so without evidence this is only a warning.
         if (settings.fluxOperator) return undefined;
-        message += `; ${String(target.value)} is a Flux Operator kind, accepted only where the Flux Operator is installed (this workspace has no fluxcd.controlplane.io object)`;
+        severity = 'warning';
+        code = 'flux/operator-kind';
+        message = `${String(target.value)} is a Flux Operator kind: the ${entry.kind} CRD takes it only in a cluster where the Operator runs (it adds its kinds to the CRD). Nothing in this workspace shows the Operator (no fluxcd.controlplane.io object, no flux-operator or flux-instance chart); if the cluster does not run it, the API server rejects this ${entry.kind}`;
       }
       if (refField === 'sourceRef' || refField === 'chartRef') {
         code = 'flux/ref-kind-not-allowed';

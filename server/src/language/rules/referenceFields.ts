@@ -40,7 +40,7 @@ const SOURCE_KINDS = ['OCIRepository', 'GitRepository', 'HelmRepository', 'Bucke
 export const EVENT_SOURCE_KINDS = ['Bucket', 'GitRepository', 'Kustomization', 'HelmRelease', 'HelmChart', 'HelmRepository', 'ImageRepository', 'ImagePolicy', 'ImageUpdateAutomation', 'OCIRepository', 'ArtifactGenerator', 'ExternalArtifact'];
 /**
  * Kinds of the Flux Operator (fluxcd.controlplane.io). The Operator patches the notification CRDs
- * so that Alerts and Receivers accept them; valid only where the workspace uses the Operator.
+ * so that Alerts and Receivers accept them; accepted only in clusters that run the Operator.
  */
 export const FLUX_OPERATOR_KINDS = ['FluxInstance', 'FluxReport', 'ResourceSet', 'ResourceSetInputProvider'];
 const secretFields = (kinds: string[], path: string[], use: SecretUse): ReferenceField =>

@@ -65,8 +65,10 @@ export function referenceFindings(index: WorkspaceIndex, refs: readonly ObjectRe
     if (!RESOLVED_ROLES.has(ref.role)) continue;
     // A kind the field does not accept is reported by the schema (flux/ref-kind-not-allowed).
     if (!ref.allowedKinds.includes(ref.kind)) continue;
-    // Flux Operator kinds are valid only where the Operator is used (else the schema says so).
-    if (FLUX_OPERATOR_KINDS.includes(ref.kind) && !index.usesFluxOperator()) continue;
+    // Objects of the Flux Operator's kinds are looked up only where the workspace writes some:
+    // elsewhere they come from the flux-instance chart or the cluster (the schema check says
+    // whether the kind is accepted at all). A FluxReport is made by the Operator itself.
+    if (FLUX_OPERATOR_KINDS.includes(ref.kind) && (ref.kind === 'FluxReport' || !index.holdsFluxOperatorObjects())) continue;
     const resolution = resolveReference(index, ref);
     const namespace = index.referenceNamespace(ref);
     const describe = describeRef(ref, namespace);
