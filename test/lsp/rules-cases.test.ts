@@ -138,7 +138,8 @@ const CASES: Case[] = [
   {
     name: 'sourceRef found with another kind',
     files: { 'k.yaml': ks('    kind: GitRepository\n    name: app\n'), 's.yaml': oci('  url: oci://ghcr.io/org/app\n') },
-    target: 'k.yaml', code: 'flux/ref-wrong-kind', fix: /Change the kind to OCIRepository/, after: /kind: OCIRepository\n    name: app/,
+    // A warning: a GitRepository "app" may exist in the cluster only.
+    target: 'k.yaml', code: 'flux/ref-wrong-kind', severity: 2, fix: /Change the kind to OCIRepository/, after: /kind: OCIRepository\n    name: app/,
     negative: { 'k.yaml': ks('    kind: OCIRepository\n    name: app\n'), 's.yaml': oci('  url: oci://ghcr.io/org/app\n') },
   },
   {
@@ -154,7 +155,7 @@ const CASES: Case[] = [
       'c.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  interval: 10m\n  chart: web\n  sourceRef:\n    kind: HelmRepository\n    name: charts\n',
       'r.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\n  namespace: apps\nspec:\n  url: https://charts.example.com\n',
     },
-    target: 'h.yaml', code: 'flux/ref-wrong-kind', fix: /Change the kind to HelmChart/, after: /chartRef:\n    kind: HelmChart/,
+    target: 'h.yaml', code: 'flux/ref-wrong-kind', severity: 2, fix: /Change the kind to HelmChart/, after: /chartRef:\n    kind: HelmChart/,
     negative: { 'h.yaml': 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  interval: 10m\n  chartRef:\n    kind: OCIRepository\n    name: web\n', 'o.yaml': oci('  url: oci://ghcr.io/org/web\n', 'web') },
   },
   {

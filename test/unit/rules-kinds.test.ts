@@ -109,9 +109,13 @@ test('a same-named object of another kind whose namespace is unknown is not call
   // Off means silence, as for every unresolved reference.
   const file = index.file('file:///w/ks.yaml')!;
   assert.deepEqual(workspaceFindings(file, index, defaultLintContext()), []);
-  // Both namespaces known and equal: that is a kind mistake.
+  // Both namespaces known and equal: likely a kind mistake, but an ExternalArtifact of that name
+  // may exist in the cluster only, so a warning, not an error.
   index.setFile('file:///w/apps/source.yaml', OCI('podinfo', 'flux-system'));
   assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-wrong-kind@11']);
+  const [wrongKind] = findings(index, 'file:///w/ks.yaml');
+  assert.equal(wrongKind.severity, 'warning');
+  assert.match(wrongKind.message, /^spec\.sourceRef names ExternalArtifact "flux-system\/podinfo", which is not defined in this workspace, but "podinfo" here is an OCIRepository; if the cluster holds no ExternalArtifact "flux-system\/podinfo" either, Flux keeps the object not ready/);
   // Known and different: simply not found.
   index.setFile('file:///w/apps/source.yaml', OCI('podinfo', 'apps'));
   assert.deepEqual(codes(index, 'file:///w/ks.yaml'), ['flux/ref-not-found@12']);

@@ -73,15 +73,16 @@ export function referenceFindings(index: WorkspaceIndex, refs: readonly ObjectRe
     const namespace = index.referenceNamespace(ref);
     const describe = describeRef(ref, namespace);
     // With unresolved references switched off, sources may live in the cluster only, so a
-    // same-named object of another kind is no evidence of a mistake.
+    // same-named object of another kind is no evidence of a mistake. Even with them reported,
+    // an object of the written kind may exist in the cluster only: a warning, not an error.
     if (resolution.state === 'other-kind' && unresolved === 'warning') {
       const found = resolution.targets[0].identity.kind;
       const allowed = ref.allowedKinds.includes(found);
       findings.push({
         range: ref.kindRange ?? ref.nameRange,
-        severity: 'error',
+        severity: 'warning',
         code: 'flux/ref-wrong-kind',
-        message: `${ref.field} names ${describe}, but "${ref.name}" in this workspace is ${/^[AEIOU]/.test(found) ? 'an' : 'a'} ${found}${allowed ? '' : `, which ${ref.field} cannot use (it accepts ${ref.allowedKinds.join(', ')})`}; ${waits(ref)}`,
+        message: `${ref.field} names ${describe}, which is not defined in this workspace, but "${ref.name}" here is ${/^[AEIOU]/.test(found) ? 'an' : 'a'} ${found}${allowed ? '' : `, which ${ref.field} cannot use (it accepts ${ref.allowedKinds.join(', ')})`}; if the cluster holds no ${describe} either, ${waits(ref)}`,
       });
     } else if (resolution.state === 'other-kind-unknown-namespace' && unresolved === 'warning') {
       const other = resolution.targets[0];
