@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -193,5 +193,23 @@ test('a folder symlink pointing at its own parent does not loop any folder walk'
     assert.equal(lintPaths([dir]).length, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('files that are not Flux stay quiet: Go and Helm templates, quoted template values, Jsonnet output, kustomize components', LIMIT, () => {
+  const dir = resolve(__dirname, '..', 'fixtures', 'not-flux');
+  const results = lintPaths([dir]);
+  const findings = results.flatMap((r) => r.findings.map((f) => ({ path: r.path.slice(dir.length + 1), ...f })));
+  assert.equal(results.length, 8);
+  // The Helm template that does not parse keeps one syntax finding, as a warning; nothing else is said.
+  assert.deepEqual(findings.map((f) => `${f.path} ${f.severity} ${f.code}`), ['chart/templates/kustomizations.yaml warning yaml/syntax']);
+  assert.match(findings[0].message, /Go template actions/);
+  // The same templates with the actions written out are judged (the quiet comes from the templates).
+  const rendered = tree({ 'oci.yaml': readFileSync(join(dir, 'quoted-values.yaml'), 'utf8').replace(/"?'?\{\{ \.Values\.(\w+) \}\}'?"?/g, '"bad $1"') });
+  try {
+    const codes = lintPaths([rendered])[0].findings.map((f) => f.code);
+    assert.ok(codes.filter((c) => c.startsWith('schema/')).length >= 3, codes.join());
+  } finally {
+    rmSync(rendered, { recursive: true, force: true });
   }
 });

@@ -17,6 +17,7 @@ import { applyGraphOf } from './applyGraph';
 import { pathFindings } from './appliedPaths';
 import { pathAtOffset } from './yamlPath';
 import type { FileChecker } from './fileChecker';
+import { quietTemplates } from './templates';
 
 /** `${VAR}`, `${VAR:=default}`, `${VAR:-default}`, `${VAR=default}`: what Flux's envsubst replaces. */
 export const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=+?][^}]*)?\}/;
@@ -80,8 +81,8 @@ export function lintAsApplied(file: YamlFile, index: WorkspaceIndex, context: Li
   if (index.file(file.uri) !== file) index.setFile(file.uri, file.text);
   const raw = [...lintFile(file, context), ...workspaceFindings(file, index, context)];
   const abandoned = abandonedFindings(file, index, raw);
-  if (abandoned) return abandoned;
-  return [...judgeAsApplied(file, index, raw), ...pathFindings(file, index)];
+  if (abandoned) return quietTemplates(file, abandoned);
+  return quietTemplates(file, [...judgeAsApplied(file, index, raw), ...pathFindings(file, index)]);
 }
 
 /**
@@ -94,7 +95,7 @@ export function checkAsApplied(checker: FileChecker, index: WorkspaceIndex, cont
   const { file } = checker;
   const raw = checker.findings(index, context);
   const abandoned = abandonedFindings(file, index, raw);
-  if (abandoned) return abandoned;
+  if (abandoned) return quietTemplates(file, abandoned);
   const keep = raw.length ? appliedFilter(file, index) : undefined;
   let judged = raw;
   if (keep) {
@@ -115,7 +116,7 @@ export function checkAsApplied(checker: FileChecker, index: WorkspaceIndex, cont
     });
   }
   const paths = pathFindings(file, index);
-  return paths.length ? [...judged, ...paths] : judged;
+  return quietTemplates(file, paths.length ? [...judged, ...paths] : judged);
 }
 
 /** The code of the finding that says a file was not fully judged (the work budget ran out). */
