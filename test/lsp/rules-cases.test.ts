@@ -171,10 +171,24 @@ const CASES: Case[] = [
       'k.yaml': ks('    kind: OCIRepository\n    name: app\n', 'a', '  dependsOn:\n    - name: b\n'),
       'k2.yaml': ks('    kind: OCIRepository\n    name: app\n', 'b', '  dependsOn:\n    - name: a\n'),
     },
-    target: 'k.yaml', code: 'flux/depends-on-cycle',
+    // Every namespace known: certainly a cycle.
+    target: 'k.yaml', code: 'flux/depends-on-cycle', severity: 1,
     negative: {
       's.yaml': oci('  url: oci://ghcr.io/org/app\n'),
       'k.yaml': ks('    kind: OCIRepository\n    name: app\n', 'a', '  dependsOn:\n    - name: b\n') + '---\n' + ks('    kind: OCIRepository\n    name: app\n', 'b'),
+    },
+  },
+  {
+    name: 'dependsOn cycle between objects of unknown namespaces (warning)',
+    files: {
+      's.yaml': oci('  url: oci://ghcr.io/org/app\n'),
+      'k.yaml': ks('    kind: OCIRepository\n    name: app\n', 'a', '  dependsOn:\n    - name: b\n').replace('  namespace: apps\n', ''),
+      'k2.yaml': ks('    kind: OCIRepository\n    name: app\n', 'b', '  dependsOn:\n    - name: a\n').replace('  namespace: apps\n', ''),
+    },
+    target: 'k.yaml', code: 'flux/depends-on-cycle', severity: 2,
+    negative: {
+      's.yaml': oci('  url: oci://ghcr.io/org/app\n'),
+      'k.yaml': (ks('    kind: OCIRepository\n    name: app\n', 'a', '  dependsOn:\n    - name: b\n') + '---\n' + ks('    kind: OCIRepository\n    name: app\n', 'b')).replaceAll('  namespace: apps\n', ''),
     },
   },
   {

@@ -98,6 +98,37 @@ test('dependsOn cycles are found across files, and a chain is not a cycle', () =
   for (const f of ['a', 'b', 'c']) assert.deepEqual(codes(index, `file:///w/${f}.yaml`), ['flux/depends-on-cycle']);
 });
 
+const findingsOf = (index: WorkspaceIndex, uri: string) => {
+  const file = index.file(uri)!;
+  const context = { ...defaultLintContext(), unresolvedReferences: 'warning' as const };
+  return [...lintFile(file, context), ...workspaceFindings(file, index, context)];
+};
+
+test('a dependsOn cycle is an error only when every member\'s namespace is known', () => {
+  const index = new WorkspaceIndex();
+  index.setFile('file:///w/s.yaml', source('app'));
+  const withDeps = (name: string, ns: string | undefined, dep: string) => ks(name, ns, `    name: app\n  dependsOn:\n    - name: ${dep}\n`);
+  // No namespace written: each dependsOn was matched by name alone, and in the cluster the
+  // objects may land in different namespaces, where "b" or "a" is another object.
+  index.setFile('file:///w/a.yaml', withDeps('a', undefined, 'b'));
+  index.setFile('file:///w/b.yaml', withDeps('b', undefined, 'a'));
+  const [loose] = findingsOf(index, 'file:///w/a.yaml');
+  assert.equal(loose.code, 'flux/depends-on-cycle');
+  assert.equal(loose.severity, 'warning');
+  assert.match(loose.message, /^dependsOn cycle among the objects of this workspace: a → b → a; .*Some namespaces cannot be known here/);
+  // One member's namespace known, the other's not: still a guess.
+  index.setFile('file:///w/a.yaml', withDeps('a', 'apps', 'b'));
+  assert.deepEqual(findingsOf(index, 'file:///w/a.yaml').map((f) => `${f.code} ${f.severity}`), ['flux/depends-on-cycle warning']);
+  // Both known (and so each dependsOn names exactly the other): Flux certainly waits forever.
+  index.setFile('file:///w/b.yaml', withDeps('b', 'apps', 'a'));
+  for (const f of ['a', 'b']) {
+    const [certain, ...rest] = findingsOf(index, `file:///w/${f}.yaml`);
+    assert.deepEqual(rest, []);
+    assert.equal(certain.severity, 'error');
+    assert.match(certain.message, /^dependsOn cycle: apps\/[ab] → apps\/[ab] → apps\/[ab]; each Kustomization waits for the next/);
+  }
+});
+
 test('deleting fields keeps comments and removes maps left empty', () => {
   const text = 'spec:\n  # keep me\n  ref:\n    branch: main # gone\n  url: x\n';
   const file = new YamlFile('file:///w/x.yaml', text);

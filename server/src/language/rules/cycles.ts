@@ -2,13 +2,23 @@
 // The dependency graph of the whole workspace is analysed once per structure version of the
 // index (edits that change no name or reference reuse the analysis). Graph nodes are keyed by
 // kind, namespace and name, which survive re-indexing.
+// A cycle is an error only when every member's namespace is known: then each dependsOn names
+// exactly the member it was matched to. Where one is unknown, a name was matched loosely and the
+// object Flux waits for may be another one, in the cluster: the cycle is then only a warning.
 import type { Finding } from '../types';
 import type { IndexedObject, ObjectReference, WorkspaceIndex } from '../workspaceIndex';
 
 interface CycleAnalysis {
   version: number;
-  /** Object key → the labels of its strongly connected component, in order (only for cycles). */
-  cycleOf: Map<string, string[]>;
+  /** Object key → its strongly connected component (only for cycles), one object per component. */
+  cycleOf: Map<string, Cycle>;
+}
+
+interface Cycle {
+  /** The members' labels, in order. */
+  labels: string[];
+  /** Every member's namespace is known, so no edge of the cycle was matched by name alone. */
+  certain: boolean;
 }
 
 const analyses = new WeakMap<WorkspaceIndex, CycleAnalysis>();
@@ -41,7 +51,7 @@ function analyse(index: WorkspaceIndex): CycleAnalysis {
   const low = new Map<IndexedObject, number>();
   const onStack = new Set<IndexedObject>();
   const stack: IndexedObject[] = [];
-  const cycleOf = new Map<string, string[]>();
+  const cycleOf = new Map<string, Cycle>();
   let counter = 0;
   for (const start of edges.keys()) {
     if (order.has(start)) continue;
@@ -73,8 +83,8 @@ function analyse(index: WorkspaceIndex): CycleAnalysis {
         } while (member !== frame.node);
         const selfLoop = members.length === 1 && (edges.get(members[0]) ?? []).includes(members[0]);
         if (members.length > 1 || selfLoop) {
-          const labels = members.reverse().map(label);
-          for (const m of members) cycleOf.set(objectKey(m), labels);
+          const cycle = { labels: members.reverse().map(label), certain: members.every((m) => index.objectNamespace(m) !== undefined) };
+          for (const m of members) cycleOf.set(objectKey(m), cycle);
         }
       }
     }
@@ -92,17 +102,20 @@ export function cycleFindings(index: WorkspaceIndex, from: IndexedObject | undef
   if (cycleOf.size === 0) return [];
   const findings: Finding[] = [];
   for (const ref of dependsOn) {
-    const members = from && cycleOf.get(objectKey(from));
-    if (!from || !members) continue;
+    const cycle = from && cycleOf.get(objectKey(from));
+    if (!from || !cycle) continue;
     const targets = index.resolveRef(ref);
-    if (targets.length !== 1 || cycleOf.get(objectKey(targets[0])) !== members) continue;
+    if (targets.length !== 1 || cycleOf.get(objectKey(targets[0])) !== cycle) continue;
+    const members = cycle.labels;
     const start = members.indexOf(label(from));
     const loop = [...members.slice(start), ...members.slice(0, start), label(from)].join(' → ');
     findings.push({
       range: ref.nameRange,
-      severity: 'error',
+      severity: cycle.certain ? 'error' : 'warning',
       code: 'flux/depends-on-cycle',
-      message: `dependsOn cycle: ${loop}; each ${from.identity.kind} waits for the next, so Flux reconciles none of them`,
+      message: cycle.certain
+        ? `dependsOn cycle: ${loop}; each ${from.identity.kind} waits for the next, so Flux reconciles none of them`
+        : `dependsOn cycle among the objects of this workspace: ${loop}; each ${from.identity.kind} waits for the next, so Flux reconciles none of them. (Some namespaces cannot be known here: if these objects land in different namespaces, a dependsOn may name another object, in the cluster)`,
     });
   }
   return findings;
