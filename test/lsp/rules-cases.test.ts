@@ -207,14 +207,21 @@ const CASES: Case[] = [
   {
     name: 'OCIRepository pull secret with the wrong type',
     files: { 's.yaml': oci('  url: oci://ghcr.io/org/app\n  secretRef:\n    name: regcred\n'), 'sec.yaml': secret('Opaque', 'stringData:\n  username: u\n  password: p\n') },
-    target: 's.yaml', code: 'flux/secret-wrong-type',
+    target: 's.yaml', code: 'flux/secret-wrong-type', severity: 1,
     negative: { 's.yaml': oci('  url: oci://ghcr.io/org/app\n  secretRef:\n    name: regcred\n'), 'sec.yaml': secret('kubernetes.io/dockerconfigjson', `data:\n  .dockerconfigjson: ${AUTH}\n`) },
   },
   {
     name: 'certSecretRef without tls.key',
     files: { 's.yaml': oci('  url: oci://ghcr.io/org/app\n  certSecretRef:\n    name: certs\n'), 'sec.yaml': secret('Opaque', 'stringData:\n  tls.crt: x\n', 'certs') },
-    target: 's.yaml', code: 'flux/secret-missing-keys',
+    target: 's.yaml', code: 'flux/secret-missing-keys', severity: 1,
     negative: { 's.yaml': oci('  url: oci://ghcr.io/org/app\n  certSecretRef:\n    name: certs\n'), 'sec.yaml': secret('Opaque', 'stringData:\n  tls.crt: x\n  tls.key: y\n', 'certs') },
+  },
+  {
+    // The Secret's namespace unknown: the OCIRepository may read another regcred, made in the cluster.
+    name: 'OCIRepository pull secret with the wrong type, matched by name only (warning)',
+    files: { 's.yaml': oci('  url: oci://ghcr.io/org/app\n  secretRef:\n    name: regcred\n'), 'sec.yaml': secret('Opaque', 'stringData:\n  username: u\n  password: p\n').replace('  namespace: apps\n', '') },
+    target: 's.yaml', code: 'flux/secret-wrong-type', severity: 2,
+    negative: { 's.yaml': oci('  url: oci://ghcr.io/org/app\n  secretRef:\n    name: regcred\n'), 'sec.yaml': secret('kubernetes.io/dockerconfigjson', `data:\n  .dockerconfigjson: ${AUTH}\n`).replace('  namespace: apps\n', '') },
   },
   {
     name: 'plain JSON under data, fixed by base64 encoding',

@@ -129,6 +129,30 @@ test('a dependsOn cycle is an error only when every member\'s namespace is known
   }
 });
 
+test('a Secret whose type or keys do not suit its use is an error only when it is certainly the one read', () => {
+  const index = new WorkspaceIndex();
+  const secret = (ns: string | undefined) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: regcred\n${ns ? `  namespace: ${ns}\n` : ''}type: Opaque\nstringData:\n  username: u\n`;
+  index.setFile('file:///w/s.yaml', source('app', 'apps').replace('spec:\n', 'spec:\n  secretRef:\n    name: regcred\n'));
+  index.setFile('file:///w/secret.yaml', secret('apps'));
+  const [certain] = findingsOf(index, 'file:///w/s.yaml');
+  assert.equal(certain.code, 'flux/secret-wrong-type');
+  assert.equal(certain.severity, 'error');
+  // The Secret's namespace unknown: matched by name only; the OCIRepository may read another
+  // regcred, made in the cluster (pull secrets often are).
+  index.setFile('file:///w/secret.yaml', secret(undefined));
+  const [loose, ...rest] = findingsOf(index, 'file:///w/s.yaml');
+  assert.deepEqual(rest, []);
+  assert.equal(loose.code, 'flux/secret-wrong-type');
+  assert.equal(loose.severity, 'warning');
+  assert.match(loose.message, /has type Opaque, so source-controller cannot log in to the registry with it \(if this is the Secret read: the Secret's namespace cannot be known/);
+  // The source's namespace unknown: the same.
+  index.setFile('file:///w/secret.yaml', secret('apps'));
+  index.setFile('file:///w/s.yaml', source('app').replace('spec:\n', 'spec:\n  secretRef:\n    name: regcred\n'));
+  const [unknownSource] = findingsOf(index, 'file:///w/s.yaml');
+  assert.equal(unknownSource.severity, 'warning');
+  assert.match(unknownSource.message, /this object's namespace cannot be known/);
+});
+
 test('deleting fields keeps comments and removes maps left empty', () => {
   const text = 'spec:\n  # keep me\n  ref:\n    branch: main # gone\n  url: x\n';
   const file = new YamlFile('file:///w/x.yaml', text);

@@ -1,6 +1,8 @@
 // Secrets named by sources (secretRef, certSecretRef, proxySecretRef, verify.secretRef): when the
 // Secret is in the workspace, its type and keys must suit the use. Secrets that live only in the
-// cluster are normal (they hold credentials), so a missing one is not reported.
+// cluster are normal (they hold credentials), so a missing one is not reported. A problem is an
+// error only when the Secret is certainly the one the source reads (both namespaces known and
+// equal); matched by name alone, the source may read another Secret made in the cluster.
 import type { Finding } from '../types';
 import type { IndexedObject, ObjectReference, WorkspaceIndex } from '../workspaceIndex';
 import { DOCKERCONFIG_TYPE } from './secretContent';
@@ -40,7 +42,14 @@ export function secretReferenceFindings(index: WorkspaceIndex, refs: readonly Ob
     const found = index.resolveRef(ref, 'Secret');
     if (found.length !== 1 || found[0].sops) continue;
     const issue = problem(ref, found[0]);
-    if (issue) findings.push({ range: ref.nameRange, severity: 'error', ...issue });
+    if (!issue) continue;
+    const namespace = index.referenceNamespace(ref);
+    if (namespace !== undefined && index.objectNamespace(found[0]) === namespace) {
+      findings.push({ range: ref.nameRange, severity: 'error', ...issue });
+    } else {
+      const unknown = namespace === undefined ? 'this object\'s namespace' : 'the Secret\'s namespace';
+      findings.push({ range: ref.nameRange, severity: 'warning', code: issue.code, message: `${issue.message} (if this is the Secret read: ${unknown} cannot be known, so the one read may be another Secret of that name, made in the cluster)` });
+    }
   }
   return findings;
 }
