@@ -35,6 +35,7 @@ const SCRIPTS = [
   ['index', 'index.mjs'],
   ['workspace', 'workspace.mjs'],
   ['cli', 'cli.mjs'],
+  ['bounded', 'bounded.mjs'],
   ['applygraph', 'applygraph.mjs'],
   ['completion', 'completion.mjs'],
   ['oci', 'oci.mjs'],
