@@ -5,7 +5,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry, RegistryRig } from './rig';
-import { startFaultProxy, FaultProxy } from './faultProxy';
+import { startFaultProxy, FaultProxy, HeldRequest } from './faultProxy';
 import { clientFor, signal, assertLogsHoldNoSecrets } from './helpers';
 import { parseReference, Reference } from '../../server/src/oci/reference';
 import { RegistryClient, RegistryError, DigestMismatchError, bufferSource, sha256Digest, BlobSource } from '../../server/src/oci/registry';
@@ -126,7 +126,8 @@ for (const mode of ['none', 'token', 'basic-tls'] as const) {
       await client.pushBlob(ref, small, { signal: signal() });
       proxy.rules.push({ method: 'GET', path: new RegExp(`/blobs/${small.digest}$`), fault: { kind: 'slow', chunkBytes: 512, delayMs: 100 } });
       const dir = await mkdtemp(join(tmpdir(), 'flux-oci-slow-'));
-      const patient = makeClient({ idleTimeoutMs: 1000 });
+      // Gaps of 100 ms against a budget far larger: the first byte (a registry under load) must not count as a stall.
+      const patient = makeClient({ idleTimeoutMs: budget(10_000) });
       await patient.downloadBlob(ref, small, join(dir, 'ok'), { signal: signal() });
       patient.close();
       proxy.rules[0].fault = { kind: 'slow', chunkBytes: 512, delayMs: 600 };
@@ -138,13 +139,22 @@ for (const mode of ['none', 'token', 'basic-tls'] as const) {
     });
 
     test('an abort during a slow download stops it promptly', async () => {
+      // 1 kB every 200 ms: the 256 kB blob would take 50 s, so the abort always lands mid-body.
       proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'slow', chunkBytes: 1024, delayMs: 200 } });
       const dir = await mkdtemp(join(tmpdir(), 'flux-oci-abort-'));
       const controller = new AbortController();
-      setTimeout(() => controller.abort(new Error('user cancelled')), 300);
-      const started = Date.now();
-      await assert.rejects(client.downloadBlob(ref, blob, join(dir, 'blob'), { signal: controller.signal }), /user cancelled|abort/i);
-      assert.ok(Date.now() - started < budget(3000));
+      let abortedAt = 0;
+      // Cancel once the first bytes arrived (a state), not after a guess at how long the start takes.
+      const onProgress = (done: number) => {
+        if (done > 0 && !controller.signal.aborted) {
+          abortedAt = Date.now();
+          controller.abort(new Error('user cancelled'));
+        }
+      };
+      await assert.rejects(client.downloadBlob(ref, blob, join(dir, 'blob'), { signal: controller.signal, onProgress }), /user cancelled|abort/i);
+      assert.ok(abortedAt > 0, 'the abort came during the download');
+      // Promptly: far sooner than the 50 s the rest of the body needs (the bound is a failure budget).
+      assert.ok(Date.now() - abortedAt < budget(3000), `stopped ${Date.now() - abortedAt} ms after the abort`);
       assert.deepEqual(await readdir(dir), []);
       await rm(dir, { recursive: true, force: true });
     });
@@ -256,24 +266,37 @@ for (const mode of ['none', 'token', 'basic-tls'] as const) {
 
     test('an abort during an upload stops it promptly', async () => {
       const size = 1024 * 1024;
-      const slow: BlobSource = {
+      // The source gives its first 64 kB, then nothing until the test lets go; the proxy holds the
+      // upload once those bytes arrived. Neither side can finish before the abort, on any machine.
+      let openGate!: () => void;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      const gated: BlobSource = {
         digest: sha256Digest(Buffer.alloc(size)),
         size,
         open: () =>
           Readable.from(
             (async function* () {
-              for (let sent = 0; sent < size; sent += 1024) {
-                await new Promise((r) => setTimeout(r, 50));
-                yield Buffer.alloc(1024);
-              }
+              yield Buffer.alloc(64 * 1024);
+              await gate;
+              yield Buffer.alloc(size - 64 * 1024);
             })(),
           ),
       };
+      const held = new HeldRequest();
+      proxy.rules.push({ method: 'PUT', path: /\/faults\/aborted\/blobs\/uploads\//, times: 1, fault: { kind: 'hold', held } });
       const controller = new AbortController();
-      setTimeout(() => controller.abort(new Error('upload cancelled')), 300);
-      const started = Date.now();
-      await assert.rejects(client.pushBlob(parseReference(`${proxy.host}/faults/aborted`), slow, { signal: controller.signal }), /upload cancelled|abort/i);
-      assert.ok(Date.now() - started < budget(3000), `stopped after ${Date.now() - started} ms`);
+      const upload = client.pushBlob(parseReference(`${proxy.host}/faults/aborted`), gated, { signal: controller.signal });
+      try {
+        await Promise.race([held.arrived, upload.then((r) => assert.fail(`the upload ended before it was held: ${r}`))]);
+        const abortedAt = Date.now();
+        controller.abort(new Error('upload cancelled'));
+        await assert.rejects(upload, /upload cancelled/);
+        assert.ok(Date.now() - abortedAt < budget(3000), `stopped ${Date.now() - abortedAt} ms after the abort`);
+      } finally {
+        openGate();
+        held.release();
+      }
+      assert.equal(await held.outcome, 'client-gone', 'the client closed the upload mid-body');
     });
 
     if (mode !== 'none') {
