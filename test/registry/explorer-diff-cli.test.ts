@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry, type RegistryRig } from './rig';
-import { clientFor } from './helpers';
+import { clientFor, signal } from './helpers';
 import { pushFiles, writeTree } from './explorerSeed';
 import { runDiffCommand } from '../../server/src/cli/diff';
 
@@ -14,7 +14,7 @@ const FILES = { 'kustomization.yaml': 'resources: [apps.yaml]\n', 'apps.yaml': '
 
 async function diff(args: string[]) {
   const out = { stdout: '', stderr: '' };
-  const code = await runDiffCommand(args, { stdout: (s) => { out.stdout += s; }, stderr: (s) => { out.stderr += s; } }, AbortSignal.timeout(60_000));
+  const code = await runDiffCommand(args, { stdout: (s) => { out.stdout += s; }, stderr: (s) => { out.stderr += s; } }, signal(60_000));
   return { code, ...out };
 }
 

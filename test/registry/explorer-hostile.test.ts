@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import type { RequestType } from 'vscode-languageserver-protocol';
 import { startRegistry, type RegistryRig } from './rig';
-import { clientFor } from './helpers';
+import { clientFor, signal } from './helpers';
 import { hostileCorpus, tampered, type HostileArtifact } from './hostileCorpus';
 import { pushLayer, blobDataPath } from './explorerSeed';
 import { startServer, type LspSession } from '../lsp/lspClient';
@@ -78,7 +78,7 @@ describe('hostile artifacts: refused by pull, diff, preview and compare; nothing
   test('flux-oci pull refuses each with exit 1 and the cause', async () => {
     for (const [i, item] of corpus.entries()) {
       const { out, io } = capture();
-      const code = await runRegistryCommand('pull', [`oci://${rig.host}/hostile/case${i}:v1`, '--output', join(sandbox, 'work', 'pulled')], io, AbortSignal.timeout(60_000));
+      const code = await runRegistryCommand('pull', [`oci://${rig.host}/hostile/case${i}:v1`, '--output', join(sandbox, 'work', 'pulled')], io, signal(60_000));
       assert.equal(code, 1, `${item.name}: ${out.stderr}`);
       assert.match(out.stderr, item.error, item.name);
       await assertNothingWritten(item, 'pull');
@@ -88,7 +88,7 @@ describe('hostile artifacts: refused by pull, diff, preview and compare; nothing
   test('flux-oci diff refuses each with exit 2 and the cause', async () => {
     for (const [i, item] of corpus.entries()) {
       const { out, io } = capture();
-      const code = await runDiffCommand([`oci://${rig.host}/hostile/case${i}:v1`, `--path=${join(sandbox, 'local')}`], io, AbortSignal.timeout(60_000));
+      const code = await runDiffCommand([`oci://${rig.host}/hostile/case${i}:v1`, `--path=${join(sandbox, 'local')}`], io, signal(60_000));
       assert.equal(code, 2, `${item.name}: ${out.stderr}`);
       assert.match(out.stderr, item.error, item.name);
       assert.equal(out.stdout, '', `${item.name}: no file is named as different`);

@@ -11,6 +11,7 @@ import { startRegistry, type RegistryRig } from './rig';
 import { clientFor } from './helpers';
 import { pushFiles, tagMany, writeTree } from './explorerSeed';
 import { startServer, type LspSession } from '../lsp/lspClient';
+import { budget } from '../timing';
 import {
   ListRegistriesRequest, ListRepositoriesRequest, ListTagsRequest, ReadArtifactTreeRequest, ReadArtifactFileRequest, CompareWithFolderRequest,
   AddTagRequest, DeleteTagRequest, PinDigestEditRequest, OciRepositoryTemplateRequest, PullToFolderRequest, type TagInfo,
@@ -240,7 +241,7 @@ describe('explorer requests on a registry that wants credentials', () => {
     const repository = `oci://${rig.host}/secure/app`;
     // The server reads its settings (the CA) right after start-up; wait for that state.
     let denied = await request(lsp, ListTagsRequest, { repository });
-    for (const deadline = Date.now() + 20_000; denied.problem?.kind !== 'auth' && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + budget(20_000); denied.problem?.kind !== 'auth' && Date.now() < deadline; ) {
       await new Promise((r) => setImmediate(r));
       denied = await request(lsp, ListTagsRequest, { repository, refresh: true });
     }

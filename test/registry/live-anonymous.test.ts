@@ -10,6 +10,7 @@ import { pushFluxArtifact, pushCosignSignature, pushCustom, versionTags, SOURCE,
 import { live, liveCodes, diagnosticsWhen } from './liveHelpers';
 import { startLiveRig, ociSource, kustomizationOf, type LiveRig } from './liveRig';
 import { positionOf, endOf, type LspSession } from '../lsp/lspClient';
+import { budget } from '../timing';
 
 let liveRig: LiveRig | undefined;
 let proxy: FaultProxy;
@@ -186,7 +187,7 @@ test('live diagnostics: missing tag, range, digest and repository; unsigned; not
     `${lineOf(text, 'name: good', 3)}:live/not-helm-chart`,
     `${lineOf(text, 'version: 9.9.9')}:live/chart-version-not-found`,
   ].sort();
-  const diagnostics = await diagnosticsWhen(lsp, 'all.yaml', (d) => liveCodes(d).length >= expected.length, 60_000);
+  const diagnostics = await diagnosticsWhen(lsp, 'all.yaml', (d) => liveCodes(d).length >= expected.length, budget(60_000));
   assert.deepEqual(liveCodes(diagnostics), expected);
   const byCode = new Map(live(diagnostics).map((d) => [d.code, d]));
   assert.ok(live(diagnostics).every((d) => d.severity === 2 && d.source === 'flux-oci'), 'warnings');
@@ -209,7 +210,7 @@ test('live diagnostics: missing tag, range, digest and repository; unsigned; not
   await lsp.applyEdit(actions[0].edit!);
   const isFixed = (d: Diagnostic[] | undefined) => d !== undefined && !liveCodes(d).some((c) => c.endsWith('tag-not-found')) && liveCodes(d).length === expected.length - 1;
   const last = lsp.lastDiagnostics('all.yaml');
-  const fixed = isFixed(last) ? last! : await diagnosticsWhen(lsp, 'all.yaml', isFixed, 30_000);
+  const fixed = isFixed(last) ? last! : await diagnosticsWhen(lsp, 'all.yaml', isFixed, budget(30_000));
   assert.ok(lsp.text('all.yaml').includes('tag: v3.24.19\n---'));
   assert.equal(liveCodes(fixed).length, expected.length - 1);
 });
@@ -219,7 +220,7 @@ test('resolution in place: an inlay hint after ref and a hover on the url with t
   await lsp.open('hint.yaml', text);
   // Hints use only what the cache holds: ask until the resolution is in.
   let got: InlayHint[] = [];
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + budget(30_000);
   for (;;) {
     got = (await lsp.conn.sendRequest<InlayHint[] | null>('textDocument/inlayHint', { textDocument: { uri: lsp.uri('hint.yaml') }, range: { start: { line: 0, character: 0 }, end: endOf(text) } })) ?? [];
     if (got.length > 0 || Date.now() > deadline) break;

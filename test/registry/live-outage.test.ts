@@ -11,6 +11,7 @@ import { pushFluxArtifact } from './liveSeed';
 import { ociSourceAtTag, seedRegistry, startProxyFor } from './liveRig';
 import { startLiveServer, live, liveCodes, countPublishes, until, diagnosticsWhen, untilQuiet } from './liveHelpers';
 import { positionOf, type LspSession } from '../lsp/lspClient';
+import { budget } from '../timing';
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
@@ -30,7 +31,7 @@ test('registry stopped mid-session: no crash, no flood, stale tags keep serving;
   const files = Array.from({ length: 5 }, (_, i) => `ok-${i}.yaml`);
   for (const f of files) await lsp.open(f, doc(rig.host, 'team/app', f.replace('.yaml', ''), 'v1.1.0'));
   await lsp.open('next.yaml', doc(rig.host, 'team/app', 'next', 'v2.0.0'));
-  await diagnosticsWhen(lsp, 'next.yaml', (d) => liveCodes(d).includes('9:live/tag-not-found'), 30_000);
+  await diagnosticsWhen(lsp, 'next.yaml', (d) => liveCodes(d).includes('9:live/tag-not-found'), budget(30_000));
   for (const f of files) assert.deepEqual(live(lsp.lastDiagnostics(f)), []);
   // Republishes for answers that came in before the outage are not what is counted below.
   await untilQuiet(lsp, [...files, 'next.yaml']);
@@ -53,7 +54,7 @@ test('registry stopped mid-session: no crash, no flood, stale tags keep serving;
   await pushFluxArtifact(client, rig.host, 'team/app', ['v2.0.0']);
   client.close();
   // No edit: the server revalidates on its own and the missing tag now exists.
-  await diagnosticsWhen(lsp, 'next.yaml', (d) => live(d).length === 0, 60_000);
+  await diagnosticsWhen(lsp, 'next.yaml', (d) => live(d).length === 0, budget(60_000));
   assert.equal(lsp.proc.exitCode, null);
 });
 
@@ -76,7 +77,7 @@ test('one tag listing per repository however many documents name it; an untruste
   assert.equal(proxy.requests.length, 0, 'no request reached the registry');
 
   lsp.conn.sendNotification('fluxOci/setTrust', { trusted: true });
-  await diagnosticsWhen(lsp, 'f0.yaml', (d) => liveCodes(d).includes('9:live/tag-not-found'), 30_000);
+  await diagnosticsWhen(lsp, 'f0.yaml', (d) => liveCodes(d).includes('9:live/tag-not-found'), budget(30_000));
   await until('every document checked', () => files.slice(1).every((f) => lsp.lastDiagnostics(f) !== undefined));
   const listings = proxy.requests.filter((r) => r.path === '/v2/team/app/tags/list');
   assert.equal(listings.length, 1, `tag listings: ${listings.length} for ${files.length} documents`);

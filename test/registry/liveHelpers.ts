@@ -14,7 +14,7 @@ export function startLiveServer(settings: Record<string, unknown>, options: { in
 }
 
 /** Polls a condition on state the session already received (diagnostics, proxy records). */
-export async function until<T>(what: string | (() => string), check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(what: string | (() => string), check: () => T | undefined | false, timeoutMs = budget(30_000)): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
@@ -49,7 +49,7 @@ export async function untilQuiet(lsp: LspSession, rels: readonly string[], quiet
 }
 
 /** The file's diagnostics once they satisfy `predicate` (already, or at a later publish). */
-export async function diagnosticsWhen(lsp: LspSession, rel: string, predicate: (d: Diagnostic[]) => boolean, timeoutMs = 30_000): Promise<Diagnostic[]> {
+export async function diagnosticsWhen(lsp: LspSession, rel: string, predicate: (d: Diagnostic[]) => boolean, timeoutMs = budget(30_000)): Promise<Diagnostic[]> {
   const last = lsp.lastDiagnostics(rel);
   if (last && predicate(last)) return last;
   return lsp.nextDiagnostics(rel, predicate, timeoutMs);

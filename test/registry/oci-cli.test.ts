@@ -4,13 +4,14 @@ import { mkdtemp, mkdir, writeFile, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry, RegistryRig, freePort } from './rig';
+import { signal } from './helpers';
 import { runRegistryCommand, REGISTRY_COMMANDS } from '../../server/src/cli/registry';
 
 async function cli(args: string[]) {
   let stdout = '';
   let stderr = '';
   const [command, ...rest] = args;
-  const code = await runRegistryCommand(command, rest, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) }, AbortSignal.timeout(30_000));
+  const code = await runRegistryCommand(command, rest, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) }, signal(30_000));
   return { code, stdout, stderr };
 }
 

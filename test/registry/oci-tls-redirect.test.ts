@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AddressInfo, LookupFunction } from 'node:net';
 import { makeTlsFiles } from './rig';
+import { signal } from './helpers';
 import { Transport, TransportError } from '../../server/src/oci/transport';
 
 test('an HTTPS server that redirects to plain HTTP is refused, and TLS stays verified across redirects', async () => {
@@ -24,15 +25,15 @@ test('an HTTPS server that redirects to plain HTTP is refused, and TLS stays ver
   const transport = new Transport({ caFiles: { [host]: files.caFile }, maxRetries: 0 });
   try {
     await assert.rejects(
-      transport.request({ method: 'GET', url: `https://${host}/to-plain`, headers: { authorization: 'Bearer t0ken-value' }, signal: AbortSignal.timeout(10_000) }),
+      transport.request({ method: 'GET', url: `https://${host}/to-plain`, headers: { authorization: 'Bearer t0ken-value' }, signal: signal(10_000) }),
       (e: unknown) => e instanceof TransportError && /refusing to follow a redirect from HTTPS to plain HTTP/.test(e.message) && !e.message.includes('t0ken-value'),
     );
-    const ok = await transport.request({ method: 'GET', url: `https://${host}/to-https`, signal: AbortSignal.timeout(10_000) });
+    const ok = await transport.request({ method: 'GET', url: `https://${host}/to-https`, signal: signal(10_000) });
     assert.equal(await ok.text(), 'final');
     assert.deepEqual(seen, ['/to-plain', '/to-https', '/final']);
     // The same server without its CA: a certificate error, with no quiet retry over HTTP.
     const untrusting = new Transport({ maxRetries: 0 });
-    await assert.rejects(untrusting.request({ method: 'GET', url: `https://${host}/to-https`, signal: AbortSignal.timeout(10_000) }), (e: unknown) => e instanceof TransportError && /not trusted/.test(e.message));
+    await assert.rejects(untrusting.request({ method: 'GET', url: `https://${host}/to-https`, signal: signal(10_000) }), (e: unknown) => e instanceof TransportError && /not trusted/.test(e.message));
     untrusting.close();
     assert.equal(seen.length, 3, 'nothing more reached the server');
   } finally {
@@ -65,7 +66,7 @@ test('a non-loopback registry: plain HTTP only when marked insecure, and never a
     if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
     else callback(null, '127.0.0.1', 4);
   };
-  const get = (transport: Transport, host: string) => transport.request({ method: 'GET', url: `https://${host}/v2/`, signal: AbortSignal.timeout(10_000) });
+  const get = (transport: Transport, host: string) => transport.request({ method: 'GET', url: `https://${host}/v2/`, signal: signal(10_000) });
   const strict = new Transport({ lookup, maxRetries: 0 });
   const insecure = new Transport({ lookup, maxRetries: 0, insecureHosts: [plainHost, secureHost], caFiles: { [secureHost]: files.caFile } });
   try {

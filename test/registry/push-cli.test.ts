@@ -11,6 +11,7 @@ import { startRegistry, RegistryRig } from './rig';
 import { skopeo, skopeoFlags } from './helpers';
 import { DEPLOY_FILES, FLUX, inspectRaw, layerListing, assertNormalisedEntries, makeFolder, tagDigest } from './pushHelpers';
 import { runRegistryCommand } from '../../server/src/cli/registry';
+import { budget } from '../timing';
 
 const CLI = resolve(__dirname, '..', '..', 'dist', 'cli.js');
 const SHA = 'a'.repeat(8) + 'b'.repeat(32);
@@ -23,7 +24,7 @@ interface Run {
 
 function cli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, timeout: budget(120_000), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
       done({ code, stdout, stderr });
     });
