@@ -192,6 +192,13 @@ const CASES: Case[] = [
     },
   },
   {
+    // No Kustomization here applies s.yaml: the one that does may substitute ${INTERVAL}.
+    name: 'a ${VAR} value of a file no known Kustomization applies (warning)',
+    files: { 's.yaml': oci('  url: oci://ghcr.io/org/app\n').replace('interval: 5m', 'interval: ${INTERVAL}') },
+    target: 's.yaml', code: 'schema/duration', severity: 2,
+    negative: { 's.yaml': oci('  url: oci://ghcr.io/org/app\n') },
+  },
+  {
     name: 'same object defined twice',
     files: { 'prod/s.yaml': oci('  url: oci://ghcr.io/org/app\n'), 'prod/t.yaml': oci('  url: oci://ghcr.io/org/other\n'), 'prod/kustomization.yaml': 'resources:\n  - s.yaml\n  - t.yaml\n' },
     target: 'prod/s.yaml', code: 'flux/duplicate-object', severity: 2,

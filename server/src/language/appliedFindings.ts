@@ -6,6 +6,8 @@
 // - a value holding `${VAR}` in a document applied by a Kustomization with postBuild
 //   substitution: Flux replaces it before apply, so its text cannot be judged by a pattern,
 //   enum or type.
+// Where no Kustomization of the workspace is known to apply a file, one elsewhere (in the cluster,
+// in another repository) may substitute: an error on a value holding `${VAR}` is then a warning.
 // It also adds the paths rule (appliedPaths.ts). The caches of the other phases stay intact.
 import type { YamlFile, PlacedDocument } from './documents';
 import type { Finding } from './types';
@@ -67,6 +69,20 @@ function appliedFilter(file: YamlFile, index: WorkspaceIndex): ((finding: Findin
   };
 }
 
+/**
+ * Errors on `${VAR}` values of a file no Kustomization of the workspace is known to apply, as
+ * warnings: whether the one that applies it substitutes variables cannot be known.
+ */
+function softenUnknownSubstitution(file: YamlFile, index: WorkspaceIndex, findings: Finding[]): Finding[] {
+  if (!file.text.includes('${') || applyGraphOf(index).applicationsOf(file.uri).length > 0) return findings;
+  return findings.map((finding) => {
+    if (finding.severity !== 'error' || finding.code.startsWith('yaml/') || NOT_VALUE_CODES.has(finding.code)) return finding;
+    const variable = SUBSTITUTION.exec(file.text.slice(file.lines.offsetAt(finding.range.start), file.lines.offsetAt(finding.range.end)))?.[0];
+    if (!variable) return finding;
+    return { ...finding, severity: 'warning', message: `${finding.message} (unless ${variable} is substituted: no Kustomization of this workspace is known to apply this file, and one with postBuild substitution would replace it before applying)` };
+  });
+}
+
 /** Drops the findings the apply graph shows do not hold for the document as applied. */
 export function judgeAsApplied(file: YamlFile, index: WorkspaceIndex, findings: readonly Finding[]): Finding[] {
   const keep = findings.length ? appliedFilter(file, index) : undefined;
@@ -82,7 +98,7 @@ export function lintAsApplied(file: YamlFile, index: WorkspaceIndex, context: Li
   const raw = [...lintFile(file, context), ...workspaceFindings(file, index, context)];
   const abandoned = abandonedFindings(file, index, raw);
   if (abandoned) return quietTemplates(file, abandoned);
-  return quietTemplates(file, [...judgeAsApplied(file, index, raw), ...pathFindings(file, index)]);
+  return quietTemplates(file, [...softenUnknownSubstitution(file, index, judgeAsApplied(file, index, raw)), ...pathFindings(file, index)]);
 }
 
 /**
@@ -115,6 +131,7 @@ export function checkAsApplied(checker: FileChecker, index: WorkspaceIndex, cont
       return verdict;
     });
   }
+  judged = softenUnknownSubstitution(file, index, judged);
   const paths = pathFindings(file, index);
   return quietTemplates(file, paths.length ? [...judged, ...paths] : judged);
 }
