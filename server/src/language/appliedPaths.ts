@@ -9,6 +9,7 @@ import { nodeAtPath } from './yamlPath';
 import { applyGraphOf, normalizeSourcePath, keyOf, type ApplyGraph, type Applier } from './applyGraph';
 import type { WorkspaceIndex } from './workspaceIndex';
 import type { QuickFix } from './rules/edits';
+import ignore from 'ignore';
 
 export const PATH_NOT_FOUND = 'flux/path-not-found';
 export const PATH_EMPTY = 'flux/path-empty';
@@ -20,8 +21,11 @@ interface PathFixData {
 function pathValueRange(file: YamlFile, applier: Applier): Range | undefined {
   const doc = file.documents[applier.documentIndex];
   if (!doc) return undefined;
-  const found = nodeAtPath(doc.parsed.yaml, ['spec', 'path']);
-  const node = found.depth === 2 ? found.value : undefined;
+  // The Kustomization a FluxInstance (or the flux-instance chart) makes reads its path from the sync.
+  const at = applier.facts.madeBy === 'FluxInstance' ? ['spec', 'sync', 'path']
+    : applier.facts.madeBy === 'flux-instance chart' ? ['spec', 'values', 'instance', 'sync', 'path'] : ['spec', 'path'];
+  const found = nodeAtPath(doc.parsed.yaml, at);
+  const node = found.depth === at.length ? found.value : undefined;
   const r = node?.range;
   if (!r) return undefined;
   return shiftRange(doc.parsed.lines.rangeOf(r[0], r[1]), doc.chunk.startLine);
@@ -72,18 +76,26 @@ export function pathFindings(file: YamlFile, index: WorkspaceIndex): Finding[] {
   for (const applier of graph.appliersIn(file.uri)) {
     if (applier.relation !== 'workspace' || !applier.root.repository || !applier.folder) continue;
     const state = graph.folderState(applier.folder);
-    if (state !== 'missing' && state !== 'empty') continue;
+    const excluded = state === 'manifests' ? excludedBy(applier) : undefined;
+    if (state !== 'missing' && state !== 'empty' && !excluded) continue;
     const range = pathValueRange(file, applier);
     if (!range) continue;
     const written = applier.facts.path;
-    if (state === 'missing') {
+    if (excluded) {
+      out.push({
+        range,
+        severity: 'error',
+        code: PATH_NOT_FOUND,
+        message: `path "${written}" exists here but is left out of the artifact (${excluded}), so Flux fails this Kustomization ("kustomization path not found"); ${applier.sourceNote}`,
+      });
+    } else if (state === 'missing') {
       const candidates = nearestFolders(graph, applier);
       const data: PathFixData = { candidates };
       out.push({
         range,
         severity: 'error',
         code: PATH_NOT_FOUND,
-        message: `path "${written}" does not exist in this repository, so Flux fails this Kustomization ("kustomization path not found"); ${applier.sourceNote}${candidates.length ? `. Nearest folders: ${candidates.join(', ')}` : ''}`,
+        message: `path "${written}" does not exist in ${applier.artifact ? 'the folder the artifact is built from' : 'this repository'}, so Flux fails this Kustomization ("kustomization path not found"); ${applier.sourceNote}${candidates.length ? `. Nearest folders: ${candidates.join(', ')}` : ''}`,
         data,
       });
     } else {
@@ -112,4 +124,18 @@ export function pathFixes(uri: string, file: YamlFile, finding: { range: Range; 
     ...(i === 0 ? { isPreferred: true } : {}),
     edits: { [uri]: [{ range: finding.range, newText: `${quote}${candidate}${quote}` }] },
   }));
+}
+
+/** Files Flux's push leaves out of every artifact (FLUX-FACTS: the default ignore list). */
+const DEFAULT_EXCLUDED = ['.git/', '.gitignore', '.gitmodules', '.gitattributes', '*.jpg', '*.jpeg', '*.gif', '*.png', '*.wmv', '*.flv', '*.tar.gz', '*.zip'];
+
+/** Why a Kustomization's folder is left out of its artifact (`--ignore-paths`, the default list), or undefined. */
+function excludedBy(applier: Applier): string | undefined {
+  const entry = applier.artifact;
+  if (!entry || !applier.folder) return undefined;
+  const relative = applier.folder.slice(applier.root.uri.length);
+  if (!relative) return undefined;
+  if (entry.ignorePaths.length && ignore().add(entry.ignorePaths).ignores(relative)) return `--ignore-paths ${entry.ignorePaths.join(',')}`;
+  if (ignore().add(DEFAULT_EXCLUDED).ignores(relative)) return 'Flux leaves it out of every artifact it pushes';
+  return undefined;
 }

@@ -36,6 +36,11 @@ export interface SourceRefFacts {
 }
 
 export interface FluxKustomizationFacts {
+  /**
+   * Set when the Kustomization is one the Flux Operator makes from a FluxInstance's `spec.sync`
+   * (or the flux-instance chart's `instance.sync` values): its path is at `spec.sync.path`.
+   */
+  madeBy?: 'FluxInstance' | 'flux-instance chart';
   name?: string;
   namespace?: string;
   /** The API version (v1, v1beta2, ...), the labels and the annotations: what a patch selector of
@@ -57,6 +62,10 @@ export interface SourceFacts {
   name: string;
   namespace?: string;
   url?: string;
+  /** An OCIRepository's `ref.tag` when no digest or semver range takes precedence (the artifact map is looked up by it). */
+  tag?: string;
+  /** An OCIRepository's `ref` selects by digest or semver range: any tag of the repository may be synced. */
+  anyTag?: boolean;
 }
 
 export interface KustomizeFileFacts {
@@ -107,7 +116,11 @@ function parsePatchText(text: string): unknown {
     const docs = parseAllDocuments(text, { prettyErrors: false });
     const first = Array.isArray(docs) ? docs[0] : undefined;
     if (!first || first.errors.length) return undefined;
-    return first.toJS({ maxAliasCount: 100 }) as unknown;
+    const body = first.toJS({ maxAliasCount: 100 }) as unknown;
+    // An alias inside its own anchor (`a: &x [*x]`) converts to a circular value; facts are
+    // plain data, keyed and compared as JSON, so such a patch is one that does not parse.
+    JSON.stringify(body);
+    return body;
   } catch {
     return undefined;
   }
@@ -160,12 +173,58 @@ export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
     if (id.kind === 'Kustomization' && id.group === 'kustomize.toolkit.fluxcd.io') facts.kustomization = kustomizationFacts(parsed);
     else if (SOURCE_KINDS.has(id.kind) && id.group.endsWith('.fluxcd.io') && id.name) {
       const plain = parsed.plainValue;
-      const url = plain.ok ? str(obj(obj(plain.value)?.spec)?.url) : undefined;
+      const spec = plain.ok ? obj(obj(plain.value)?.spec) : undefined;
+      const url = str(spec?.url);
       facts.source = { kind: id.kind, name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}), ...(url ? { url } : {}) };
+      if (id.kind === 'OCIRepository') {
+        const ref = obj(spec?.ref);
+        if (str(ref?.digest) !== undefined || str(ref?.semver) !== undefined) facts.source.anyTag = true;
+        else facts.source.tag = str(ref?.tag) ?? 'latest';
+      }
+    } else if (id.kind === 'FluxInstance' && id.group === 'fluxcd.controlplane.io') {
+      const plain = parsed.plainValue;
+      Object.assign(facts, syncFacts(obj(obj(plain.ok ? plain.value : undefined)?.spec)?.sync, id.namespace, 'FluxInstance'));
+    } else if (id.kind === 'HelmRelease' && id.group === 'helm.toolkit.fluxcd.io') {
+      const plain = parsed.plainValue;
+      const spec = obj(obj(plain.ok ? plain.value : undefined)?.spec);
+      if (installsFluxInstanceChart(spec)) {
+        const namespace = str(spec?.targetNamespace) ?? id.namespace;
+        Object.assign(facts, syncFacts(obj(obj(spec?.values)?.instance)?.sync, namespace, 'flux-instance chart'));
+      }
     }
   }
   cache.set(parsed, facts);
   return facts;
+}
+
+/** A HelmRelease of the flux-instance chart (by chart name, or a chartRef to a source named after it). */
+function installsFluxInstanceChart(spec: Record<string, unknown> | undefined): boolean {
+  const last = (v: string | undefined) => v?.trim().replace(/\/+$/, '').split('/').at(-1)?.replace(/[:@].*$/, '');
+  return last(str(obj(obj(spec?.chart)?.spec)?.chart)) === 'flux-instance' || last(str(obj(spec?.chartRef)?.name)) === 'flux-instance';
+}
+
+/**
+ * The source and the Kustomization the Flux Operator makes from a FluxInstance's `sync`
+ * (`{kind, url, ref, path}`): both named after the instance's namespace, the Kustomization
+ * applying `path` of that source.
+ */
+function syncFacts(sync: unknown, namespace: string | undefined, madeBy: 'FluxInstance' | 'flux-instance chart'): DocumentGraphFacts {
+  const s = obj(sync);
+  const url = str(s?.url);
+  if (!s || !url) return {};
+  const kind = str(s.kind) ?? (url.startsWith('oci://') ? 'OCIRepository' : 'GitRepository');
+  const name = namespace ?? 'flux-system';
+  const ref = str(s.ref);
+  const source: SourceFacts = { kind, name, namespace: name, url };
+  if (kind === 'OCIRepository') {
+    if (ref && /^sha256:|[<>=~^*|]/.test(ref)) source.anyTag = true;
+    else source.tag = ref ?? 'latest';
+  }
+  const kustomization: FluxKustomizationFacts = {
+    madeBy, name, namespace: name, version: 'v1', path: str(s.path) ?? '', patches: [], substitutes: false,
+    sourceRef: { kind, name, namespace: name },
+  };
+  return { source, kustomization };
 }
 
 /**

@@ -17,6 +17,9 @@ import {
 import { patchApplies, patchSupplies, patchedValue, type PatchSubject } from './applyPatches';
 import { findPair, scalarString } from './fluxObjects';
 import { normalizeGitUrl } from './gitRoots';
+import { findArtifact, originText } from './artifacts/lookup';
+import { relativeTo } from './artifacts/paths';
+import type { ArtifactMapEntry } from './artifacts/types';
 import { applyGraphBudget, BudgetExhausted, WorkBudget, type WorkShortfall } from './workBudget';
 
 /** A folder whose files' `spec.path`s are judged relative to it (a workspace folder or its Git repository). */
@@ -58,6 +61,8 @@ export interface Applier {
   folder?: string;
   /** Why the source relation was chosen, in words for hover and messages. */
   sourceNote: string;
+  /** The artifact map entry its OCI source is placed by (see artifacts/), when one is. */
+  artifact?: ArtifactMapEntry;
 }
 
 /** One way a file is applied: by which Kustomization, through which kustomization.yaml files. */
@@ -189,11 +194,31 @@ export class ApplyGraph {
     this.index.setNamespaceResolver(undefined);
   }
 
-  /** The roots paths are relative to, and the probe that tells whether folders exist on disk. */
-  configure(roots: readonly WorkspaceRoot[], probe?: FolderProbe): void {
+  /** The roots paths are relative to, the probe that tells whether folders exist on disk, and the artifact map. */
+  configure(roots: readonly WorkspaceRoot[], probe?: FolderProbe, artifacts?: readonly ArtifactMapEntry[]): void {
     this.roots = roots.map((r) => ({ ...r, uri: keyOf(r.uri) })).sort((a, b) => b.uri.length - a.uri.length);
     this.probe = probe;
+    if (artifacts) {
+      this.artifacts = artifacts.map((a) => ({ ...a, folder: keyOf(a.folder) }));
+      this.artifactsKey = JSON.stringify(artifacts);
+    }
     this.invalidate();
+  }
+
+  private artifacts: readonly ArtifactMapEntry[] = [];
+  private artifactsKey = '[]';
+
+  /** Which folder each OCI artifact is built from (see artifacts/); the graph is rebuilt only when it changed. */
+  setArtifacts(artifacts: readonly ArtifactMapEntry[]): void {
+    const key = JSON.stringify(artifacts);
+    if (key === this.artifactsKey) return;
+    this.artifactsKey = key;
+    this.artifacts = artifacts.map((a) => ({ ...a, folder: keyOf(a.folder) }));
+    this.invalidate();
+  }
+
+  get artifactMap(): readonly ArtifactMapEntry[] {
+    return this.artifacts;
   }
 
   get workspaceRoots(): readonly WorkspaceRoot[] {
@@ -476,7 +501,7 @@ export class ApplyGraph {
         const facts = patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts;
         const ref = facts.sourceRef;
         const path = normalizeSourcePath(facts.path);
-        if (!ref || ref.kind !== 'GitRepository' || !path || path.includes('${')) continue;
+        if (!ref || (ref.kind !== 'GitRepository' && ref.kind !== 'OCIRepository') || !path || path.includes('${')) continue;
         const folder = folderOf(keyOf(entry.uri));
         const at = folder.lastIndexOf(`/${path}/`);
         if (at === -1) continue;
@@ -494,7 +519,7 @@ export class ApplyGraph {
     const configured = this.rootFor(uri) ?? { uri: folderOf(keyOf(uri)), repository: false, remotes: [] };
     const ref = facts.sourceRef;
     // A Git source's root read from the workspace (see sourceRoots): its content is evidently here.
-    const anchor = ref?.kind === 'GitRepository' ? anchors.get(sourceKey(ref.name, ref.namespace ?? facts.namespace)) : undefined;
+    const anchor = ref?.kind === 'GitRepository' || ref?.kind === 'OCIRepository' ? anchors.get(sourceKey(ref.name, ref.namespace ?? facts.namespace)) : undefined;
     const anchored = anchor !== undefined && anchor !== null && keyOf(uri).startsWith(anchor);
     let root: WorkspaceRoot = configured;
     let relation: SourceRelation = 'assumed';
@@ -508,9 +533,27 @@ export class ApplyGraph {
       const isRemote = urls.some((u) => configured.remotes.includes(u));
       const otherRemote = urls.length > 0 && configured.remotes.length > 0 && !isRemote;
       const atTop = anchored && anchor === configured.uri;
-      if (ref.kind !== 'GitRepository') {
+      const placed = ref.kind === 'OCIRepository' ? this.placeArtifact(candidates, label) : undefined;
+      if (placed) {
+        // The artifact map says which folder the artifact is built from: judged as that folder.
+        const applier: Applier = { uri, documentIndex, facts, relation: placed.relation, root: placed.root, sourceNote: placed.note, artifact: placed.entry };
+        if (!facts.path.includes('${')) {
+          const path = normalizeSourcePath(facts.path);
+          applier.folder = path ? `${joinKey(placed.root.uri, path)}/` : placed.root.uri;
+        }
+        return applier;
+      } else if (ref.kind === 'OCIRepository' && anchored) {
+        // Structure, the last resort: the Kustomizations of this source apply the folders that
+        // hold them from here, so this is where the artifact's root evidently is. It may remove
+        // a false error (patches, substitution), never claim one.
+        root = { uri: anchor, repository: false, remotes: [] };
+        relation = 'assumed';
+        sourceNote = `its source, ${label}, is an artifact whose root is taken to be ${this.describeFolder(anchor)} (where its Kustomizations' paths fit; no CI file or artifact map says which folder it is built from)`;
+      } else if (ref.kind !== 'GitRepository') {
         relation = 'other';
-        sourceNote = `its source, ${label}, is an artifact whose content is not read from the workspace`;
+        sourceNote = ref.kind === 'OCIRepository'
+          ? `its source, ${label}, is an artifact this workspace cannot place (no artifact map entry or CI push names its repository)`
+          : `its source, ${label}, is an artifact whose content is not read from the workspace`;
       } else if (anchored) {
         // Known to be this repository when the layout is at the repository's top and nothing
         // says it is another one; else its paths are read from where the layout is.
@@ -539,6 +582,35 @@ export class ApplyGraph {
       applier.folder = path ? `${joinKey(root.uri, path)}/` : root.uri;
     }
     return applier;
+  }
+
+  /** A folder as a user reads it: relative to its workspace root (`./kubernetes`). */
+  private describeFolder(folder: string): string {
+    const root = this.roots.find((r) => folder.startsWith(r.uri));
+    return (root && relativeTo(root.uri, folder)) ?? folder;
+  }
+
+  /**
+   * The folder an OCI source's artifact is built from, by the artifact map. Sources of one name
+   * that disagree, or an entry whose folder is outside the workspace, place nothing.
+   */
+  private placeArtifact(candidates: readonly SourceFacts[], label: string): { entry: ArtifactMapEntry; root: WorkspaceRoot; relation: SourceRelation; note: string } | undefined {
+    if (this.artifacts.length === 0 || candidates.length === 0) return undefined;
+    let entry: ArtifactMapEntry | undefined;
+    for (const source of candidates) {
+      if (source.url === undefined) return undefined;
+      const found = findArtifact(this.artifacts, source.url, source.anyTag ? undefined : source.tag);
+      if (!found || (entry && entry.folder !== found.folder)) return undefined;
+      entry ??= found;
+    }
+    if (!entry || !this.rootFor(entry.folder)) return undefined;
+    // A folder CI generates, a single file, or one missing here: it removes false errors only.
+    const verifiable = entry.verifiable && this.folderState(entry.folder) !== 'missing';
+    const root: WorkspaceRoot = { uri: entry.folder, repository: verifiable, remotes: [] };
+    const tag = candidates[0].anyTag ? 'a tag its ref selects' : `tag ${candidates[0].tag}`;
+    const where = originText(entry, (u) => this.describeFolder(u).replace(/^\.\//, ''));
+    const note = `its source, ${label}, is the artifact oci://${entry.repository} (${tag}), built from ${this.describeFolder(entry.folder)} — ${where}`;
+    return { entry, root, relation: verifiable ? 'workspace' : 'assumed', note };
   }
 
   private kustomizeFileIn(folder: string): { uri: string; facts: KustomizeFileFacts } | undefined {
