@@ -4,6 +4,11 @@ import { isMainThread } from 'node:worker_threads';
 import { formatResults, summary, summaryLine, type LintOptions } from './cli/lint';
 import { defaultJobs, lintPathsParallel } from './cli/parallel';
 import { NOT_FULLY_JUDGED } from './language/appliedFindings';
+import { normalizeRepository, tagOf, type ArtifactMapEntry } from './language/artifacts/types';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { relative as relativePath, resolve as resolvePath } from 'node:path';
+import { lintArtifactMap } from './cli/lint';
+import { originText } from './language/artifacts/lookup';
 import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cli/registry';
 
 const VERSION = '0.1.0';
@@ -17,6 +22,11 @@ commands:
       --unresolved-references warning|off     report sourceRef/chartRef/dependsOn names defined
                                               nowhere in the paths given (default off)
       --jobs N                                worker threads for large trees (default: one per core, 1 on two cores)
+      --artifact oci://<repo>[:<tag>]=<folder>  the folder an OCI artifact the fleet syncs is built
+                                              from (repeatable; over .flux-oci.yaml and CI files)
+  artifacts [paths...]  list which folder each OCI artifact is built from, and where that was learned
+      -o, --output text|json                  output format (default text)
+      --artifact oci://<repo>[:<tag>]=<folder>  as for lint
   help                  show this text
   version               print the version
 
@@ -51,6 +61,9 @@ async function runLint(args: string[], io: Io): Promise<number> {
       const value = args[++i];
       if (value !== 'warning' && value !== 'off') throw new UsageError(`--unresolved-references takes warning or off`);
       options.unresolvedReferences = value;
+    } else if (arg === '--artifact' || arg.startsWith('--artifact=')) {
+      const value = arg === '--artifact' ? args[++i] : arg.slice('--artifact='.length);
+      (options.artifacts ??= []).push(artifactOption(value ?? ''));
     } else if (arg === '--jobs') {
       jobs = Number(args[++i]);
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs takes a whole number of at least 1`);
@@ -73,12 +86,67 @@ async function runLint(args: string[], io: Io): Promise<number> {
 
 class UsageError extends Error {}
 
+/** `flux-oci artifacts`: the artifact map, with where each entry was learned. */
+function runArtifacts(args: string[], io: Io): number {
+  let output: 'text' | 'json' = 'text';
+  const given: ArtifactMapEntry[] = [];
+  const paths: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--help' || arg === '-h') {
+      io.stdout(USAGE);
+      return 0;
+    }
+    if (arg === '-o' || arg === '--output') {
+      const value = args[++i];
+      if (value !== 'text' && value !== 'json') throw new UsageError('--output takes text or json');
+      output = value;
+    } else if (arg === '--artifact' || arg.startsWith('--artifact=')) {
+      given.push(artifactOption((arg === '--artifact' ? args[++i] : arg.slice('--artifact='.length)) ?? ''));
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+    else paths.push(arg);
+  }
+  const entries = lintArtifactMap(paths.length ? paths : ['.'], given);
+  const shown = (uri: string | undefined) => (uri?.startsWith('file:') ? relativePath(process.cwd(), fileURLToPath(uri)) || '.' : uri ?? '');
+  if (output === 'json') {
+    io.stdout(`${JSON.stringify(entries.map((e) => ({
+      url: `oci://${e.repository}`, tag: e.tag ?? null, folder: shown(e.folder), path: e.path, ignorePaths: e.ignorePaths, verifiable: e.verifiable,
+      origin: { kind: e.origin.kind, file: e.origin.uri ? shown(e.origin.uri) : null, line: e.origin.line !== undefined ? e.origin.line + 1 : null },
+    })), null, 2)}\n`);
+    return 0;
+  }
+  if (entries.length === 0) {
+    io.stderr('flux-oci: no artifact map entry: no .flux-oci.yaml, no CI push of a folder, no --artifact\n');
+    return 0;
+  }
+  for (const e of entries) {
+    const where = originText(e, (uri) => shown(uri));
+    const notes = [...(e.ignorePaths.length ? [`ignoring ${e.ignorePaths.join(',')}`] : []), ...(e.verifiable ? [] : ['not verifiable: generated or a single file'])];
+    io.stdout(`oci://${e.repository}:${e.tag ?? '*'}  ${shown(e.folder)}  ${where}${notes.length ? `  (${notes.join('; ')})` : ''}\n`);
+  }
+  return 0;
+}
+
+/** `--artifact oci://ghcr.io/org/fleet[:tag]=./kubernetes`: the folder an artifact is built from. */
+function artifactOption(value: string): ArtifactMapEntry {
+  const eq = value.lastIndexOf('=');
+  const url = eq > 0 ? value.slice(0, eq) : '';
+  const path = eq > 0 ? value.slice(eq + 1) : '';
+  const repository = normalizeRepository(url);
+  if (!url.startsWith('oci://') || !repository || !path) throw new UsageError(`--artifact takes oci://<registry>/<repository>[:<tag>]=<folder>, not "${value}"`);
+  const tag = tagOf(url);
+  const folder = pathToFileURL(resolvePath(path)).href.replace(/\/?$/, '/');
+  return { repository, ...(tag ? { tag } : {}), folder, path, ignorePaths: [], verifiable: !/\.(ya?ml|json|tgz|tar\.gz)$/i.test(path), origin: { kind: 'option' } };
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
       case 'lint':
         return await runLint(args, io);
+      case 'artifacts':
+        return runArtifacts(args, io);
       case undefined:
       case 'help':
       case '--help':

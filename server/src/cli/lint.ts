@@ -11,6 +11,10 @@ import { discoverRoot, diskFolderProbe } from '../language/gitRoots';
 import type { Finding } from '../language/types';
 import { findYamlFiles } from './walk';
 import { toSarif } from './sarif';
+import type { ArtifactMapEntry } from '../language/artifacts/types';
+import { artifactMapOf, type MapFile } from '../language/artifacts/collect';
+import { artifactMapFiles, readMapFile } from '../language/artifacts/discover';
+import { readCiPushes } from '../language/artifacts/ci';
 
 export interface FileFindings {
   path: string;
@@ -22,6 +26,23 @@ export interface LintOptions {
   unknownFields: 'warning' | 'off';
   /** Sources often live only in the cluster or in another repository, so this is opt-in here. */
   unresolvedReferences: 'warning' | 'off';
+  /** `--artifact oci://repo[:tag]=./dir`: which folder an artifact is built from, over what the files say. */
+  artifacts?: ArtifactMapEntry[];
+  /** The whole artifact map, once it is known (computed once and handed to worker threads). */
+  artifactMap?: ArtifactMapEntry[];
+}
+
+/** The artifact map for linting these paths: the declared map and CI files under each root, then `--artifact` entries. */
+export function lintArtifactMap(paths: readonly string[], given: readonly ArtifactMapEntry[] = []): ArtifactMapEntry[] {
+  const roots = lintRoots(paths);
+  const files: MapFile[] = [];
+  for (const root of new Set(roots.map((r) => r.uri))) {
+    for (const path of artifactMapFiles(fileURLToPath(root))) {
+      const text = readMapFile(path);
+      if (text !== undefined) files.push({ uri: pathToFileURL(path).href, text });
+    }
+  }
+  return artifactMapOf(files, roots, readCiPushes, given);
 }
 
 /** The lint context of the CLI's options. */
@@ -57,11 +78,11 @@ export function appliedFileFindings(file: YamlFile, index: WorkspaceIndex, conte
   return { path: fileURLToPath(file.uri), findings };
 }
 
-export function lintPaths(paths: readonly string[], options: Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences'>> = {}): FileFindings[] {
+export function lintPaths(paths: readonly string[], options: Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences' | 'artifacts' | 'artifactMap'>> = {}): FileFindings[] {
   const index = new WorkspaceIndex();
   const context = cliLintContext(options);
   for (const path of findYamlFiles(paths)) addCheckedFile(index, pathToFileURL(path).href, readText(path), context);
-  applyGraphOf(index).configure(lintRoots(paths), diskFolderProbe());
+  applyGraphOf(index).configure(lintRoots(paths), diskFolderProbe(), options.artifactMap ?? lintArtifactMap(paths, options.artifacts));
   const results = [...index.uris()].map((uri) => appliedFileFindings(index.file(uri)!, index, context));
   return results.sort((a, b) => a.path.localeCompare(b.path));
 }

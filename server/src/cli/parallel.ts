@@ -21,9 +21,9 @@ import { applyGraphOf, keyOf, patchFileKeys, type WorkspaceRoot } from '../langu
 import { diskFolderProbe } from '../language/gitRoots';
 import type { YamlFile } from '../language/documents';
 import { findYamlFiles } from './walk';
-import { addCheckedFile, appliedFileFindings, cliLintContext, lintPaths, lintRoots, readText, type FileFindings, type LintOptions } from './lint';
+import { addCheckedFile, appliedFileFindings, cliLintContext, lintArtifactMap, lintPaths, lintRoots, readText, type FileFindings, type LintOptions } from './lint';
 
-type Options = Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences'>>;
+type Options = Partial<Pick<LintOptions, 'unknownFields' | 'unresolvedReferences' | 'artifacts' | 'artifactMap'>>;
 
 /** Below this many files per worker, starting workers costs more than it saves (tests lower it). */
 const MIN_FILES_PER_WORKER = Number(process.env.FLUX_OCI_MIN_FILES_PER_WORKER) || 100;
@@ -81,8 +81,10 @@ function* claimFiles(files: readonly string[], claimed: SharedArrayBuffer): Gene
  * `lintPaths` on `jobs` threads (default: `defaultJobs()`). Small trees are checked on
  * this thread. Same results, same order.
  */
-export async function lintPathsParallel(paths: readonly string[], options: Options = {}, jobs = defaultJobs()): Promise<FileFindings[]> {
+export async function lintPathsParallel(paths: readonly string[], given: Options = {}, jobs = defaultJobs()): Promise<FileFindings[]> {
   const files = findYamlFiles(paths);
+  // The artifact map is read once, here, and handed to every thread.
+  const options: Options = { ...given, artifactMap: given.artifactMap ?? lintArtifactMap(paths, given.artifacts) };
   const workers = Math.min(jobs, Math.floor(files.length / MIN_FILES_PER_WORKER));
   if (workers <= 1) return lintPaths(paths, options);
   const roots = lintRoots(paths);
@@ -155,7 +157,7 @@ function checkShare(index: WorkspaceIndex, own: Map<string, YamlFile>, facts: re
     if (whole.has(uri)) index.setFile(uri, readText(fileURLToPath(uri)));
     else index.importFacts(uri, known);
   }
-  applyGraphOf(index).configure(roots, diskFolderProbe());
+  applyGraphOf(index).configure(roots, diskFolderProbe(), options.artifactMap);
   const context = cliLintContext(options);
   return [...own.values()].map((file) => appliedFileFindings(file, index, context));
 }

@@ -512,7 +512,52 @@ export class ApplyGraph {
         else if (known !== root) out.set(key, null);
       }
     }
+    this.structureRoots(objects, patched, out);
     return out;
+  }
+
+  /**
+   * Roots of OCI sources that no Kustomization anchors (see sourceRoots), read from structure:
+   * of the folders above the files of the source's Kustomizations (the artifact holds them), the
+   * one under which the most of their paths exist, when one is strictly best and fits at least
+   * two. A guess: the graph reads such a root as `assumed`, which removes false errors only.
+   */
+  private structureRoots(objects: readonly FileEntry[], patched: Readonly<Map<string, FluxKustomizationFacts>>, out: Map<string, string | null>): void {
+    const bySource = new Map<string, { folders: Set<string>; paths: string[] }>();
+    for (const entry of objects) {
+      for (const k of entry.kustomizations) {
+        const facts = patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts;
+        const ref = facts.sourceRef;
+        if (ref?.kind !== 'OCIRepository' || facts.madeBy) continue;
+        const key = sourceKey(ref.name, ref.namespace ?? facts.namespace);
+        if (out.has(key)) continue;
+        const path = normalizeSourcePath(facts.path);
+        let source = bySource.get(key);
+        if (!source) bySource.set(key, source = { folders: new Set(), paths: [] });
+        if (path && !path.includes('${')) source.paths.push(path);
+        const root = this.rootFor(entry.uri);
+        for (let folder: string | undefined = folderOf(keyOf(entry.uri)); folder && (!root || folder.startsWith(root.uri)); folder = parentFolder(folder)) {
+          if (source.folders.has(folder)) break;
+          source.folders.add(folder);
+        }
+      }
+    }
+    for (const [key, { folders, paths }] of bySource) {
+      if (paths.length < 2 || folders.size > 256) continue;
+      let best: string | undefined;
+      let bestScore = 0;
+      let tie = false;
+      for (const folder of folders) {
+        let score = 0;
+        for (const path of paths) if (this.hasFolder(`${joinKey(folder, path)}/`)) score++;
+        if (score > bestScore) {
+          best = folder;
+          bestScore = score;
+          tie = false;
+        } else if (score === bestScore) tie = true;
+      }
+      if (best && bestScore >= 2 && !tie) out.set(key, best);
+    }
   }
 
   private applierOf(uri: string, documentIndex: number, facts: FluxKustomizationFacts, sources: Map<string, SourceFacts[]>, anchors: Map<string, string | null>): Applier {

@@ -2,7 +2,7 @@
 // authoritative first (see ArtifactOriginKind), and an entry for one tag wins over one for every tag.
 import { normalizeRepository, type ArtifactMapEntry, type ArtifactOriginKind } from './types';
 
-const AUTHORITY: Record<ArtifactOriginKind, number> = { declared: 0, ci: 1, push: 2, structure: 3 };
+const AUTHORITY: Record<ArtifactOriginKind, number> = { option: -1, declared: 0, ci: 1, push: 2, structure: 3 };
 
 /**
  * The entry the source `url` at `tag` is built from (tag undefined: a digest or semver ref,
@@ -33,6 +33,7 @@ export function originText(entry: ArtifactMapEntry, relative: (uri: string) => s
   const { origin } = entry;
   const where = origin.uri ? ` ${relative(origin.uri)}${origin.line !== undefined ? `:${origin.line + 1}` : ''}` : '';
   switch (origin.kind) {
+    case 'option': return 'given with --artifact';
     case 'declared': return `declared in${where || ' the artifact map'}`;
     case 'ci': return `from${where || ' a CI file'}`;
     case 'push': return `recorded after a push${where ? ` in${where}` : ''}`;

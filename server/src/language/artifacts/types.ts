@@ -2,8 +2,8 @@
 // from. Plain data, learned from several places (see sources.ts), each entry saying where it
 // was learned so hovers and the CLI can show it.
 
-/** How an entry was learned, most authoritative first. */
-export type ArtifactOriginKind = 'declared' | 'ci' | 'push' | 'structure';
+/** How an entry was learned, most authoritative first (`option`: given on the command line, `--artifact`). */
+export type ArtifactOriginKind = 'option' | 'declared' | 'ci' | 'push' | 'structure';
 
 export interface ArtifactOrigin {
   kind: ArtifactOriginKind;
