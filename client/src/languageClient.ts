@@ -49,7 +49,11 @@ export class FluxLanguageClient {
       documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }, { scheme: 'oci-artifact', language: 'yaml' }],
       synchronize: {
         configurationSection: 'fluxOci',
-        fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'),
+        // YAML files, and the build files that say which folder an artifact is pushed from.
+        fileEvents: [
+          vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}'),
+          vscode.workspace.createFileSystemWatcher('**/{Makefile,makefile,GNUmakefile,*.mk,*.sh,*.bash}'),
+        ],
       },
       // A log output channel is written to disk, so failures can be diagnosed from logs alone.
       outputChannel: this.outputChannel,

@@ -21,6 +21,8 @@ import { registerExplorer } from './lsp/explorer';
 import { RegistrySession } from './registry/session';
 import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 import { applyGraphOf } from './language/applyGraph';
+import { ServerArtifactMap } from './lsp/artifactMap';
+import { readMapFile } from './language/artifacts/discover';
 import { discoverRoot, diskFolderProbe } from './language/gitRoots';
 import { registerLive } from './lsp/live';
 import { TagCache } from './registry/tagCache';
@@ -65,6 +67,7 @@ const ctx: ServerContext = {
   },
   workspaceIndexed: () => indexed,
 };
+const artifactMap = new ServerArtifactMap(index);
 const live = registerLive(ctx, (uri) => diagnostics.schedule(uri));
 const diagnostics = createDiagnosticsPublisher(ctx, live.diagnostics);
 
@@ -75,6 +78,7 @@ connection.onInitialize((params) => {
   clientSendsFolderChanges = Boolean(params.capabilities.workspace?.workspaceFolders);
   // The apply graph reads spec.paths from each folder's Git repository (or the folder itself).
   applyGraphOf(index).configure(workspaceFolders.map(discoverRoot), diskFolderProbe());
+  artifactMap.setRoots(workspaceFolders.map(discoverRoot));
   // A client that manages workspace trust (the VS Code extension) says so here; until it reports a
   // trusted workspace, no registry named in workspace files is contacted. Other clients are trusted.
   const init = params.initializationOptions as { workspaceTrust?: boolean } | undefined;
@@ -131,6 +135,7 @@ async function changeWorkspaceFolders(event: WorkspaceFoldersChangeEvent): Promi
   const change = foldersAfterChange(workspaceFolders, paths(event.added), paths(event.removed));
   workspaceFolders = change.folders;
   applyGraphOf(index).configure(workspaceFolders.map(discoverRoot), diskFolderProbe());
+  artifactMap.setRoots(workspaceFolders.map(discoverRoot));
   for (const uri of [...index.uris()]) {
     if (uri.startsWith('file:') && !documents.get(uri) && change.dropped(fileURLToPath(uri))) index.removeFile(uri);
   }
@@ -165,6 +170,11 @@ connection.onDidChangeConfiguration((change) => refreshSettings(change.settings)
 
 connection.onDidChangeWatchedFiles(async ({ changes }) => {
   for (const change of changes) {
+    // Makefiles and shell scripts tell the artifact map but are not YAML: read them here.
+    if (!/\.ya?ml$/i.test(change.uri) && artifactMap.tells(change.uri)) {
+      artifactMap.setFile(change.uri, change.type === FileChangeType.Deleted || !change.uri.startsWith('file:') ? undefined : readMapFile(fileURLToPath(change.uri)));
+      continue;
+    }
     if (!/\.ya?ml$/i.test(change.uri) || documents.get(change.uri)) continue;
     if (change.type === FileChangeType.Deleted) index.removeFile(change.uri);
     else {

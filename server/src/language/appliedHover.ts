@@ -39,3 +39,19 @@ export function appliedBySection(index: WorkspaceIndex, file: YamlFile, line: nu
   }
   return [`**Applied by** (${apps.length === 1 ? 'one Kustomization' : `${apps.length} Kustomizations`}):`, ...apps.map((a) => describeApplication(index, a, file, doc.index))].join('\n');
 }
+
+/**
+ * Hover on a Kustomization's `spec.path` or `spec.sourceRef`: what it applies and from where
+ * (the folder of this workspace, and for an OCI source the artifact and how its folder is known).
+ */
+export function appliesSection(index: WorkspaceIndex, file: YamlFile, line: number): string | undefined {
+  const doc = file.documentAtLine(line);
+  if (!doc) return undefined;
+  const graph = applyGraphOf(index);
+  const applier = graph.appliersIn(file.uri).find((a) => a.documentIndex === doc.index);
+  if (!applier) return undefined;
+  const path = applier.facts.path || './';
+  if (applier.artifactNote) return `**Applies** ${code(path)} of ${applier.artifactNote}`;
+  if (applier.folder) return `**Applies** ${code(graph.describeFolder(applier.folder))}: ${applier.sourceNote}.`;
+  return `**Applies** ${code(path)} of its source: ${applier.sourceNote}.`;
+}

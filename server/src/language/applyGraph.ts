@@ -63,6 +63,8 @@ export interface Applier {
   sourceNote: string;
   /** The artifact map entry its OCI source is placed by (see artifacts/), when one is. */
   artifact?: ArtifactMapEntry;
+  /** That artifact in words: `oci://ghcr.io/org/fleet (tag main), built from ./deploy — from .github/workflows/publish.yaml:14`. */
+  artifactNote?: string;
 }
 
 /** One way a file is applied: by which Kustomization, through which kustomization.yaml files. */
@@ -578,10 +580,10 @@ export class ApplyGraph {
       const isRemote = urls.some((u) => configured.remotes.includes(u));
       const otherRemote = urls.length > 0 && configured.remotes.length > 0 && !isRemote;
       const atTop = anchored && anchor === configured.uri;
-      const placed = ref.kind === 'OCIRepository' ? this.placeArtifact(candidates, label) : undefined;
+      const placed = ref.kind === 'OCIRepository' ? this.placeArtifact(candidates) : undefined;
       if (placed) {
         // The artifact map says which folder the artifact is built from: judged as that folder.
-        const applier: Applier = { uri, documentIndex, facts, relation: placed.relation, root: placed.root, sourceNote: placed.note, artifact: placed.entry };
+        const applier: Applier = { uri, documentIndex, facts, relation: placed.relation, root: placed.root, sourceNote: `its source, ${label}, is the artifact ${placed.note}`, artifact: placed.entry, artifactNote: placed.note };
         if (!facts.path.includes('${')) {
           const path = normalizeSourcePath(facts.path);
           applier.folder = path ? `${joinKey(placed.root.uri, path)}/` : placed.root.uri;
@@ -630,7 +632,7 @@ export class ApplyGraph {
   }
 
   /** A folder as a user reads it: relative to its workspace root (`./kubernetes`). */
-  private describeFolder(folder: string): string {
+  describeFolder(folder: string): string {
     const root = this.roots.find((r) => folder.startsWith(r.uri));
     return (root && relativeTo(root.uri, folder)) ?? folder;
   }
@@ -639,7 +641,7 @@ export class ApplyGraph {
    * The folder an OCI source's artifact is built from, by the artifact map. Sources of one name
    * that disagree, or an entry whose folder is outside the workspace, place nothing.
    */
-  private placeArtifact(candidates: readonly SourceFacts[], label: string): { entry: ArtifactMapEntry; root: WorkspaceRoot; relation: SourceRelation; note: string } | undefined {
+  private placeArtifact(candidates: readonly SourceFacts[]): { entry: ArtifactMapEntry; root: WorkspaceRoot; relation: SourceRelation; note: string } | undefined {
     if (this.artifacts.length === 0 || candidates.length === 0) return undefined;
     let entry: ArtifactMapEntry | undefined;
     for (const source of candidates) {
@@ -654,7 +656,7 @@ export class ApplyGraph {
     const root: WorkspaceRoot = { uri: entry.folder, repository: verifiable, remotes: [] };
     const tag = candidates[0].anyTag ? 'a tag its ref selects' : `tag ${candidates[0].tag}`;
     const where = originText(entry, (u) => this.describeFolder(u).replace(/^\.\//, ''));
-    const note = `its source, ${label}, is the artifact oci://${entry.repository} (${tag}), built from ${this.describeFolder(entry.folder)} — ${where}`;
+    const note = `oci://${entry.repository} (${tag}), built from ${this.describeFolder(entry.folder)} — ${where}`;
     return { entry, root, relation: verifiable ? 'workspace' : 'assumed', note };
   }
 

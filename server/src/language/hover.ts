@@ -2,7 +2,7 @@
 // and pattern in words, with a link to the Flux reference; whether an apiVersion is served; and
 // for a reference (sourceRef.name, chartRef.name, dependsOn, secretRef) a summary of its target.
 import type { YamlFile } from './documents';
-import { appliedBySection } from './appliedHover';
+import { appliedBySection, appliesSection } from './appliedHover';
 import { defaultFieldDocs, type FieldDocs } from './fieldDocs';
 import { defaultCatalog, type SchemaCatalog, type SchemaNode } from './schemas';
 import { describeType, isObjectNode, schemaAt } from './schemaAt';
@@ -195,6 +195,10 @@ export function hover(request: HoverRequest): HoverResult | undefined {
   const field = fieldHelp(view, at.path, docs);
   if (field) sections.push(field);
   if (applied) sections.push(applied);
+  if (view.kind === 'Kustomization' && at.path[0] === 'spec' && (at.path[1] === 'path' || at.path[1] === 'sourceRef')) {
+    const applies = appliesSection(request.index, request.file, request.position.line);
+    if (applies) sections.push(applies);
+  }
   if (sections.length === 0) return undefined;
   return { markdown: sections.join('\n\n---\n\n'), range };
 }

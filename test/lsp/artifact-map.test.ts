@@ -1,0 +1,62 @@
+// The artifact map over real LSP: a fleet published from ./kubernetes and synced by a
+// FluxInstance, mapped by .flux-oci.yaml. Children whose parent's patches supply interval and
+// prune get no false error; a mistyped path inside the artifact folder is an error with quick
+// fixes; hover says what a Kustomization applies and from where; editing the map re-judges.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { startServer, positionOf } from './lspClient';
+
+const FIXTURE = resolve(__dirname, '..', 'fixtures', 'artifact-map', 'oci-fleet');
+const URL = 'oci://ghcr.io/example-org/manifests/fleet';
+
+function fixtureFiles(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out[relative(FIXTURE, path)] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(FIXTURE);
+  return out;
+}
+
+const MAP = `artifacts:\n  - url: ${URL}\n    path: ./kubernetes\n`;
+
+test('a mapped OCI fleet: no false errors, the path typo with quick fixes, the hover, and an edit of the map re-judges', { timeout: 180_000 }, async () => {
+  const session = await startServer({ files: { ...fixtureFiles(), '.flux-oci.yaml': MAP } });
+  try {
+    const child = 'kubernetes/apps/podinfo/ks.yaml';
+    // Until the workspace is indexed the parent is unknown: wait for the verdict with it.
+    const noErrors = session.nextDiagnostics(child, (d) => d.every((x) => x.severity !== 1), 60_000);
+    const first = await session.open(child, fixtureFiles()[child]);
+    const childDiagnostics = first.every((x) => x.severity !== 1) ? first : await noErrors;
+    assert.deepEqual(childDiagnostics.filter((d) => d.severity === 1).map((d) => d.message), []);
+
+    const typo = 'kubernetes/infra/controllers/ks.yaml';
+    const text = fixtureFiles()[typo];
+    const opened = await session.open(typo, text);
+    const diagnostics = opened.some((x) => x.code === 'flux/path-not-found') ? opened
+      : await session.nextDiagnostics(typo, (d) => d.some((x) => x.code === 'flux/path-not-found'), 60_000);
+    const pathError = diagnostics.find((d) => d.code === 'flux/path-not-found');
+    assert.ok(pathError, JSON.stringify(diagnostics));
+    assert.match(pathError.message, /does not exist in the folder the artifact is built from/);
+    const fixes = await session.codeActions(typo, pathError.range, [pathError]);
+    assert.ok(fixes.some((f) => f.title.includes('./infra/controller')), fixes.map((f) => f.title).join());
+
+    const hover = await session.hover(typo, positionOf(text, 'path: ./infra', 2));
+    const markdown = hover && typeof hover.contents === 'object' && 'value' in hover.contents ? hover.contents.value : JSON.stringify(hover);
+    assert.match(markdown, /\*\*Applies\*\* `\.\/infra\/controler` of oci:\/\/ghcr\.io\/example-org\/manifests\/fleet \(tag latest\), built from \.\/kubernetes — declared in \.flux-oci\.yaml:2/);
+
+    // The map now says the artifact is built in CI from a folder that is not here: no error can be claimed.
+    await session.open('.flux-oci.yaml', MAP);
+    const cleared = session.nextDiagnostics(typo, (d) => !d.some((x) => x.code === 'flux/path-not-found'), 60_000);
+    await session.change('.flux-oci.yaml', MAP.replace('./kubernetes', './dist/kubernetes'));
+    await cleared;
+  } finally {
+    await session.close();
+  }
+});
