@@ -51,6 +51,13 @@ test('a mapped OCI fleet: no false errors, the path typo with quick fixes, the h
     const markdown = hover && typeof hover.contents === 'object' && 'value' in hover.contents ? hover.contents.value : JSON.stringify(hover);
     assert.match(markdown, /\*\*Applies\*\* `\.\/infra\/controler` of oci:\/\/ghcr\.io\/example-org\/manifests\/fleet \(tag latest\), built from \.\/kubernetes — declared in \.flux-oci\.yaml:2/);
 
+    // Go to definition on a path reveals the folder it applies (through a file in it).
+    const parent = 'kubernetes/clusters/prod/apps.yaml';
+    const parentText = fixtureFiles()[parent];
+    await session.open(parent, parentText);
+    const definition = await session.definition(parent, positionOf(parentText, './apps', 2));
+    assert.deepEqual(definition.map((l) => l.uri), [session.uri('kubernetes/apps/podinfo/ks.yaml')]);
+
     // The map now says the artifact is built in CI from a folder that is not here: no error can be claimed.
     await session.open('.flux-oci.yaml', MAP);
     const cleared = session.nextDiagnostics(typo, (d) => !d.some((x) => x.code === 'flux/path-not-found'), 60_000);

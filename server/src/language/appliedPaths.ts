@@ -139,3 +139,24 @@ function excludedBy(applier: Applier): string | undefined {
   if (ignore().add(DEFAULT_EXCLUDED).ignores(relative)) return 'Flux leaves it out of every artifact it pushes';
   return undefined;
 }
+
+/**
+ * Go to definition on a Kustomization's `spec.path`: the folder it applies, revealed through its
+ * kustomization.yaml (else the first file the Kustomization applies from it).
+ */
+export function pathDefinition(file: YamlFile, index: WorkspaceIndex, position: { line: number; character: number }): { uri: string; range: Range }[] {
+  const graph = applyGraphOf(index);
+  for (const applier of graph.appliersIn(file.uri)) {
+    const range = pathValueRange(file, applier);
+    if (!range || !applier.folder || position.line < range.start.line || position.line > range.end.line) continue;
+    if (position.line === range.start.line && position.character < range.start.character) continue;
+    if (position.line === range.end.line && position.character > range.end.character) continue;
+    const files = graph.filesAppliedBy(applier).filter((uri) => keyOf(uri).startsWith(applier.folder!));
+    const top = files.find((uri) => /\/kustomization\.ya?ml$/.test(keyOf(uri).slice(applier.folder!.length - 1)) && !keyOf(uri).slice(applier.folder!.length).includes('/'));
+    // Else the shallowest file, so the folder itself is what the editor reveals.
+    const depth = (uri: string) => keyOf(uri).slice(applier.folder!.length).split('/').length;
+    const target = top ?? [...files].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : 1))[0];
+    return target ? [{ uri: target, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }] : [];
+  }
+  return [];
+}

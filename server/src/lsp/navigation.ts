@@ -1,6 +1,7 @@
 // Definition, references, document and workspace symbols over the workspace index.
 import { SymbolKind, type DocumentSymbol, type SymbolInformation } from 'vscode-languageserver/node';
 import { definitionAt, referencesAt } from '../language/navigation';
+import { pathDefinition } from '../language/appliedPaths';
 import { documentSymbols, workspaceSymbols } from '../language/symbols';
 import type { ServerContext } from './context';
 
@@ -14,8 +15,9 @@ const symbolKind = (kind: string) => SYMBOL_KINDS[kind] ?? (kind.endsWith('Repos
 
 export function registerNavigation(ctx: ServerContext): void {
   ctx.connection.onDefinition(({ textDocument, position }) => {
-    ctx.fileFor(textDocument.uri);
-    return definitionAt(ctx.index, textDocument.uri, position);
+    const file = ctx.fileFor(textDocument.uri);
+    const found = definitionAt(ctx.index, textDocument.uri, position);
+    return found.length || !file ? found : pathDefinition(file, ctx.index, position);
   });
   ctx.connection.onReferences(({ textDocument, position, context }) => {
     ctx.fileFor(textDocument.uri);
