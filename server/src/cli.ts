@@ -8,6 +8,7 @@ import { normalizeRepository, tagOf, type ArtifactMapEntry } from './language/ar
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { relative as relativePath, resolve as resolvePath } from 'node:path';
 import { lintArtifactMap } from './cli/lint';
+import { runStatusCommand } from './cli/status';
 import { originText } from './language/artifacts/lookup';
 import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cli/registry';
 
@@ -24,6 +25,8 @@ commands:
       --jobs N                                worker threads for large trees (default: one per core, 1 on two cores)
       --artifact oci://<repo>[:<tag>]=<folder>  the folder an OCI artifact the fleet syncs is built
                                               from (repeatable; over .flux-oci.yaml and CI files)
+  status [paths...]     for each artifact of the map, is the registry's tag the same as the folder?
+                        (exit 1 when one differs or is not pushed; -o json; see flux-oci status --help)
   artifacts [paths...]  list which folder each OCI artifact is built from, and where that was learned
       -o, --output text|json                  output format (default text)
       --artifact oci://<repo>[:<tag>]=<folder>  as for lint
@@ -147,6 +150,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runLint(args, io);
       case 'artifacts':
         return runArtifacts(args, io);
+      case 'status': {
+        const controller = new AbortController();
+        const stop = () => controller.abort(new Error('interrupted'));
+        process.once('SIGINT', stop);
+        try {
+          return await runStatusCommand(args, io, controller.signal, artifactOption);
+        } finally {
+          process.off('SIGINT', stop);
+        }
+      }
       case undefined:
       case 'help':
       case '--help':

@@ -7,8 +7,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { listArtifactEntries, EmptyArtifactError } from '../oci/artifact/build';
 import { WorkspaceIndex } from '../language/workspaceIndex';
-import { defaultLintContext, lintFile } from '../language/lint';
-import { workspaceFindings } from '../language/rules';
+import { defaultLintContext } from '../language/lint';
+import { lintAsApplied } from '../language/appliedFindings';
+import { applyGraphOf } from '../language/applyGraph';
 import { scanForSecrets, looksLikeText, type SecretFinding } from './secrets';
 
 export type { SecretFinding } from './secrets';
@@ -101,11 +102,15 @@ export async function checkArtifact(path: string, options: PushCheckOptions = {}
   }
   // A pushed folder is a slice of a repository: names defined elsewhere are not errors here.
   const context = { ...defaultLintContext(), unresolvedReferences: 'off' as const };
+  // Judged as Flux applies it, from the folder being pushed (the artifact's root): a parent's
+  // patches supply its children's fields. Paths are not judged (relation assumed at best).
+  const rootUri = pathToFileURL(content.root).href.replace(/\/?$/, '/');
+  applyGraphOf(index).configure([{ uri: rootUri, repository: false, remotes: [] }]);
   const lintErrors: LintProblem[] = [];
   let lintWarnings = 0;
   for (const uri of index.uris()) {
     const file = index.file(uri)!;
-    for (const f of [...lintFile(file, context), ...workspaceFindings(file, index, context)]) {
+    for (const f of lintAsApplied(file, index, context)) {
       if (f.severity === 'error') {
         lintErrors.push({ path: uriToEntry.get(uri) ?? uri, line: f.range.start.line + 1, column: f.range.start.character + 1, severity: 'error', code: f.code, message: f.message });
       } else if (f.severity === 'warning') lintWarnings++;

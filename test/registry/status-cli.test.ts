@@ -1,0 +1,73 @@
+// `flux-oci status` against the real registry: a fleet mapped by .flux-oci.yaml is pushed with
+// our CLI, then compared: the same (exit 0), a local edit (exit 1, the file named), a synced tag
+// never pushed (exit 1), JSON for CI, and a registry that does not answer (exit 2).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startRegistry, freePort, type RegistryRig } from './rig';
+import { budget } from '../timing';
+
+const CLI = resolve(__dirname, '..', '..', 'dist', 'cli.js');
+const FIXTURE = resolve(__dirname, '..', 'fixtures', 'artifact-map', 'oci-fleet');
+
+function cli(cwd: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, timeout: budget(120_000) }, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('flux-oci status: local folders against what the registry holds', () => {
+  let rig: RegistryRig;
+  let work: string;
+  let env: Record<string, string>;
+  before(async () => {
+    rig = await startRegistry({ auth: 'none' });
+    work = join(await mkdtemp(join(tmpdir(), 'flux-oci-status-')), 'fleet');
+    await cp(FIXTURE, work, { recursive: true });
+    await mkdir(join(work, '.git'));
+    await writeFile(join(work, '.git', 'config'), '[remote "origin"]\n\turl = https://github.com/example-org/fleet\n');
+    env = { DOCKER_CONFIG: join(work, '..', 'docker') };
+    // The FluxInstance syncs tag "latest" of the repository on this registry.
+    const url = `oci://${rig.host}/example-org/manifests/fleet`;
+    await writeFile(join(work, 'bootstrap', 'flux-instance.yaml'), (await import('node:fs')).readFileSync(join(FIXTURE, 'bootstrap', 'flux-instance.yaml'), 'utf8')
+      .replace('oci://ghcr.io/example-org/manifests/fleet', url));
+    await writeFile(join(work, '.flux-oci.yaml'), `artifacts:\n  - url: ${url}\n    path: ./kubernetes\n  - url: ${url}:staging\n    path: ./kubernetes\n`);
+  });
+  after(async () => {
+    await rig?.stop();
+    if (work) await rm(join(work, '..'), { recursive: true, force: true });
+  });
+
+  test('pushed, the same, then a local edit, a tag never pushed, and JSON', async () => {
+    const url = `oci://${rig.host}/example-org/manifests/fleet`;
+    const push = await cli(work, ['push', 'artifact', `${url}:latest`, '--path=./kubernetes', '--source=https://github.com/example-org/fleet', '--revision=main@sha1:1a2b3c4d5e6f'], env);
+    assert.equal(push.code, 0, push.stderr);
+
+    const before = await cli(work, ['status'], env);
+    assert.equal(before.code, 1, before.stderr);
+    const lines = before.stdout.trim().split('\n');
+    assert.match(lines[0], new RegExp(`^${url.replace(/[.:/]/g, '\\$&')}:latest  kubernetes  same \\(5 files\\), pushed \\S+ from main@sha1:1a2b3c4d5e6f$`));
+    assert.match(lines[1], /:staging {2}kubernetes {2}not pushed \(the registry has no tag staging\)$/);
+
+    await writeFile(join(work, 'kubernetes', 'apps', 'podinfo', 'app', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo\ndata:\n  color: green\n');
+    const after = await cli(work, ['status', '-o', 'json', '.'], env);
+    assert.equal(after.code, 1, after.stderr);
+    const [latest, staging] = JSON.parse(after.stdout) as { tag: string; state: string; changed: string[]; origin: string; digest?: string }[];
+    assert.deepEqual([latest.tag, latest.state, latest.changed, latest.origin], ['latest', 'different', ['apps/podinfo/app/cm.yaml'], 'declared in .flux-oci.yaml:2']);
+    assert.match(latest.digest ?? '', /^sha256:/);
+    assert.deepEqual([staging.tag, staging.state], ['staging', 'not-pushed']);
+  });
+
+  test('a registry that does not answer is an error (exit 2), not a difference', async () => {
+    const port = await freePort();
+    const res = await cli(work, ['status', '--artifact', `oci://127.0.0.1:${port}/x/y:v1=./kubernetes`, '.'], env);
+    assert.equal(res.code, 2, res.stdout + res.stderr);
+    assert.match(res.stdout, new RegExp(`oci://127\\.0\\.0\\.1:${port}/x/y:v1 {2}kubernetes {2}error: `));
+  });
+});
