@@ -121,8 +121,23 @@ export interface PushResultInfo {
  */
 export const PushRequest = new RequestType<PushParams, PushResultInfo, void>('fluxOci/push');
 
-/** `oci://` repository URLs of the OCIRepositories in the workspace (no tags), for the push picker. */
-export const PushRepositoriesRequest = new RequestType<Record<string, never>, { repositories: string[] }, void>('fluxOci/pushRepositories');
+/** An artifact the artifact map says is built from the folder being pushed (see language/artifacts). */
+export interface MappedArtifact {
+  /** `oci://host/repo`. */
+  repository: string;
+  /** The tag the map names, when it names one. */
+  tag?: string;
+  ignorePaths: string[];
+  annotations?: Record<string, string>;
+  /** Where the map learned it, in words (`from .github/workflows/publish.yaml:14`). */
+  origin: string;
+}
+
+/**
+ * `oci://` repository URLs of the OCIRepositories in the workspace (no tags), for the push
+ * picker; with `folder`, also the artifacts the artifact map says are built from that folder.
+ */
+export const PushRepositoriesRequest = new RequestType<{ folder?: string }, { repositories: string[]; mapped?: MappedArtifact[] }, void>('fluxOci/pushRepositories');
 
 /** Tags of a repository for the push picker: semver tags newest first, and the next patch. */
 export const PushTagSuggestionsRequest = new RequestType<{ repository: string }, { newest?: string; nextPatch?: string; tags: string[] }, void>('fluxOci/pushTagSuggestions');

@@ -8,8 +8,9 @@ import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressRepo
 import type { FluxLanguageClient } from '../languageClient';
 import {
   PreparePushRequest, PushRequest, PushRepositoriesRequest, PushTagSuggestionsRequest,
-  type PreparePushResult, type PushResultInfo,
+  type MappedArtifact, type PreparePushResult, type PushResultInfo,
 } from '../../../server/src/protocol';
+import { DECLARED_FILE_NAME } from '../../../server/src/language/artifacts/types';
 import { withoutCredentials } from '../../../server/src/push/source';
 
 export const PUSH_COMMAND = 'fluxOci.pushFolder';
@@ -136,12 +137,16 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
     }
     const client = await languageClient.ready();
 
-    // Repository: the workspace's OCIRepositories, then recent ones; or typed.
+    // Repository: what the artifact map says this folder is built into (first, preselected),
+    // the workspace's OCIRepositories, then recent ones; or typed.
     const recent = context.workspaceState.get<string[]>(RECENT_KEY, []);
-    const { repositories } = await client.sendRequest(PushRepositoriesRequest, {}).catch(() => ({ repositories: [] as string[] }));
+    const { repositories, mapped = [] } = await client.sendRequest(PushRepositoriesRequest, { folder: folder.toString() })
+      .catch(() => ({ repositories: [] as string[], mapped: [] as MappedArtifact[] }));
+    const mappedRepositories = [...new Set(mapped.map((m) => m.repository))];
     const repoItems: vscode.QuickPickItem[] = [
-      ...recent.map((r) => ({ label: r, description: repositories.includes(r) ? 'recent · used by an OCIRepository' : 'recent' })),
-      ...repositories.filter((r) => !recent.includes(r)).map((r) => ({ label: r, description: 'used by an OCIRepository in the workspace' })),
+      ...mappedRepositories.map((r) => ({ label: r, description: `built from this folder — ${mapped.find((m) => m.repository === r)!.origin}` })),
+      ...recent.filter((r) => !mappedRepositories.includes(r)).map((r) => ({ label: r, description: repositories.includes(r) ? 'recent · used by an OCIRepository' : 'recent' })),
+      ...repositories.filter((r) => !recent.includes(r) && !mappedRepositories.includes(r)).map((r) => ({ label: r, description: 'used by an OCIRepository in the workspace' })),
     ];
     const repository = await pickOrType(
       'Push Folder as Artifact (2/3): repository',
@@ -156,9 +161,16 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
     const facts = await gitFacts(folder.fsPath);
     const suggestions = await client.sendRequest(PushTagSuggestionsRequest, { repository }).catch(() => ({ tags: [] as string[], newest: undefined, nextPatch: undefined }));
     const tagItems: vscode.QuickPickItem[] = [];
+    // The map's tags for this repository come first (the tag CI pushes from this folder).
+    const artifacts = mapped.filter((m) => m.repository === repository);
+    for (const m of artifacts) if (m.tag && !tagItems.some((i) => i.label === m.tag)) tagItems.push({ label: m.tag, description: `pushed from this folder — ${m.origin}` });
     if (facts.tag) tagItems.push({ label: facts.tag, description: 'Git tag on HEAD' });
     if (suggestions.nextPatch) tagItems.push({ label: suggestions.nextPatch, description: `next patch after ${suggestions.newest}` });
     if (facts.shortSha) tagItems.push({ label: facts.shortSha, description: 'short Git commit' });
+    const chosenArtifact = artifacts[0];
+    // CI's flags for this folder: what it leaves out and the annotations it adds.
+    const ignorePaths = chosenArtifact?.ignorePaths.length ? chosenArtifact.ignorePaths : undefined;
+    const annotations = chosenArtifact?.annotations;
     if (!tagItems.some((i) => i.label === 'latest')) tagItems.push({ label: 'latest', description: 'moving tag' });
     const tag = await pickOrType('Push Folder as Artifact (3/3): tag', 'Tag to push — pick one or type it', tagItems, (t) => t, (t) => (TAG.test(t) ? undefined : 'a tag: letters, digits, _ . - (at most 128)'));
     if (!tag) return;
@@ -168,7 +180,7 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
     let prepared: PreparePushResult;
     try {
       prepared = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${vscode.workspace.asRelativePath(folder)} before pushing…` },
-        () => client.sendRequest(PreparePushRequest, { folder: folder.toString(), reference }));
+        () => client.sendRequest(PreparePushRequest, { folder: folder.toString(), reference, ...(ignorePaths ? { ignorePaths } : {}) }));
     } catch (error) {
       void vscode.window.showErrorMessage(`Cannot push ${vscode.workspace.asRelativePath(folder)}: ${(error as Error).message}`);
       return;
@@ -216,6 +228,7 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
           return await client.sendRequest(PushRequest, {
             folder: folder.toString(), reference, workDoneToken,
             source: facts.source, revision: facts.revision, allowLintErrors, overwriteDigest,
+            ...(ignorePaths ? { ignorePaths } : {}), ...(annotations ? { annotations } : {}),
           }, token);
         } finally {
           listener.dispose();
@@ -234,6 +247,8 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
     }
     await context.workspaceState.update(RECENT_KEY, [repository, ...recent.filter((r) => r !== repository)].slice(0, MAX_RECENT));
 
+    if (artifacts.length === 0) void offerToRecord(folder, repository);
+
     const pinned = `${repository}@${result.digest}`;
     const canPin = (await vscode.commands.getCommands(true)).includes('fluxOci.pinDigest');
     const actions = ['Copy reference', ...(canPin ? ['Pin digest'] : [])];
@@ -244,4 +259,32 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
       void vscode.window.setStatusBarMessage(`Copied ${pinned}`, 5000);
     } else if (choice === 'Pin digest') await vscode.commands.executeCommand('fluxOci.pinDigest', pinned);
   });
+}
+
+/**
+ * After a push from a folder the artifact map does not know: offer to record the link in the
+ * declared map at the top of the workspace folder, so the editor and the CLI judge the fleet by it.
+ */
+async function offerToRecord(folder: vscode.Uri, repository: string): Promise<void> {
+  const root = vscode.workspace.getWorkspaceFolder(folder);
+  if (!root) return;
+  const relative = path.relative(root.uri.fsPath, folder.fsPath).split(path.sep).join('/');
+  const written = relative ? `./${relative}` : '.';
+  const answer = await vscode.window.showInformationMessage(
+    `Record that ${repository} is built from ${written}? Flux OCI then judges the Kustomizations it syncs against this folder.`,
+    `Record in ${DECLARED_FILE_NAME}`);
+  if (!answer) return;
+  const file = vscode.Uri.joinPath(root.uri, DECLARED_FILE_NAME);
+  let text: string | undefined;
+  try {
+    text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+  } catch {
+    text = undefined;
+  }
+  const entry = `  - url: ${repository}\n    path: ${written}\n`;
+  const next = text === undefined || !/^artifacts:/m.test(text)
+    ? `${text ?? '# Which folder of this repository each OCI artifact is built from (read by Flux OCI).\n'}${text && !text.endsWith('\n') ? '\n' : ''}artifacts:\n${entry}`
+    : `${text}${text.endsWith('\n') ? '' : '\n'}${entry}`;
+  await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(next));
+  void vscode.window.setStatusBarMessage(`Recorded ${repository} ← ${written} in ${DECLARED_FILE_NAME}`, 5000);
 }

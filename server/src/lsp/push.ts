@@ -1,12 +1,12 @@
 // Push requests: check a folder, push it as a Flux artifact in the server's registry session
 // (one set of credentials) with $/progress and cancellation, and suggestions for the pickers.
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ResponseError, ErrorCodes, LSPErrorCodes, type CancellationToken } from 'vscode-languageserver/node';
 import * as semver from 'semver';
 import type { ServerContext } from './context';
 import {
   PreparePushRequest, PushRequest, PushRepositoriesRequest, PushTagSuggestionsRequest,
-  type PreparePushParams, type PreparePushResult, type PushResultInfo,
+  type MappedArtifact, type PreparePushParams, type PreparePushResult, type PushResultInfo,
 } from '../protocol';
 import { parseReference, type Reference } from '../oci/reference';
 import { RegistryError } from '../oci/registry';
@@ -15,6 +15,8 @@ import { publishArtifact, PushRefusedError } from '../push/publish';
 import { nodeAtPath } from '../language/yamlPath';
 import { scalarString } from '../language/fluxObjects';
 import type { ArtifactProgress } from '../oci/artifact/push';
+import { applyGraphOf, keyOf } from '../language/applyGraph';
+import { originText } from '../language/artifacts/lookup';
 
 /** Most lines of a refusal's details shown in the message. */
 const MAX_DETAILS = 12;
@@ -126,8 +128,9 @@ export function registerPush(ctx: ServerContext): void {
     }
   });
 
-  connection.onRequest(PushRepositoriesRequest, async () => {
+  connection.onRequest(PushRepositoriesRequest, async (params) => {
     await ctx.workspaceIndexed();
+    const mapped = params?.folder ? mappedArtifacts(ctx, params.folder) : undefined;
     const repositories = new Set<string>();
     for (const object of ctx.index.objectsOfKind('OCIRepository')) {
       const document = ctx.index.documentOf(object);
@@ -140,7 +143,7 @@ export function registerPush(ctx: ServerContext): void {
         // not a valid reference: the diagnostics say so
       }
     }
-    return { repositories: [...repositories].sort() };
+    return { repositories: [...repositories].sort(), ...(mapped ? { mapped } : {}) };
   });
 
   connection.onRequest(PushTagSuggestionsRequest, async ({ repository }, token) => {
@@ -167,4 +170,19 @@ export function registerPush(ctx: ServerContext): void {
     const nextPatch = newest && nextVersion ? `${newest.startsWith('v') ? 'v' : ''}${nextVersion}` : undefined;
     return { newest, nextPatch, tags: versions.map((v) => v.tag) };
   });
+}
+
+/** The artifacts the map says are built from a folder (a file: URI or a path). */
+function mappedArtifacts(ctx: ServerContext, folder: string): MappedArtifact[] {
+  const uri = folder.startsWith('file:') ? folder : pathToFileURL(folder).href;
+  const key = keyOf(uri.endsWith('/') ? uri : `${uri}/`);
+  const graph = applyGraphOf(ctx.index);
+  const relative = (u: string) => graph.describeFolder(keyOf(u)).replace(/^\.\//, '');
+  return graph.artifactMap.filter((e) => e.folder === key).map((e) => ({
+    repository: `oci://${e.repository}`,
+    ...(e.tag !== undefined ? { tag: e.tag } : {}),
+    ignorePaths: e.ignorePaths,
+    ...(e.annotations ? { annotations: e.annotations } : {}),
+    origin: originText(e, relative),
+  }));
 }

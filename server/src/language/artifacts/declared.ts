@@ -10,10 +10,10 @@
 //
 // The most authoritative way of knowing, so it wins over CI files and structure.
 import { parseDocument } from 'yaml';
-import { normalizeRepository, tagOf, type ArtifactMapEntry } from './types';
+import { DECLARED_FILE_NAME, normalizeRepository, tagOf, type ArtifactMapEntry } from './types';
 import { joinFolder } from './paths';
 
-export const DECLARED_FILE_NAME = '.flux-oci.yaml';
+export { DECLARED_FILE_NAME };
 
 /** Is this URI a declared map file? */
 export const isDeclaredFile = (uri: string): boolean => uri.endsWith(`/${DECLARED_FILE_NAME}`);

@@ -2,6 +2,9 @@
 // from. Plain data, learned from several places (see sources.ts), each entry saying where it
 // was learned so hovers and the CLI can show it.
 
+/** The declared map file at the top of a repository (see declared.ts); here so the client can name it without the YAML parser. */
+export const DECLARED_FILE_NAME = '.flux-oci.yaml';
+
 /** How an entry was learned, most authoritative first (`option`: given on the command line, `--artifact`). */
 export type ArtifactOriginKind = 'option' | 'declared' | 'ci' | 'push' | 'structure';
 
