@@ -6,6 +6,7 @@ import { registerCommands } from './commands';
 import { registerPushCommand } from './commands/push';
 import { RegistryCredentials } from './credentials';
 import { registerExplorerFeatures } from './commands/explorer';
+import { registerArtifactStatus } from './views/artifactStatus';
 
 let languageClient: FluxLanguageClient | undefined;
 
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): FluxOciApi {
   context.subscriptions.push(registerPushCommand(context, client));
   new RegistryCredentials(context, client).register();
   registerExplorerFeatures(context, client);
+  registerArtifactStatus(context, client);
   const startOnce = () => {
     void client.start().catch((error: unknown) => {
       void vscode.window.showErrorMessage(`Flux OCI language server failed to start: ${error instanceof Error ? error.message : String(error)}`);

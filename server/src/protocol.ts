@@ -251,3 +251,33 @@ export const OciRepositoryTemplateRequest = new RequestType<{ reference: string 
 
 /** Sent by the server when the registries/repositories found in the workspace change (refresh the tree). */
 export const ExplorerChangedNotification = new NotificationType<{ registries: string[] }>('fluxOci/explorerChanged');
+
+// ---- local versus published -------------------------------------------------------------------
+
+/** Is what a registry holds at a tag the same as the folder the artifact map says it is built from? */
+export interface PublishedArtifactStatus {
+  /** `oci://host/repo`. */
+  url: string;
+  tag: string;
+  /** The folder relative to its workspace folder, and as a file URI. */
+  folder: string;
+  folderUri: string;
+  origin: string;
+  state: 'same' | 'different' | 'not-pushed' | 'not-checked' | 'error';
+  digest?: string;
+  created?: string;
+  revision?: string;
+  added: string[];
+  removed: string[];
+  changed: string[];
+  unchanged: number;
+  message?: string;
+  /** The status in words: `kubernetes: 3 files differ from oci://…:main, pushed 2 h ago from 1a2b3c4`. */
+  summary: string;
+}
+
+/**
+ * Each mapped artifact (at its own tag, or at each tag the workspace syncs) compared with its
+ * folder in the server's registry session. Empty in an untrusted workspace.
+ */
+export const ArtifactStatusRequest = new RequestType<Record<string, never>, { artifacts: PublishedArtifactStatus[] }, void>('fluxOci/artifactStatus');

@@ -22,6 +22,7 @@ import { RegistrySession } from './registry/session';
 import { SetCredentialsRequest, SetTrustNotification } from './protocol';
 import { applyGraphOf } from './language/applyGraph';
 import { ServerArtifactMap } from './lsp/artifactMap';
+import { registerArtifactStatus } from './lsp/artifactStatus';
 import { readMapFile } from './language/artifacts/discover';
 import { discoverRoot, diskFolderProbe } from './language/gitRoots';
 import { registerLive } from './lsp/live';
@@ -215,6 +216,7 @@ registerNavigation(ctx);
 registerRegistryCheck(ctx);
 registerPush(ctx);
 registerExplorer(ctx);
+registerArtifactStatus(ctx);
 
 documents.listen(connection);
 connection.listen();

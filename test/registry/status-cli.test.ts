@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startRegistry, freePort, type RegistryRig } from './rig';
 import { budget } from '../timing';
+import { startServer } from '../lsp/lspClient';
+import { ArtifactStatusRequest, type PublishedArtifactStatus } from '../../server/src/protocol';
 
 const CLI = resolve(__dirname, '..', '..', 'dist', 'cli.js');
 const FIXTURE = resolve(__dirname, '..', 'fixtures', 'artifact-map', 'oci-fleet');
@@ -62,6 +64,18 @@ describe('flux-oci status: local folders against what the registry holds', () =>
     assert.deepEqual([latest.tag, latest.state, latest.changed, latest.origin], ['latest', 'different', ['apps/podinfo/app/cm.yaml'], 'declared in .flux-oci.yaml:2']);
     assert.match(latest.digest ?? '', /^sha256:/);
     assert.deepEqual([staging.tag, staging.state], ['staging', 'not-pushed']);
+  });
+
+  test('the language server answers the same over fluxOci/artifactStatus, in words for the status item', async () => {
+    const session = await startServer({ root: work, env: { DOCKER_CONFIG: env.DOCKER_CONFIG } });
+    try {
+      const { artifacts } = await session.conn.sendRequest(ArtifactStatusRequest.method, {}) as { artifacts: PublishedArtifactStatus[] };
+      assert.deepEqual(artifacts.map((a) => [a.tag, a.state, a.folder, a.changed]), [['latest', 'different', './kubernetes', ['apps/podinfo/app/cm.yaml']], ['staging', 'not-pushed', './kubernetes', []]]);
+      assert.match(artifacts[0].summary, /^\.\/kubernetes: 1 file differs from oci:\/\/127\.0\.0\.1:\d+\/example-org\/manifests\/fleet:latest, pushed \d+ min ago from 1a2b3c4$/);
+      assert.equal(artifacts[1].summary.replace(/:\d+\//, ':PORT/'), './kubernetes: oci://127.0.0.1:PORT/example-org/manifests/fleet:staging is not pushed');
+    } finally {
+      await session.close();
+    }
   });
 
   test('a registry that does not answer is an error (exit 2), not a difference', async () => {

@@ -235,7 +235,8 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
         }
       });
     } catch (error) {
-      if (error instanceof vscode.CancellationError || (error as { name?: string }).name === 'Canceled') {
+      // The server answers a cancelled push with LSP's RequestCancelled (-32800).
+      if (error instanceof vscode.CancellationError || (error as { name?: string }).name === 'Canceled' || (error as { code?: unknown }).code === -32800) {
         void vscode.window.showInformationMessage(`Push of ${reference} cancelled; the tag was not changed.`);
       } else void vscode.window.showErrorMessage(`Push of ${reference} failed: ${(error as Error).message}`);
       return;
@@ -248,6 +249,8 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
     await context.workspaceState.update(RECENT_KEY, [repository, ...recent.filter((r) => r !== repository)].slice(0, MAX_RECENT));
 
     if (artifacts.length === 0) void offerToRecord(folder, repository);
+    // What is published changed: the local-versus-published item asks again.
+    void vscode.commands.executeCommand('fluxOci.artifactStatus.refresh').then(undefined, () => undefined);
 
     const pinned = `${repository}@${result.digest}`;
     const canPin = (await vscode.commands.getCommands(true)).includes('fluxOci.pinDigest');

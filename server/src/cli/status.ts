@@ -3,19 +3,17 @@
 // folder? The answer CI needs after a merge: "was the fleet pushed?". Exit status: 0 every
 // artifact the same, 1 one differs or is not pushed, 2 usage, I/O or registry error.
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { parseReference } from '../oci/reference';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry';
 import { parseCredentialsFlag } from '../oci/auth/credentials';
-import { diffArtifact, isSame } from '../oci/artifact/diff';
-import { DEFAULT_MAX_ARTIFACT_BYTES } from '../oci/artifact/extract';
 import { WorkspaceIndex } from '../language/workspaceIndex';
-import { documentGraphFacts } from '../language/applyFacts';
+import { documentGraphFacts, type SourceFacts } from '../language/applyFacts';
+import { compareWithPublished, statusTargets, syncedTags, type ArtifactStatus } from '../registry/artifactStatus';
 import { findYamlFiles } from './walk';
 import { lintArtifactMap } from './lint';
 import { originText } from '../language/artifacts/lookup';
-import { normalizeRepository, type ArtifactMapEntry } from '../language/artifacts/types';
+import type { ArtifactMapEntry } from '../language/artifacts/types';
 
 export const STATUS_USAGE = `usage: flux-oci status [paths...] [options]
   for each artifact the fleet syncs whose folder is known (.flux-oci.yaml, CI files, --artifact),
@@ -32,28 +30,10 @@ export interface StatusIo {
   stderr(s: string): void;
 }
 
-export type ArtifactState = 'same' | 'different' | 'not-pushed' | 'not-checked' | 'error';
-
-export interface ArtifactStatus {
-  url: string;
-  tag: string;
-  folder: string;
-  origin: string;
-  state: ArtifactState;
-  digest?: string;
-  created?: string;
-  revision?: string;
-  added: string[];
-  removed: string[];
-  changed: string[];
-  unchanged: number;
-  message?: string;
-}
-
-/** The tags the workspace syncs of each repository (OCIRepository refs, FluxInstance syncs); digest or semver refs give none. */
-function syncedTags(paths: readonly string[]): Map<string, Set<string>> {
+/** The tags the workspace syncs of each repository (OCIRepository refs, FluxInstance syncs). */
+function workspaceSyncedTags(paths: readonly string[]): Map<string, Set<string>> {
   const index = new WorkspaceIndex();
-  const out = new Map<string, Set<string>>();
+  const sources: SourceFacts[] = [];
   for (const path of findYamlFiles(paths)) {
     let text: string;
     try {
@@ -65,30 +45,10 @@ function syncedTags(paths: readonly string[]): Map<string, Set<string>> {
     const file = index.setFile(pathToFileURL(path).href, text);
     for (const { parsed } of file.documents) {
       const source = documentGraphFacts(parsed).source;
-      const repository = source?.url ? normalizeRepository(source.url) : undefined;
-      if (!repository || !source?.tag) continue;
-      let tags = out.get(repository);
-      if (!tags) out.set(repository, tags = new Set());
-      tags.add(source.tag);
+      if (source) sources.push(source);
     }
   }
-  return out;
-}
-
-/** What to compare: each entry at its own tag, or at each tag the workspace syncs of its repository. */
-export function statusTargets(entries: readonly ArtifactMapEntry[], synced: Map<string, Set<string>>): { entry: ArtifactMapEntry; tag: string }[] {
-  const out: { entry: ArtifactMapEntry; tag: string }[] = [];
-  const seen = new Set<string>();
-  for (const entry of entries) {
-    const tags = entry.tag !== undefined ? [entry.tag] : [...(synced.get(entry.repository) ?? [])].sort();
-    for (const tag of tags) {
-      const key = `${entry.repository}:${tag}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ entry, tag });
-    }
-  }
-  return out;
+  return syncedTags(sources);
 }
 
 class UsageError extends Error {}
@@ -133,46 +93,14 @@ export async function runStatusCommand(args: string[], io: StatusIo, signal: Abo
   }
   const roots = paths.length ? paths : ['.'];
   const entries = lintArtifactMap(roots, given);
-  const targets = statusTargets(entries, syncedTags(roots));
+  const targets = statusTargets(entries, workspaceSyncedTags(roots));
   const shown = (uri: string) => relative(process.cwd(), fileURLToPath(uri)) || '.';
   const results: ArtifactStatus[] = [];
   const hosts = [...new Set(targets.map((t) => t.entry.repository.split('/')[0]))];
   const client = new RegistryClient({ ...options, ...(insecure ? { insecureHosts: hosts } : {}) });
   try {
     for (const { entry, tag } of targets) {
-      const status: ArtifactStatus = {
-        url: `oci://${entry.repository}`, tag, folder: shown(entry.folder), origin: originText(entry, shown),
-        state: 'same', added: [], removed: [], changed: [], unchanged: 0,
-      };
-      results.push(status);
-      if (!entry.verifiable) {
-        status.state = 'not-checked';
-        status.message = 'the folder is generated by CI or is a single file';
-        continue;
-      }
-      try {
-        const ref = parseReference(`${status.url}:${tag}`);
-        const manifest = await client.getManifest(ref, { signal }).catch((error: unknown) => {
-          if (/\b(404|MANIFEST_UNKNOWN|NAME_UNKNOWN|not found)\b/i.test((error as Error).message)) return undefined;
-          throw error;
-        });
-        if (!manifest) {
-          status.state = 'not-pushed';
-          status.message = `the registry has no tag ${tag}`;
-          continue;
-        }
-        const annotations = manifestAnnotations(manifest.bytes);
-        if (annotations['org.opencontainers.image.created']) status.created = annotations['org.opencontainers.image.created'];
-        if (annotations['org.opencontainers.image.revision']) status.revision = annotations['org.opencontainers.image.revision'];
-        const diff = await diffArtifact(client, ref, resolve(fileURLToPath(entry.folder)), {
-          signal, ignore: entry.ignorePaths, maxTotalBytes: DEFAULT_MAX_ARTIFACT_BYTES, maxFileBytes: DEFAULT_MAX_ARTIFACT_BYTES,
-        });
-        Object.assign(status, { digest: diff.digest, added: diff.added, removed: diff.removed, changed: diff.changed, unchanged: diff.unchanged });
-        status.state = isSame(diff) ? 'same' : 'different';
-      } catch (error) {
-        status.state = 'error';
-        status.message = error instanceof Error ? error.message : String(error);
-      }
+      results.push(await compareWithPublished(client, entry, tag, { folder: shown(entry.folder), origin: originText(entry, shown) }, signal));
     }
   } finally {
     client.close();
@@ -199,17 +127,5 @@ function statusLine(r: ArtifactStatus): string {
     case 'not-pushed': return `${head}  not pushed (${r.message})`;
     case 'not-checked': return `${head}  not checked (${r.message})`;
     case 'error': return `${head}  error: ${r.message}`;
-  }
-}
-
-/** The annotations of a manifest's JSON (created time, revision), or none when it does not parse. */
-function manifestAnnotations(bytes: Buffer): Record<string, string> {
-  try {
-    const parsed = JSON.parse(bytes.toString('utf8')) as { annotations?: unknown };
-    const a = parsed.annotations;
-    if (!a || typeof a !== 'object') return {};
-    return Object.fromEntries(Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  } catch {
-    return {};
   }
 }
