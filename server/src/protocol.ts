@@ -175,6 +175,8 @@ export interface ExplorerRepository {
   /** The repository path on its registry. */
   name: string;
   sources: ExplorerSource[];
+  /** The workspace folders the artifact map says it is built from, in words (`./kubernetes — from .github/workflows/publish.yaml:14`). */
+  builtFrom?: string[];
 }
 
 export const ListRepositoriesRequest = new RequestType<

@@ -11,7 +11,7 @@ import { artifactFileUri } from './artifactFileSystem';
 
 export type ExplorerNode =
   | { kind: 'registry'; registry: string; sources: string[] }
-  | { kind: 'repository'; registry: string; repository: string; name: string }
+  | { kind: 'repository'; registry: string; repository: string; name: string; builtFrom?: string[] }
   | { kind: 'tag'; repository: string; tag: TagInfo }
   | { kind: 'more'; repository: string; offset: number; total: number }
   | { kind: 'entry'; reference: string; entry: ArtifactEntry; children: ArtifactEntry[] }
@@ -69,7 +69,12 @@ export class RegistryExplorer implements vscode.TreeDataProvider<ExplorerNode> {
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = new vscode.ThemeIcon('repo');
         item.contextValue = 'fluxOci.repository';
-        item.tooltip = node.repository;
+        item.tooltip = node.builtFrom ? `${node.repository}\nbuilt from ${node.builtFrom.join('\nbuilt from ')}` : node.repository;
+        // A repository this workspace publishes: say from which folder.
+        if (node.builtFrom) {
+          item.description = `← ${node.builtFrom.map((b) => b.split(' — ')[0]).join(', ')}`;
+          item.iconPath = new vscode.ThemeIcon('repo-push');
+        }
         item.id = `repository:${node.repository}`;
         return item;
       }
@@ -142,7 +147,7 @@ export class RegistryExplorer implements vscode.TreeDataProvider<ExplorerNode> {
     switch (node.kind) {
       case 'registry': {
         const result = await this.client.request(ListRepositoriesRequest, { registry: node.registry, configured: configuredRegistries() });
-        const nodes: ExplorerNode[] = result.repositories.map((r) => ({ kind: 'repository', registry: node.registry, repository: r.repository, name: r.name }));
+        const nodes: ExplorerNode[] = result.repositories.map((r) => ({ kind: 'repository', registry: node.registry, repository: r.repository, name: r.name, ...(r.builtFrom ? { builtFrom: r.builtFrom } : {}) }));
         if (result.problem) nodes.unshift({ kind: 'problem', registry: node.registry, problem: result.problem });
         if (nodes.length === 0) nodes.push({ kind: 'message', text: 'No repositories found; add one with "Add Registry…" as host/repository' });
         return nodes;

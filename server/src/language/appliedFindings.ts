@@ -74,10 +74,16 @@ function appliedFilter(file: YamlFile, index: WorkspaceIndex): ((finding: Findin
  * warnings: whether the one that applies it substitutes variables cannot be known.
  */
 function softenUnknownSubstitution(file: YamlFile, index: WorkspaceIndex, findings: Finding[]): Finding[] {
-  if (!file.text.includes('${') || applyGraphOf(index).applicationsOf(file.uri).length > 0) return findings;
+  // Only value errors can be softened; most publishes have none, and then nothing is read
+  // (the whole text of a big file is not joined for every keystroke).
+  const judgesValue = (f: Finding) => f.severity === 'error' && !f.code.startsWith('yaml/') && !NOT_VALUE_CODES.has(f.code);
+  if (!findings.some(judgesValue) || applyGraphOf(index).applicationsOf(file.uri).length > 0) return findings;
   return findings.map((finding) => {
-    if (finding.severity !== 'error' || finding.code.startsWith('yaml/') || NOT_VALUE_CODES.has(finding.code)) return finding;
-    const variable = SUBSTITUTION.exec(file.text.slice(file.lines.offsetAt(finding.range.start), file.lines.offsetAt(finding.range.end)))?.[0];
+    if (!judgesValue(finding)) return finding;
+    const doc = file.documentAtLine(finding.range.start.line);
+    if (!doc || !doc.parsed.text.includes('${')) return finding;
+    const at = (p: { line: number; character: number }) => doc.parsed.lines.offsetAt({ line: p.line - doc.chunk.startLine, character: p.character });
+    const variable = SUBSTITUTION.exec(doc.parsed.text.slice(at(finding.range.start), at(finding.range.end)))?.[0];
     if (!variable) return finding;
     return { ...finding, severity: 'warning', message: `${finding.message} (unless ${variable} is substituted: no Kustomization of this workspace is known to apply this file, and one with postBuild substitution would replace it before applying)` };
   });

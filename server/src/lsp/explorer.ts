@@ -15,6 +15,24 @@ import { findPair, scalarString } from '../language/fluxObjects';
 import { ociUrlOf } from '../language/workspaceIndex';
 import { setField } from '../language/rules/edits';
 import { ociRepositoryPair } from '../registry/template';
+import { applyGraphOf } from '../language/applyGraph';
+import { originText } from '../language/artifacts/lookup';
+import type { ExplorerRepository } from '../protocol';
+
+/** Marks the repositories a workspace folder is built into (the artifact map), with the folder and how that is known. */
+function withBuiltFrom<T extends { repositories: ExplorerRepository[] }>(ctx: ServerContext, result: T): T {
+  const graph = applyGraphOf(ctx.index);
+  const entries = graph.artifactMap;
+  if (entries.length === 0) return result;
+  const shown = (uri: string) => graph.describeFolder(uri).replace(/^\.\//, '');
+  for (const repository of result.repositories) {
+    const key = repository.repository.replace(/^oci:\/\//, '').toLowerCase();
+    const from = entries.filter((e) => e.repository === key)
+      .map((e) => `${graph.describeFolder(e.folder)}${e.tag ? ` (tag ${e.tag})` : ''} — ${originText(e, shown)}`);
+    if (from.length) repository.builtFrom = [...new Set(from)];
+  }
+  return result;
+}
 
 /** An AbortSignal that follows an LSP cancellation token. */
 function signalOf(token: CancellationToken): AbortSignal {
@@ -53,6 +71,8 @@ export function workspaceOciUrls(ctx: ServerContext): string[] {
       if (url) urls.push(url);
     }
   }
+  // Repositories the workspace publishes (the artifact map), even where no OCIRepository names them.
+  for (const entry of applyGraphOf(ctx.index).artifactMap) urls.push(`oci://${entry.repository}`);
   return urls;
 }
 
@@ -116,7 +136,7 @@ export function registerExplorer(ctx: ServerContext): void {
   connection.onRequest(ListRegistriesRequest, ({ configured }) => ({ registries: explorer.registries(configured ?? [], workspaceOciUrls(ctx)) }));
 
   connection.onRequest(ListRepositoriesRequest, ({ registry, configured }, token) =>
-    answer(() => explorer.repositories(registry, configured ?? [], workspaceOciUrls(ctx), signalOf(token))));
+    answer(async () => withBuiltFrom(ctx, await explorer.repositories(registry, configured ?? [], workspaceOciUrls(ctx), signalOf(token)))));
 
   connection.onRequest(ListTagsRequest, ({ repository, offset, limit, refresh }, token) =>
     answer(() => explorer.tags(repository, { offset, limit, refresh, signal: signalOf(token) })));
