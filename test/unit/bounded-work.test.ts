@@ -139,6 +139,9 @@ test('a workspace past the work budget: every file keeps its syntax findings and
   const findings = lintAsApplied(index.file('file:///fleet/d1/k1.yaml')!, index, defaultLintContext());
   assert.deepEqual(findings.map((f) => [f.code, f.severity]), [[NOT_FULLY_JUDGED, 'info']]);
   assert.match(findings[0].message, /not fully judged: the apply graph of this workspace stopped at its limit of \d+ steps/);
+  // A Go template in that workspace is told too (the notice is about the workspace, not the file's text).
+  index.setFile('file:///fleet/template.yaml', selfApplying(2, '{{ .fluxns }}'));
+  assert.deepEqual(lintAsApplied(index.file('file:///fleet/template.yaml')!, index, defaultLintContext()).map((f) => f.code), [NOT_FULLY_JUDGED]);
   const broken = lintAsApplied(index.file('file:///fleet/broken.yaml')!, index, defaultLintContext());
   assert.ok(broken.some((f) => f.code.startsWith('yaml/')), 'syntax findings stay');
   assert.ok(broken.every((f) => f.code.startsWith('yaml/') || f.code === NOT_FULLY_JUDGED), broken.map((f) => f.code).join());

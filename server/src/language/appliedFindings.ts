@@ -20,6 +20,7 @@ import { pathFindings } from './appliedPaths';
 import { pathAtOffset } from './yamlPath';
 import type { FileChecker } from './fileChecker';
 import { quietTemplates } from './templates';
+import { NOT_FULLY_JUDGED } from './workBudget';
 
 /** `${VAR}`, `${VAR:=default}`, `${VAR:-default}`, `${VAR=default}`: what Flux's envsubst replaces. */
 export const SUBSTITUTION = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=+?][^}]*)?\}/;
@@ -142,8 +143,7 @@ export function checkAsApplied(checker: FileChecker, index: WorkspaceIndex, cont
   return quietTemplates(file, paths.length ? [...judged, ...paths] : judged);
 }
 
-/** The code of the finding that says a file was not fully judged (the work budget ran out). */
-export const NOT_FULLY_JUDGED = 'flux-oci/not-fully-judged';
+export { NOT_FULLY_JUDGED };
 
 /**
  * When the apply graph stopped at its work budget, what it knows of any file may be partial (a

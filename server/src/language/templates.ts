@@ -5,6 +5,7 @@
 // (`interval: "{{ .Values.interval }}"`) is left out of every finding that judges its text.
 import type { ParsedDocument, YamlFile } from './documents';
 import type { Finding } from './types';
+import { NOT_FULLY_JUDGED } from './workBudget';
 
 /** `{{` before any comment or quote on its line: a template action the YAML parser reads as flow maps. */
 const UNQUOTED_ACTION = /^[^#"'\n]*\{\{/m;
@@ -26,6 +27,8 @@ export function isTemplateDocument(parsed: ParsedDocument): boolean {
 const verdicts = new WeakMap<Finding, Finding | null>();
 
 function verdict(file: YamlFile, finding: Finding): Finding | null {
+  // Saying that a file was not fully judged is about the workspace, not about the template.
+  if (finding.code === NOT_FULLY_JUDGED) return finding;
   const known = verdicts.get(finding);
   if (known !== undefined) return known;
   let out: Finding | null = finding;

@@ -4,6 +4,9 @@
 // language server. When a budget runs out the work stops where it is and says so; nothing
 // loops or runs on for hours because of one pathological file.
 
+/** The code of the finding that says a file was not fully judged (the work budget ran out). */
+export const NOT_FULLY_JUDGED = 'flux-oci/not-fully-judged';
+
 /** Why a piece of workspace work stopped before it was done (kept for messages and logs). */
 export interface WorkShortfall {
   /** What was being computed, in words ("the apply graph"). */
