@@ -36,6 +36,7 @@ const SCRIPTS = [
   ['workspace', 'workspace.mjs'],
   ['cli', 'cli.mjs'],
   ['bounded', 'bounded.mjs'],
+  ['artifactmap', 'artifactmap.mjs'],
   ['applygraph', 'applygraph.mjs'],
   ['completion', 'completion.mjs'],
   ['oci', 'oci.mjs'],
@@ -47,7 +48,7 @@ const SCRIPTS = [
 for (const [name, file] of SCRIPTS) {
   if (!wanted(name) || !existsSync(join(repo, 'bench', file))) continue;
   console.log(`\n== ${name} (bench/${file})`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'bench', file)], { stdio: 'inherit', cwd: repo });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(repo, 'bench', file)], { stdio: 'inherit', cwd: repo });
   if (r.status !== 0) console.log(`bench/${file} exited with ${r.status}`);
 }
 process.exit(0);

@@ -6,7 +6,8 @@ import { join, relative, sep } from 'node:path';
 import { DECLARED_FILE_NAME } from './declared';
 
 const SKIPPED = new Set(['.git', 'node_modules', 'vendor', 'dist', 'out', '.cache']);
-const MAX_DEPTH = 4;
+// CI and build files live near the top (a Makefile, scripts/, .github/workflows/): not under the manifests.
+const MAX_DEPTH = 2;
 const MAX_ENTRIES = 20000;
 const MAX_BYTES = 1024 * 1024;
 
