@@ -273,7 +273,20 @@ export class ApplyGraph {
     this.invalidate();
   }
 
+  /** A folder's files and sub-folders in path order, kept until the workspace's files change. */
+  private sortedChildren(folder: string): { files: readonly string[]; folders: readonly string[] } {
+    let children = this.childrenInOrder.get(folder);
+    if (!children) {
+      children = { files: [...(this.filesIn.get(folder) ?? [])].sort(), folders: [...(this.foldersIn.get(folder) ?? [])].sort() };
+      this.childrenInOrder.set(folder, children);
+    }
+    return children;
+  }
+
+  private readonly childrenInOrder = new Map<string, { files: readonly string[]; folders: readonly string[] }>();
+
   private addMembership(uri: string): void {
+    this.childrenInOrder.clear();
     let folder = folderOf(uri);
     const files = this.filesIn.get(folder);
     if (files) files.add(uri);
@@ -287,6 +300,7 @@ export class ApplyGraph {
   }
 
   private removeMembership(uri: string): void {
+    this.childrenInOrder.clear();
     let folder = folderOf(uri);
     const files = this.filesIn.get(folder);
     files?.delete(uri);
@@ -733,9 +747,12 @@ export class ApplyGraph {
           }
         }
       } else {
-        // No kustomization.yaml: Flux generates one with every manifest under the folder.
-        for (const uri of this.filesIn.get(folder) ?? []) next.push({ file: uri, namespace, patches });
-        for (const sub of this.foldersIn.get(folder) ?? []) next.push({ folder: sub, namespace, patches });
+        // No kustomization.yaml: Flux generates one with every manifest under the folder. In path
+        // order: the first way that reaches a file wins, so the order files were added (the
+        // CLI's sorted walk, the server's scan and later edits) must not decide it.
+        const children = this.sortedChildren(folder);
+        for (const uri of children.files) next.push({ file: uri, namespace, patches });
+        for (const sub of children.folders) next.push({ folder: sub, namespace, patches });
       }
       for (let i = next.length - 1; i >= 0; i--) stack.push(next[i]);
     }
