@@ -906,11 +906,13 @@ export class ApplyGraph {
    */
   private computeNamespace(uri: string, documentIndex: number): string | undefined {
     interface Frame { uri: string; documentIndex: number; written: string | undefined; apps: readonly Application[]; next: number; found: Set<string | undefined> }
-    const open = (u: string, i: number): Frame | string | undefined => {
+    // `known` is an applier's namespace from its graph facts: a document another thread parsed
+    // (the CLI's workers) has no identity here when it has no name, but its facts have the namespace.
+    const open = (u: string, i: number, known?: string): Frame | string | undefined => {
       const doc = this.index.documentsIn(u)[i];
       const identity = doc?.object?.identity ?? doc?.parsed.identity;
       if (!doc || (identity && CLUSTER_SCOPED.has(identity.kind))) return undefined;
-      const written = identity?.namespace;
+      const written = identity ? identity.namespace : known;
       const apps = this.applicationsOf(u);
       if (apps.length === 0) return written;
       this.cacheNamespace(u, i, PENDING);
@@ -939,7 +941,7 @@ export class ApplyGraph {
           frame.next++;
           continue;
         }
-        const child = open(app.by.uri, app.by.documentIndex);
+        const child = open(app.by.uri, app.by.documentIndex, app.by.facts.namespace);
         if (typeof child === 'object') {
           stack.push(child);
           continue;
