@@ -67,3 +67,24 @@ test('a mapped OCI fleet: no false errors, the path typo with quick fixes, the h
     await session.close();
   }
 });
+
+test('the map follows a workflow edited in the editor: a --path changed to a folder CI generates takes the path error away, and back', { timeout: 180_000 }, async () => {
+  const PUBLISH_WORKFLOW = readFileSync(resolve(__dirname, '..', 'fixtures', 'artifact-map', 'publish-workflow.yaml'), 'utf8');
+  const workflow = '.github/workflows/publish.yaml';
+  const session = await startServer({ files: { ...fixtureFiles(), [workflow]: PUBLISH_WORKFLOW, '.git/config': '[remote "origin"]\n\turl = https://github.com/example-org/fleet\n' } });
+  try {
+    const typo = 'kubernetes/infra/controllers/ks.yaml';
+    const opened = await session.open(typo, fixtureFiles()[typo]);
+    const hasPathError = (d: { code?: unknown }[]) => d.some((x) => x.code === 'flux/path-not-found');
+    if (!hasPathError(opened)) await session.nextDiagnostics(typo, hasPathError, 60_000);
+    await session.open(workflow, PUBLISH_WORKFLOW);
+    const gone = session.nextDiagnostics(typo, (d) => !hasPathError(d), 60_000);
+    await session.change(workflow, PUBLISH_WORKFLOW.replace('--path="./kubernetes"', '--path="./dist/kubernetes"'));
+    await gone;
+    const back = session.nextDiagnostics(typo, hasPathError, 60_000);
+    await session.change(workflow, PUBLISH_WORKFLOW);
+    await back;
+  } finally {
+    await session.close();
+  }
+});

@@ -4,7 +4,7 @@
 // prune, and one child's path has a typo.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -186,6 +186,26 @@ test('map files are found where CI and build files live', () => {
   try {
     assert.equal(lintArtifactMap([dir]).length, 1);
     assert.equal(pathToFileURL(join(dir, 'kubernetes')).href + '/', lintArtifactMap([dir])[0].folder);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A GitHub Actions workflow publishing the fleet the way real ones do (variables, continuation, a moving tag). */
+const PUBLISH_WORKFLOW = readFileSync(resolve(__dirname, '..', 'fixtures', 'artifact-map', 'publish-workflow.yaml'), 'utf8');
+
+test('a GitHub Actions workflow maps the fleet: the same verdict as the declared map, said to come from the workflow line', () => {
+  const dir = fleet({ '.github/workflows/publish.yaml': PUBLISH_WORKFLOW });
+  try {
+    assert.deepEqual(problems(dir), ['kubernetes/infra/controllers/ks.yaml:9 error flux/path-not-found']);
+    const [finding] = lintPaths([dir]).flatMap((r) => r.findings);
+    assert.match(finding.message, /built from \.\/kubernetes — from \.github\/workflows\/publish\.yaml:21/);
+    const listed = spawnSync(process.execPath, [CLI, 'artifacts', '.'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(listed.stdout, [
+      `${URL}:*  kubernetes  from .github/workflows/publish.yaml:17`,
+      `${URL}:latest  kubernetes  from .github/workflows/publish.yaml:21`,
+      '',
+    ].join('\n'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

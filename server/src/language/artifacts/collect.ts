@@ -6,17 +6,20 @@ import { declaredArtifacts, isDeclaredFile } from './declared';
 import type { ArtifactMapEntry } from './types';
 
 /** Reads the CI/build files of a root (see ciPushes.ts); set once that module is loaded. */
-export type CiReader = (input: { uri: string; text: string; rootUri: string; repository?: { owner: string; name: string } }) => ArtifactMapEntry[];
+export type CiReader = (input: { uri: string; text: string; rootUri: string; repository?: { owner: string; name: string; host?: string } }) => ArtifactMapEntry[];
 
 export interface MapFile {
   uri: string;
   text: string;
 }
 
-/** `github.com/org/fleet` → { owner: 'org', name: 'fleet' } (the last two path segments). */
-export function repositoryOfRemote(remote: string | undefined): { owner: string; name: string } | undefined {
+/**
+ * `github.com/org/fleet` → { host: 'github.com', owner: 'org', name: 'fleet' }: the name is the
+ * last segment, the owner everything between the host and it (GitLab's nested groups).
+ */
+export function repositoryOfRemote(remote: string | undefined): { owner: string; name: string; host: string } | undefined {
   const parts = remote?.split('/').filter(Boolean) ?? [];
-  return parts.length >= 3 ? { owner: parts[parts.length - 2], name: parts[parts.length - 1] } : undefined;
+  return parts.length >= 3 ? { host: parts[0], owner: parts.slice(1, -1).join('/'), name: parts[parts.length - 1] } : undefined;
 }
 
 /** The entries one file gives (declared map or CI file), with paths resolved against its root. */
