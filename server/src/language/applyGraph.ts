@@ -16,56 +16,18 @@ import {
 } from './applyFacts';
 import { patchApplies, patchSupplies, patchedValue, type PatchSubject } from './applyPatches';
 import { findPair, scalarString } from './fluxObjects';
-import { normalizeGitUrl } from './gitRoots';
-import { findArtifact, originText } from './artifacts/lookup';
 import { relativeTo } from './artifacts/paths';
 import type { ArtifactMapEntry } from './artifacts/types';
 import { applyGraphBudget, BudgetExhausted, WorkBudget, type WorkShortfall } from './workBudget';
+import { anchorRoots, placeSource, type PlacementContext } from './sourcePlacement';
+import {
+  folderOf, joinKey, keyOf, normalizeSourcePath, parentFolder,
+  type Applier, type FolderProbe, type FolderState, type WorkspaceRoot,
+} from './graphModel';
 
-/** A folder whose files' `spec.path`s are judged relative to it (a workspace folder or its Git repository). */
-export interface WorkspaceRoot {
-  /** Folder URI ending in `/`. */
-  uri: string;
-  /** The folder is the top of a Git repository (so paths relative to it are the repository's). */
-  repository: boolean;
-  /** The repository's remote URLs, normalized with `normalizeGitUrl`. */
-  remotes: readonly string[];
-}
-
-export type FolderState = 'missing' | 'empty' | 'manifests';
-
-/** Tells whether a folder exists and holds manifests; undefined when it cannot tell. */
-export interface FolderProbe {
-  state(folderUri: string): FolderState | undefined;
-}
-
-/**
- * How a Kustomization's source relates to the workspace:
- * - `workspace`: known to be the repository being edited (the `flux-system` GitRepository of
- *   `flux bootstrap`, or a GitRepository whose URL is the workspace's remote) in a Git repository;
- * - `assumed`: nothing says otherwise (the source is defined nowhere here): paths are read
- *   against the workspace root, but a path missing here is no evidence of a mistake;
- * - `other`: another repository or an artifact (OCIRepository, Bucket, ExternalArtifact):
- *   its content is not in the workspace.
- */
-export type SourceRelation = 'workspace' | 'assumed' | 'other';
-
-/** A Flux Kustomization of the workspace, as the graph sees it. */
-export interface Applier {
-  uri: string;
-  documentIndex: number;
-  facts: FluxKustomizationFacts;
-  relation: SourceRelation;
-  root: WorkspaceRoot;
-  /** Folder URI its spec.path points to (ending in `/`), when the source's content is here. */
-  folder?: string;
-  /** Why the source relation was chosen, in words for hover and messages. */
-  sourceNote: string;
-  /** The artifact map entry its OCI source is placed by (see artifacts/), when one is. */
-  artifact?: ArtifactMapEntry;
-  /** That artifact in words: `oci://ghcr.io/org/fleet (tag main), built from ./deploy — from .github/workflows/publish.yaml:14`. */
-  artifactNote?: string;
-}
+// The graph's vocabulary lives in graphModel.ts; where sources are placed, in sourcePlacement.ts.
+export { keyOf, normalizeSourcePath } from './graphModel';
+export type { Applier, FolderProbe, FolderState, SourceRelation, WorkspaceRoot } from './graphModel';
 
 /** One way a file is applied: by which Kustomization, through which kustomization.yaml files. */
 export interface Application {
@@ -94,66 +56,6 @@ interface FileEntry {
 }
 
 const EMPTY: readonly Application[] = [];
-
-/**
- * URIs compared decoded: clients encode file URIs differently (VS Code writes `%40` for `@`,
- * Node's pathToFileURL does not), and kustomize paths are plain text.
- */
-const keyCache = new Map<string, string>();
-export function keyOf(uri: string): string {
-  let key = keyCache.get(uri);
-  if (key === undefined) {
-    try {
-      key = uri.includes('%') ? decodeURIComponent(uri) : uri;
-    } catch {
-      key = uri;
-    }
-    if (keyCache.size > 50000) keyCache.clear();
-    keyCache.set(uri, key);
-  }
-  return key;
-}
-
-/** Joins a relative path to a folder key (ending in `/`); `..` stops at the top. */
-function joinKey(folder: string, relative: string): string {
-  const scheme = folder.match(/^[a-z][a-z0-9+.-]*:\/\/[^/]*\//i)?.[0] ?? '';
-  const segments = folder.slice(scheme.length).split('/').filter(Boolean);
-  for (const segment of relative.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') segments.pop();
-    else segments.push(segment);
-  }
-  return scheme + segments.join('/');
-}
-
-const folderOf = (uri: string): string => uri.slice(0, uri.lastIndexOf('/') + 1);
-const parentFolder = (folder: string): string | undefined => {
-  const trimmed = folder.slice(0, -1);
-  const slash = trimmed.lastIndexOf('/');
-  return slash > 'file://'.length ? trimmed.slice(0, slash + 1) : undefined;
-};
-
-/** `./apps/prod/`, `apps/prod`, `/apps/prod` → `apps/prod`; `..` cannot leave the root (Flux joins securely). */
-const normalizedPaths = new Map<string, string>();
-export function normalizeSourcePath(path: string): string {
-  let normalized = normalizedPaths.get(path);
-  if (normalized === undefined) {
-    normalized = normalizePath(path);
-    if (normalizedPaths.size > 50000) normalizedPaths.clear();
-    normalizedPaths.set(path, normalized);
-  }
-  return normalized;
-}
-
-function normalizePath(path: string): string {
-  const out: string[] = [];
-  for (const segment of path.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') out.pop();
-    else out.push(segment);
-  }
-  return out.join('/');
-}
 
 
 const KUSTOMIZE_GROUP = 'kustomize.toolkit.fluxcd.io';
@@ -469,13 +371,16 @@ export class ApplyGraph {
     let patched = this.lastPatched;
     for (let round = 0; round < 6; round++) {
       budget.spend(objects.length);
-      const anchors = this.sourceRoots(objects, patched);
+      const placement = this.placementContext();
+      const kustomizations = objects.flatMap((entry) => entry.kustomizations.map((k) => ({ uri: entry.uri, facts: patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts })));
+      budget.spend(kustomizations.length);
+      const anchors = anchorRoots(placement, kustomizations);
       const appliers: Applier[] = [];
       for (const entry of objects) {
         for (const k of entry.kustomizations) {
           budget.spend();
           const facts = patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts;
-          appliers.push(this.applierOf(entry.uri, k.documentIndex, facts, sources, anchors));
+          appliers.push(this.applierOf(placement, entry.uri, k.documentIndex, facts, sources, anchors));
         }
       }
       appliers.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.documentIndex - b.documentIndex));
@@ -505,142 +410,29 @@ export class ApplyGraph {
     this.lastPatched = patched;
   }
 
-  /**
-   * Roots of Git sources read from the workspace itself: a Kustomization that applies the folder
-   * holding its own file (what `flux bootstrap` writes: clusters/<name>/flux-system/gotk-sync.yaml
-   * applying ./clusters/<name>) shows where its source's root is. Null where Kustomizations disagree.
-   */
-  private sourceRoots(objects: readonly FileEntry[], patched: Readonly<Map<string, FluxKustomizationFacts>>): Map<string, string | null> {
-    const out = new Map<string, string | null>();
-    for (const entry of objects) {
-      for (const k of entry.kustomizations) {
-        const facts = patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts;
-        const ref = facts.sourceRef;
-        const path = normalizeSourcePath(facts.path);
-        if (!ref || (ref.kind !== 'GitRepository' && ref.kind !== 'OCIRepository') || !path || path.includes('${')) continue;
-        const folder = folderOf(keyOf(entry.uri));
-        const at = folder.lastIndexOf(`/${path}/`);
-        if (at === -1) continue;
-        const root = folder.slice(0, at + 1);
-        const key = sourceKey(ref.name, ref.namespace ?? facts.namespace);
-        const known = out.get(key);
-        if (known === undefined) out.set(key, root);
-        else if (known !== root) out.set(key, null);
-      }
-    }
-    this.structureRoots(objects, patched, out);
-    return out;
+  /** What the source placement providers may ask of the graph (sourcePlacement.ts). */
+  private placementContext(): PlacementContext {
+    return {
+      rootFor: (uri) => this.rootFor(uri),
+      hasFolder: (folder) => this.hasFolder(folder),
+      folderState: (folder) => this.folderState(folder),
+      describeFolder: (folder) => this.describeFolder(folder),
+      artifacts: this.artifacts,
+    };
   }
 
-  /**
-   * Roots of OCI sources that no Kustomization anchors (see sourceRoots), read from structure:
-   * of the folders above the files of the source's Kustomizations (the artifact holds them), the
-   * one under which the most of their paths exist, when one is strictly best and fits at least
-   * two. A guess: the graph reads such a root as `assumed`, which removes false errors only.
-   */
-  private structureRoots(objects: readonly FileEntry[], patched: Readonly<Map<string, FluxKustomizationFacts>>, out: Map<string, string | null>): void {
-    const bySource = new Map<string, { folders: Set<string>; paths: string[] }>();
-    for (const entry of objects) {
-      for (const k of entry.kustomizations) {
-        const facts = patched.get(`${entry.uri}#${k.documentIndex}`) ?? k.facts;
-        const ref = facts.sourceRef;
-        if (ref?.kind !== 'OCIRepository' || facts.madeBy) continue;
-        const key = sourceKey(ref.name, ref.namespace ?? facts.namespace);
-        if (out.has(key)) continue;
-        const path = normalizeSourcePath(facts.path);
-        let source = bySource.get(key);
-        if (!source) bySource.set(key, source = { folders: new Set(), paths: [] });
-        if (path && !path.includes('${')) source.paths.push(path);
-        const root = this.rootFor(entry.uri);
-        for (let folder: string | undefined = folderOf(keyOf(entry.uri)); folder && (!root || folder.startsWith(root.uri)); folder = parentFolder(folder)) {
-          if (source.folders.has(folder)) break;
-          source.folders.add(folder);
-        }
-      }
+  /** A Kustomization as an applier: where its source is (sourcePlacement.ts), and the folder its path names there. */
+  private applierOf(placement: PlacementContext, uri: string, documentIndex: number, facts: FluxKustomizationFacts,
+    sources: Map<string, SourceFacts[]>, anchors: Map<string, string | null>): Applier {
+    const placed = placeSource(placement, { uri, facts }, sources, anchors);
+    const applier: Applier = { uri, documentIndex, facts, relation: placed.relation, root: placed.root, sourceNote: placed.note };
+    if (placed.artifact) {
+      applier.artifact = placed.artifact;
+      applier.artifactNote = placed.artifactNote;
     }
-    for (const [key, { folders, paths }] of bySource) {
-      if (paths.length < 2 || folders.size > 256) continue;
-      let best: string | undefined;
-      let bestScore = 0;
-      let tie = false;
-      for (const folder of folders) {
-        let score = 0;
-        for (const path of paths) if (this.hasFolder(`${joinKey(folder, path)}/`)) score++;
-        if (score > bestScore) {
-          best = folder;
-          bestScore = score;
-          tie = false;
-        } else if (score === bestScore) tie = true;
-      }
-      if (best && bestScore >= 2 && !tie) out.set(key, best);
-    }
-  }
-
-  private applierOf(uri: string, documentIndex: number, facts: FluxKustomizationFacts, sources: Map<string, SourceFacts[]>, anchors: Map<string, string | null>): Applier {
-    const configured = this.rootFor(uri) ?? { uri: folderOf(keyOf(uri)), repository: false, remotes: [] };
-    const ref = facts.sourceRef;
-    // A Git source's root read from the workspace (see sourceRoots): its content is evidently here.
-    const anchor = ref?.kind === 'GitRepository' || ref?.kind === 'OCIRepository' ? anchors.get(sourceKey(ref.name, ref.namespace ?? facts.namespace)) : undefined;
-    const anchored = anchor !== undefined && anchor !== null && keyOf(uri).startsWith(anchor);
-    let root: WorkspaceRoot = configured;
-    let relation: SourceRelation = 'assumed';
-    let sourceNote = 'it names no source; paths are read from the workspace root';
-    if (ref) {
-      const refNamespace = ref.namespace ?? facts.namespace;
-      const candidates = (sources.get(`${ref.kind}/${ref.name}`) ?? []).filter((s) => !s.namespace || !refNamespace || s.namespace === refNamespace);
-      const urls = candidates.flatMap((s) => (s.url !== undefined ? [normalizedUrl(s.url)] : []));
-      const label = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
-      const bootstrap = ref.kind === 'GitRepository' && ref.name === 'flux-system' && (!refNamespace || refNamespace === 'flux-system');
-      const isRemote = urls.some((u) => configured.remotes.includes(u));
-      const otherRemote = urls.length > 0 && configured.remotes.length > 0 && !isRemote;
-      const atTop = anchored && anchor === configured.uri;
-      const placed = ref.kind === 'OCIRepository' ? this.placeArtifact(candidates) : undefined;
-      if (placed) {
-        // The artifact map says which folder the artifact is built from: judged as that folder.
-        const applier: Applier = { uri, documentIndex, facts, relation: placed.relation, root: placed.root, sourceNote: `its source, ${label}, is the artifact ${placed.note}`, artifact: placed.entry, artifactNote: placed.note };
-        if (!facts.path.includes('${')) {
-          const path = normalizeSourcePath(facts.path);
-          applier.folder = path ? `${joinKey(placed.root.uri, path)}/` : placed.root.uri;
-        }
-        return applier;
-      } else if (ref.kind === 'OCIRepository' && anchored) {
-        // Structure, the last resort: the Kustomizations of this source apply the folders that
-        // hold them from here, so this is where the artifact's root evidently is. It may remove
-        // a false error (patches, substitution), never claim one.
-        root = { uri: anchor, repository: false, remotes: [] };
-        relation = 'assumed';
-        sourceNote = `its source, ${label}, is an artifact whose root is taken to be ${this.describeFolder(anchor)} (where its Kustomizations' paths fit; no CI file or artifact map says which folder it is built from)`;
-      } else if (ref.kind !== 'GitRepository') {
-        relation = 'other';
-        sourceNote = ref.kind === 'OCIRepository'
-          ? `its source, ${label}, is an artifact this workspace cannot place (no artifact map entry or CI push names its repository)`
-          : `its source, ${label}, is an artifact whose content is not read from the workspace`;
-      } else if (anchored) {
-        // Known to be this repository when the layout is at the repository's top and nothing
-        // says it is another one; else its paths are read from where the layout is.
-        if (!atTop) root = { uri: anchor, repository: false, remotes: [] };
-        relation = atTop && configured.repository && (isRemote || (bootstrap && !otherRemote)) ? 'workspace' : 'assumed';
-        sourceNote = relation === 'workspace'
-          ? `its source, ${label}, ${isRemote ? 'pulls this repository (its URL is the workspace\'s Git remote)' : 'is the repository `flux bootstrap` set up here'}`
-          : `its source, ${label}, has its content in this workspace (paths read from ${atTop ? 'the workspace root' : 'the folder its Kustomizations apply from'})`;
-      } else if (isRemote) {
-        relation = configured.repository ? 'workspace' : 'assumed';
-        sourceNote = `its source, ${label}, pulls this repository (its URL is the workspace's Git remote)`;
-      } else if (candidates.length && !bootstrap) {
-        relation = 'other';
-        sourceNote = `its source, ${label}, pulls ${urls.length ? 'another repository' : 'a repository this workspace cannot tell'}`;
-      } else if (bootstrap && otherRemote) {
-        relation = 'other';
-        sourceNote = `its source, ${label}, pulls another repository`;
-      } else {
-        relation = 'assumed';
-        sourceNote = `its source, ${label}, is not known to be this repository; paths are read from the workspace root`;
-      }
-    }
-    const applier: Applier = { uri, documentIndex, facts, relation, root, sourceNote };
-    if (relation !== 'other' && !facts.path.includes('${')) {
+    if (placed.relation !== 'other' && !facts.path.includes('${')) {
       const path = normalizeSourcePath(facts.path);
-      applier.folder = path ? `${joinKey(root.uri, path)}/` : root.uri;
+      applier.folder = path ? `${joinKey(placed.root.uri, path)}/` : placed.root.uri;
     }
     return applier;
   }
@@ -649,29 +441,6 @@ export class ApplyGraph {
   describeFolder(folder: string): string {
     const root = this.roots.find((r) => folder.startsWith(r.uri));
     return (root && relativeTo(root.uri, folder)) ?? folder;
-  }
-
-  /**
-   * The folder an OCI source's artifact is built from, by the artifact map. Sources of one name
-   * that disagree, or an entry whose folder is outside the workspace, place nothing.
-   */
-  private placeArtifact(candidates: readonly SourceFacts[]): { entry: ArtifactMapEntry; root: WorkspaceRoot; relation: SourceRelation; note: string } | undefined {
-    if (this.artifacts.length === 0 || candidates.length === 0) return undefined;
-    let entry: ArtifactMapEntry | undefined;
-    for (const source of candidates) {
-      if (source.url === undefined) return undefined;
-      const found = findArtifact(this.artifacts, source.url, source.anyTag ? undefined : source.tag);
-      if (!found || (entry && entry.folder !== found.folder)) return undefined;
-      entry ??= found;
-    }
-    if (!entry || !this.rootFor(entry.folder)) return undefined;
-    // A folder CI generates, a single file, or one missing here: it removes false errors only.
-    const verifiable = entry.verifiable && this.folderState(entry.folder) !== 'missing';
-    const root: WorkspaceRoot = { uri: entry.folder, repository: verifiable, remotes: [] };
-    const tag = candidates[0].anyTag ? 'a tag its ref selects' : `tag ${candidates[0].tag}`;
-    const where = originText(entry, (u) => this.describeFolder(u).replace(/^\.\//, ''));
-    const note = `oci://${entry.repository} (${tag}), built from ${this.describeFolder(entry.folder)} — ${where}`;
-    return { entry, root, relation: verifiable ? 'workspace' : 'assumed', note };
   }
 
   private kustomizeFileIn(folder: string): { uri: string; facts: KustomizeFileFacts } | undefined {
@@ -967,17 +736,6 @@ export class ApplyGraph {
 /** Marks a namespace being computed (see computeNamespace). */
 const PENDING: unique symbol = Symbol('pending');
 
-const urlCache = new Map<string, string>();
-function normalizedUrl(url: string): string {
-  let n = urlCache.get(url);
-  if (n === undefined) {
-    n = normalizeGitUrl(url);
-    if (urlCache.size > 10000) urlCache.clear();
-    urlCache.set(url, n);
-  }
-  return n;
-}
-
 /** The same graph facts at the same positions (documents whose facts the graph ignores have an empty key). */
 function sameFacts(a: readonly DocumentGraphFacts[], b: readonly DocumentGraphFacts[]): boolean {
   if (a.length !== b.length) return false;
@@ -985,7 +743,6 @@ function sameFacts(a: readonly DocumentGraphFacts[], b: readonly DocumentGraphFa
   return true;
 }
 
-const sourceKey = (name: string, namespace: string | undefined) => `${namespace ?? ''}/${name}`;
 
 function substitutionDisabled(doc: PlacedDocument): boolean {
   const annotations = findPair(findPair(doc.parsed.yaml.contents, 'metadata')?.value, 'annotations')?.value;

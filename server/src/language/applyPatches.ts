@@ -2,6 +2,7 @@
 // (selector: group, version, kind, name, namespace as anchored regular expressions; label and
 // annotation selectors), and whether it writes a given field.
 import type { PatchFacts, Selector } from './applyFacts';
+import { RE2JS } from 're2js';
 
 /** What a selector is matched against: the document as kustomize sees it. */
 export interface PatchSubject {
@@ -15,19 +16,25 @@ export interface PatchSubject {
   annotations: Readonly<Record<string, string>>;
 }
 
-const regexCache = new Map<string, RegExp | null>();
+/**
+ * kustomize matches target fields as Go regular expressions, anchored; RE2's engine matches in
+ * linear time, where JavaScript's backtracks: a target such as `(a+)+` against a long name
+ * would stop the graph for hours. A pattern RE2 cannot compile is compared as plain text.
+ */
+const regexCache = new Map<string, RE2JS | null>();
 function matchesPattern(pattern: string, value: string | undefined): boolean {
   let re = regexCache.get(pattern);
   if (re === undefined) {
     try {
-      re = new RegExp(`^(?:${pattern})$`);
+      re = RE2JS.compile(`^(?:${pattern})$`);
     } catch {
       re = null;
     }
+    if (regexCache.size > 10000) regexCache.clear();
     regexCache.set(pattern, re);
   }
   const v = value ?? '';
-  return re ? re.test(v) : pattern === v;
+  return re ? re.matches(v) : pattern === v;
 }
 
 /** Splits a selector at commas outside parentheses. */
