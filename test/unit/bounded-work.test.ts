@@ -18,6 +18,8 @@ import { findYamlFiles } from '../../server/src/cli/walk';
 import { yamlFilesUnder } from '../../server/src/lsp/workspaceScan';
 import { diskFolderProbe } from '../../server/src/language/gitRoots';
 import { applyGraphBudget } from '../../server/src/language/workBudget';
+import { selectTag } from '../../server/src/registry/semver';
+import { filterTags } from '../../server/src/cli/tagFilter';
 
 const CLI = join(resolve(__dirname, '..', '..'), 'dist', 'cli.js');
 const LIMIT = { timeout: 60_000 };
@@ -215,4 +217,12 @@ test('files that are not Flux stay quiet: Go and Helm templates, quoted template
   } finally {
     rmSync(rendered, { recursive: true, force: true });
   }
+});
+
+test('Go patterns from files (semverFilter, --filter-regex) run in linear time against registry tags', LIMIT, () => {
+  const tags = [`${'a'.repeat(40)}x`, '1.2.3', 'v1.3.0'];
+  assert.deepEqual(selectTag(tags, '>=1.0.0', '(a+)+$'), { tag: undefined, valid: true, candidates: 0 });
+  assert.deepEqual(selectTag(tags, '>=1.0.0', '^v'), { tag: 'v1.3.0', valid: true, candidates: 1 });
+  assert.deepEqual(filterTags(tags, { regex: '^(a|aa)+$' }), []);
+  assert.equal(selectTag(tags, '>=1.0.0', '(?<=v)1').valid, false, 'RE2 has no look-behind: the filter is invalid, as in Flux');
 });

@@ -2,6 +2,7 @@
 // Flux's (Masterminds) syntax; they are translated to node-semver's, which differs in commas
 // (AND), `~>` and a leading `v`. Signature and attestation tags (cosign's sha256-….sig) are
 // not artifacts and are left out.
+import { goPatternTest } from '../language/rules/re2';
 import * as semver from 'semver';
 import { checkConstraint } from '../language/rules/semverRange';
 import { UsageError } from './args';
@@ -26,13 +27,10 @@ export function toNodeRange(constraint: string): semver.Range {
 export function filterTags(tags: readonly string[], filters: { semver?: string; regex?: string }): string[] {
   let result = tags.filter((t) => !COSIGN_TAG.test(t));
   if (filters.regex !== undefined) {
-    let re: RegExp;
-    try {
-      re = new RegExp(filters.regex);
-    } catch (error) {
-      throw new UsageError(`--filter-regex: ${(error as Error).message}`);
-    }
-    result = result.filter((t) => re.test(t));
+    // A Go regular expression, as flux list artifacts takes it: RE2 semantics, linear time.
+    const test = goPatternTest(filters.regex);
+    if (!test) throw new UsageError(`--filter-regex: "${filters.regex}" is not a valid Go regular expression`);
+    result = result.filter((t) => test(t));
   }
   if (filters.semver !== undefined) {
     const range = toNodeRange(filters.semver);

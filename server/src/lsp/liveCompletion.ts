@@ -3,6 +3,7 @@
 // TagCache (a warm list answers at once; a cold one waits for the one listing in flight, which
 // the request's cancellation abandons). Versions newest first, then other tags; details (created,
 // source, revision) arrive through completionItem/resolve.
+import { goPatternTest } from '../language/rules/re2';
 import { CompletionItemKind, MarkupKind, type CancellationToken, type CompletionItem } from 'vscode-languageserver/node';
 import type { YamlFile } from '../language/documents';
 import { cursorContext } from '../language/completion/cursor';
@@ -180,12 +181,8 @@ export function createLiveCompletion(ctx: ServerContext, cache: TagCache) {
 export function semverItems(tags: readonly string[], filter?: string): Array<{ range: string; tag: string }> {
   let source = tags;
   if (filter) {
-    try {
-      const re = new RegExp(filter);
-      source = tags.filter((t) => re.test(t));
-    } catch {
-      source = tags;
-    }
+    const test = goPatternTest(filter);
+    source = test ? tags.filter((t) => test(t)) : tags;
   }
   const versions = versionTags(source).filter((v) => v.prerelease === '');
   const ranges: string[] = [];

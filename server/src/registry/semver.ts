@@ -3,6 +3,7 @@
 // as OR, wildcards (`1.x`, `*`), `~`, `~>`, `^`, hyphen ranges, and the rule that a pre-release
 // only matches a comparator that names a pre-release itself. Validation of the range text is
 // language/rules/semverRange.ts; this module answers "which tags match, and which wins".
+import { goPatternTest } from '../language/rules/re2';
 import { checkConstraint } from '../language/rules/semverRange';
 
 export interface Version {
@@ -177,15 +178,13 @@ export function versionTags(tags: readonly string[]): Version[] {
 export function selectTag(tags: readonly string[], rangeText: string, filter?: string): { tag?: string; valid: boolean; candidates: number } {
   const range = parseRange(rangeText);
   if (!range) return { valid: false, candidates: 0 };
-  let re: RegExp | undefined;
+  let test: ((text: string) => boolean) | undefined;
   if (filter) {
-    try {
-      re = new RegExp(filter);
-    } catch {
-      return { valid: false, candidates: 0 };
-    }
+    // semverFilter is a Go regular expression: RE2 semantics, linear time.
+    test = goPatternTest(filter);
+    if (!test) return { valid: false, candidates: 0 };
   }
-  const versions = versionTags(re ? tags.filter((t) => re!.test(t)) : tags);
+  const versions = versionTags(test ? tags.filter((t) => test!(t)) : tags);
   const best = versions.find((v) => rangeMatches(range, v));
   return { tag: best?.original, valid: true, candidates: versions.length };
 }

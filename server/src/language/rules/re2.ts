@@ -1,6 +1,7 @@
 // Go regular expressions (RE2 syntax), as Flux compiles them (OCIRepository semverFilter,
 // ImagePolicy filterTags.pattern), checked with JavaScript's engine after translating what the
 // two spell differently, and refusing what RE2 lacks (look-around, back-references).
+import { RE2JS } from 're2js';
 
 /** What JavaScript cannot parse but RE2 can, rewritten; undefined parts are left alone. */
 function toJavaScript(pattern: string): string {
@@ -60,6 +61,21 @@ const POSIX: Record<string, string> = {
   alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7F', blank: '\\t ', cntrl: '\\x00-\\x1F\\x7F', digit: '0-9',
   graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-/:-@[-`{-~', space: '\\t\\n\\v\\f\\r ', upper: 'A-Z', word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
 };
+
+/**
+ * A test for "the Go pattern finds a match in this text" (unanchored, like Go's MatchString),
+ * run by RE2's linear-time engine: tags come from registries and patterns from files, and a
+ * pattern such as `(a+)+$` must not stop the server. Undefined when RE2 refuses the pattern.
+ */
+export function goPatternTest(pattern: string): ((text: string) => boolean) | undefined {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(pattern);
+  } catch {
+    return undefined;
+  }
+  return (text) => re.matcher(text).find();
+}
 
 /** A JavaScript RegExp that matches what the Go pattern matches; undefined when RE2 would refuse it. */
 export function re2RegExp(pattern: string): RegExp | undefined {
