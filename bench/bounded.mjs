@@ -2,13 +2,14 @@
 // their own folder, with namespaces that are not strings) and on a fleet past the apply graph's
 // work budget, side by side with the floor: reading and parsing the same files with `yaml`.
 // Every run is a fresh process timed from start to exit (the floor too).
-// usage: node bench/bounded.mjs [--runs 3]
+// usage: node --import tsx bench/bounded.mjs [--runs 3]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { selfApplyingKustomization } from '../test/fixtures/pathological.ts';
 
 const require = createRequire(import.meta.url);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,19 +17,7 @@ const arg = (name, fallback) => { const i = process.argv.indexOf(`--${name}`); r
 const runs = arg('runs', 3);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
-const kustomization = (name, namespace) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: ${name}
-  namespace: ${namespace}
-spec:
-  interval: 1m
-  path: "./"
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: test
-`;
+const kustomization = selfApplyingKustomization;
 
 /** name → files of the tree */
 const cases = [];

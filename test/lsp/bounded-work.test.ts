@@ -6,24 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, positionOf, type LspSession } from './lspClient';
 import { eventually } from '../timing';
+import { selfApplyingKustomization } from '../fixtures/pathological';
 
 /** n Kustomizations in 20 folders, each applying the workspace root: every file applied n times over. */
 function everyoneAppliesEverything(n: number): Record<string, string> {
   const files: Record<string, string> = {};
   for (let i = 0; i < n; i++) {
-    files[`d${i % 20}/k${i}.yaml`] = `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: k${i}
-  namespace: {{ .fluxns }}
-spec:
-  interval: 1m
-  path: "./"
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: test
-`;
+    files[`d${i % 20}/k${i}.yaml`] = selfApplyingKustomization(`k${i}`, '{{ .fluxns }}');
   }
   return files;
 }

@@ -18,28 +18,12 @@ import { findYamlFiles } from '../../server/src/cli/walk';
 import { yamlFilesUnder } from '../../server/src/lsp/workspaceScan';
 import { diskFolderProbe } from '../../server/src/language/gitRoots';
 import { applyGraphBudget } from '../../server/src/language/workBudget';
+import { selfApplying } from '../fixtures/pathological';
 import { selectTag } from '../../server/src/registry/semver';
 import { filterTags } from '../../server/src/cli/tagFilter';
 
 const CLI = join(resolve(__dirname, '..', '..'), 'dist', 'cli.js');
 const LIMIT = { timeout: 60_000 };
-
-/** Kustomizations k0…k(n-1) in one file, each applying the folder that holds it ("./"). */
-export function selfApplying(n: number, namespace: string): string {
-  return Array.from({ length: n }, (_, i) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: k${i}
-  namespace: ${namespace}
-spec:
-  interval: 1m
-  path: "./"
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: test
-`).join('---\n');
-}
 
 /** Namespaces that are not strings, as templates and typos write them. */
 const NAMESPACES = ['{a: 1}', '[a]', '{{ .fluxns }}', '"{{ .fluxns }}"', '7', 'true', 'null', '', 'flux-system'];

@@ -8,29 +8,11 @@ import { DEFAULT_MAX_ARTIFACT_BYTES } from '../oci/artifact/extract';
 import type { ArtifactMapEntry } from '../language/artifacts/types';
 import type { SourceFacts } from '../language/applyFacts';
 import { normalizeRepository } from '../language/artifacts/types';
+import type { PublishedArtifactStatus } from '../protocol';
 
-export type ArtifactState = 'same' | 'different' | 'not-pushed' | 'not-checked' | 'error';
-
-export interface ArtifactStatus {
-  /** `oci://host/repo`. */
-  url: string;
-  tag: string;
-  /** The folder as shown to the user (relative), and as a file URI. */
-  folder: string;
-  folderUri: string;
-  /** Where the map learned the link, in words. */
-  origin: string;
-  state: ArtifactState;
-  digest?: string;
-  /** `org.opencontainers.image.created` and `.revision` of what is published. */
-  created?: string;
-  revision?: string;
-  added: string[];
-  removed: string[];
-  changed: string[];
-  unchanged: number;
-  message?: string;
-}
+/** One artifact compared with its folder: the protocol's shape, less the words the server adds (describeStatus). */
+export type ArtifactStatus = Omit<PublishedArtifactStatus, 'summary'>;
+export type ArtifactState = ArtifactStatus['state'];
 
 /** The tags the workspace syncs of each repository, from its sources' facts (digest or semver refs give none). */
 export function syncedTags(sources: Iterable<SourceFacts>): Map<string, Set<string>> {
