@@ -113,7 +113,9 @@ function selectorOf(v: unknown): Selector | undefined {
 /** Parses a patch written as text (YAML or JSON); undefined when it does not parse. */
 function parsePatchText(text: string): unknown {
   try {
-    const docs = parseAllDocuments(text, { prettyErrors: false });
+    // logLevel 'error': a Go template (`name: {{ .Values.x }}`) parses to a map key, and the
+    // library's warning about it would reach stderr (as in documents.ts).
+    const docs = parseAllDocuments(text, { prettyErrors: false, logLevel: 'error' });
     const first = Array.isArray(docs) ? docs[0] : undefined;
     if (!first || first.errors.length) return undefined;
     const body = first.toJS({ maxAliasCount: 100 }) as unknown;
