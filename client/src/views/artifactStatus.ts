@@ -77,5 +77,9 @@ export function registerArtifactStatus(context: vscode.ExtensionContext, client:
       if (statuses.some((s) => document.uri.toString().startsWith(s.folderUri))) void refresh();
     }),
   );
-  client.onDidStart(() => refresh());
+  // Not awaited, and not through client.request: a start listener that waited for the started
+  // client would wait for itself (start() awaits its listeners).
+  client.onDidStart(() => {
+    setTimeout(() => void refresh(), 0);
+  });
 }
