@@ -210,3 +210,17 @@ test('a GitHub Actions workflow maps the fleet: the same verdict as the declared
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the source and Kustomization a FluxInstance makes resolve references: no "not defined in this workspace"', () => {
+  const dir = fleet(declared());
+  try {
+    const found = lintPaths([dir], { unresolvedReferences: 'warning' }).flatMap((r) => r.findings.map((f) => `${r.path.slice(dir.length + 1)} ${f.code} ${f.message}`));
+    assert.ok(!found.some((f) => f.includes('flux/ref-not-found')), found.join('\n'));
+    // Without the FluxInstance the same reference is unresolved: the test can fail.
+    rmSync(join(dir, 'bootstrap'), { recursive: true });
+    const without = lintPaths([dir], { unresolvedReferences: 'warning' }).flatMap((r) => r.findings.map((f) => f.code));
+    assert.ok(without.includes('flux/ref-not-found'), without.join());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -83,6 +83,18 @@ async function pickFolder(): Promise<vscode.Uri | undefined> {
   return chosen?.[0];
 }
 
+/** Does a label hold the typed characters in order (the quick pick's own fuzzy filter)? */
+function matchesTyped(label: string, typed: string): boolean {
+  const l = label.toLowerCase();
+  let at = 0;
+  for (const c of typed.toLowerCase()) {
+    at = l.indexOf(c, at);
+    if (at === -1) return false;
+    at++;
+  }
+  return true;
+}
+
 /** A quick pick that also accepts what the user types. */
 function pickOrType(title: string, placeHolder: string, items: vscode.QuickPickItem[], normalise: (text: string) => string, validate: (text: string) => string | undefined): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -101,7 +113,13 @@ function pickOrType(title: string, placeHolder: string, items: vscode.QuickPickI
     });
     let done = false;
     pick.onDidAccept(() => {
-      const chosen = pick.selectedItems[0]?.label ?? normalise(pick.value.trim());
+      // VS Code matches the accepted item by its position; if Enter came before the list made for
+      // the last keystroke was shown, that position is from the old list. The quick pick only
+      // shows items matching what is typed, so a selection that does not match it is stale.
+      const typed = normalise(pick.value.trim());
+      const selected = pick.selectedItems[0]?.label;
+      const stale = selected !== undefined && pick.value.trim() !== '' && !selected.startsWith('$(') && !matchesTyped(selected, pick.value.trim());
+      const chosen = stale ? typed : selected ?? typed;
       if (!chosen || validate(chosen)) return;
       done = true;
       resolve(chosen);

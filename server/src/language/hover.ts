@@ -292,7 +292,10 @@ function objectSummary(o: IndexedObject, index: WorkspaceIndex, from: string): s
   const out = [`**${o.identity.kind}** ${code(where)} · ${code(o.identity.apiVersion)}`];
   const parsed = index.file(o.uri)?.documents[o.documentIndex]?.parsed;
   if (o.generatedBy) {
-    out.push('', `Declared by ${o.generatedBy.kind} ${code(`${o.identity.namespace ? `${o.identity.namespace}/` : ''}${o.generatedBy.name}`)}: source-watcher creates this ExternalArtifact from the generator's sources.`);
+    const by = `${o.generatedBy.kind} ${code(`${o.identity.namespace ? `${o.identity.namespace}/` : ''}${o.generatedBy.name}`)}`;
+    out.push('', o.generatedBy.kind === 'ArtifactGenerator'
+      ? `Declared by ${by}: source-watcher creates this ExternalArtifact from the generator's sources.`
+      : `Made by the Flux Operator from the sync of ${by}.`);
   } else if (parsed) {
     const lines = linesOf(parsed);
     const facts: string[] = [];

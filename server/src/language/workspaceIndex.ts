@@ -91,6 +91,8 @@ interface DocumentFacts {
   /** ArtifactGenerator: its artifacts' names, with the ranges of the name and the whole entry. */
   artifacts?: { name: string; nameRange: Range; entryRange: Range }[];
   fluxOperatorChart?: true;
+  /** FluxInstance (or a HelmRelease of the flux-instance chart): the ranges of its `sync` key and value. */
+  sync?: { keyRange: Range; valueRange: Range };
 }
 
 const ARTIFACT_GENERATOR_GROUP = 'source.extensions.fluxcd.io';
@@ -167,6 +169,14 @@ function documentFacts(parsed: ParsedDocument): DocumentFacts {
       }
     }
     if (installsFluxOperator(parsed)) facts.fluxOperatorChart = true;
+    const madeBy = documentGraphFacts(parsed).kustomization?.madeBy;
+    if (madeBy) {
+      const spec = findPair(root, 'spec')?.value;
+      const sync = madeBy === 'FluxInstance' ? findPair(spec, 'sync') : findPair(findPair(findPair(spec, 'values')?.value, 'instance')?.value, 'sync');
+      const key = sync?.key as { range?: [number, number, number] } | undefined;
+      const value = sync?.value as { range?: [number, number, number] } | undefined;
+      if (key?.range && value?.range) facts.sync = { keyRange: parsed.lines.rangeOf(key.range[0], key.range[1]), valueRange: parsed.lines.rangeOf(value.range[0], value.range[1]) };
+    }
     factsCache.set(parsed, facts);
   }
   return facts;
@@ -250,8 +260,32 @@ function documentRefs(uri: string, entry: IndexEntry): ObjectReference[] {
   });
 }
 
+/**
+ * The objects a FluxInstance's `sync` (or the flux-instance chart's `instance.sync`) makes the
+ * Flux Operator create: a source and a Kustomization, both named after the instance's namespace.
+ */
+function operatorSyncObjects(uri: string, entry: IndexEntry): IndexedObject[] {
+  const { parsed } = entry.placed;
+  const { identity } = parsed;
+  const graph = documentGraphFacts(parsed);
+  const sync = documentFacts(parsed).sync;
+  if (!identity?.name || !graph.source || !graph.kustomization?.madeBy || !sync) return [];
+  const generatedBy = { kind: identity.kind, name: identity.name };
+  const made = (apiVersion: string, kind: string): IndexedObject => {
+    const [group, version] = apiVersion.split('/');
+    return followDocument({
+      uri,
+      identity: { apiVersion, group, version, kind, name: graph.source!.name, namespace: graph.source!.namespace ?? graph.source!.name },
+      generatedBy,
+    } as IndexedObject, entry, { nameRange: sync.keyRange, documentRange: sync.valueRange });
+  };
+  return [made('source.toolkit.fluxcd.io/v1', graph.source.kind), made('kustomize.toolkit.fluxcd.io/v1', 'Kustomization')];
+}
+
 /** The ExternalArtifacts an ArtifactGenerator document declares (positions follow the document). */
 function generatedObjects(uri: string, entry: IndexEntry): IndexedObject[] {
+  const operatorMade = operatorSyncObjects(uri, entry);
+  if (operatorMade.length) return operatorMade;
   const { identity } = entry.placed.parsed;
   const artifacts = identity?.name ? documentFacts(entry.placed.parsed).artifacts : undefined;
   if (!identity?.name || !artifacts?.length) return [];
