@@ -248,3 +248,19 @@ test('HelmRelease chart version completion: the tags of <HelmRepository url>/<ch
   const edit = list.items.find((i) => i.label === '6.6.0')?.textEdit;
   assert.equal(edit && 'newText' in edit ? edit.newText : '', '6.6.0');
 });
+
+test('a path missing from the published artifact, told against the folder the artifact map says it is built from', async () => {
+  // mapped/here exists locally but not in the artifact: the next push fixes it. mapped/gone exists
+  // in neither: the paths rule's error says so, and no second (live) diagnostic repeats it.
+  lsp.write('mapped/here/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: here\n');
+  lsp.write('mapped/apps/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: apps\n');
+  await lsp.open('.flux-oci.yaml', `artifacts:\n  - url: oci://${host}/team/app\n    path: ./mapped\n`);
+  const text = [ociSource(host, 'team/app', 'mapped', '    tag: v3.24.19\n'), kustomizationOf('here', 'mapped', './here'), kustomizationOf('gone', 'mapped', './gone')].join('---\n');
+  await lsp.open('mapped-fleet.yaml', text);
+  const diagnostics = await diagnosticsWhen(lsp, 'mapped-fleet.yaml',
+    (d) => d.some((x) => x.code === 'live/path-not-found') && d.some((x) => x.code === 'flux/path-not-found'), budget(60_000));
+  const paths = diagnostics.filter((d) => String(d.code).endsWith('path-not-found')).map((d) => `${d.range.start.line}:${d.code}`).sort();
+  assert.deepEqual(paths, [`${lineOf(text, 'path: ./here')}:live/path-not-found`, `${lineOf(text, 'path: ./gone')}:flux/path-not-found`].sort());
+  const here = diagnostics.find((d) => d.code === 'live/path-not-found')!;
+  assert.match(here.message, /path "\.\/here" does not exist in the artifact of OCIRepository "mapped" .*; it exists in \.\/mapped, the folder this artifact is built from, so the next push fixes it$/);
+});

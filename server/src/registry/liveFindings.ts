@@ -7,6 +7,7 @@ import type { ParsedDocument, PlacedDocument, YamlFile } from '../language/docum
 import { shiftRange } from '../language/lineIndex';
 import type { Finding, Range } from '../language/types';
 import type { IndexedObject, WorkspaceIndex } from '../language/workspaceIndex';
+import { applyGraphOf } from '../language/applyGraph';
 import { FLUX_MEDIA_TYPES } from '../oci/artifact/build';
 import { nearestTags, newestTags, resolveRef, signatureState, type Resolution } from './resolve';
 import { parseVersion, selectTag } from './semver';
@@ -264,7 +265,10 @@ export function liveFindings(file: YamlFile, index: WorkspaceIndex, cache: TagCa
       if (r.wants.length === 0 && r.findings.length === 0 && r.auth.length === 0) continue;
       parts.push(r);
       const line = doc.chunk.startLine;
-      for (const f of r.findings) findings.push(line === 0 ? f : { ...f, range: shiftRange(f.range, line) });
+      for (const found of r.findings) {
+        const f = found.code === 'live/path-not-found' ? againstMappedFolder(found, file, doc.index, index) : found;
+        if (f) findings.push(line === 0 ? f : { ...f, range: shiftRange(f.range, line) });
+      }
       for (const a of r.auth) auth.push(line === 0 ? a : { ...a, range: shiftRange(a.range, line) });
     }
   }
@@ -277,4 +281,19 @@ export function liveFindings(file: YamlFile, index: WorkspaceIndex, cache: TagCa
       return wants;
     },
   };
+}
+
+/**
+ * A path missing from the published artifact, told against the folder the artifact map says it
+ * is built from: when that folder lacks it too, the paths rule's error already says so (one
+ * diagnostic, not two); when the folder has it, the next push fixes it.
+ */
+function againstMappedFolder(finding: Finding, file: YamlFile, documentIndex: number, index: WorkspaceIndex): Finding | undefined {
+  const graph = applyGraphOf(index);
+  const applier = graph.appliersIn(file.uri).find((a) => a.documentIndex === documentIndex);
+  if (!applier?.artifact || !applier.folder) return finding;
+  const state = graph.folderState(applier.folder);
+  if (state === 'missing' && applier.relation === 'workspace') return undefined;
+  if (state !== 'manifests' && state !== 'empty') return finding;
+  return { ...finding, message: `${finding.message}; it exists in ${graph.describeFolder(applier.root.uri)}, the folder this artifact is built from, so the next push fixes it` };
 }
