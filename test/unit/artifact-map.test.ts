@@ -224,3 +224,29 @@ test('the source and Kustomization a FluxInstance makes resolve references: no "
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a path the OCIRepository\'s spec.ignore leaves out is an error that says so', () => {
+  const dir = fleet({
+    ...declared(),
+    'bootstrap/flux-instance.yaml': '',
+    'bootstrap/source.yaml': `apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 10m
+  url: ${URL}
+  ref:
+    tag: latest
+  ignore: |
+    /infra/
+`,
+  });
+  try {
+    const found = lintPaths([dir]).flatMap((r) => r.findings.map((f) => `${r.path.slice(dir.length + 1)} ${f.code} ${f.message}`));
+    assert.ok(found.some((f) => /^kubernetes\/clusters\/prod\/apps\.yaml flux\/path-not-found path "\.\/infra" exists here but is left out of the artifact \(the OCIRepository's spec\.ignore\)/.test(f)), found.join('\n'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -136,6 +136,7 @@ function excludedBy(applier: Applier): string | undefined {
   const relative = applier.folder.slice(applier.root.uri.length);
   if (!relative) return undefined;
   if (entry.ignorePaths.length && ignore().add(entry.ignorePaths).ignores(relative)) return `--ignore-paths ${entry.ignorePaths.join(',')}`;
+  if (applier.sourceIgnore && ignore().add(applier.sourceIgnore).ignores(relative)) return 'the OCIRepository\'s spec.ignore';
   if (ignore().add(DEFAULT_EXCLUDED).ignores(relative)) return 'Flux leaves it out of every artifact it pushes';
   return undefined;
 }

@@ -66,6 +66,8 @@ export interface SourceFacts {
   tag?: string;
   /** An OCIRepository's `ref` selects by digest or semver range: any tag of the repository may be synced. */
   anyTag?: boolean;
+  /** An OCIRepository's `spec.ignore` (gitignore lines): what source-controller leaves out of the artifact. */
+  ignore?: string;
 }
 
 export interface KustomizeFileFacts {
@@ -182,6 +184,8 @@ export function documentGraphFacts(parsed: ParsedDocument): DocumentGraphFacts {
         const ref = obj(spec?.ref);
         if (str(ref?.digest) !== undefined || str(ref?.semver) !== undefined) facts.source.anyTag = true;
         else facts.source.tag = str(ref?.tag) ?? 'latest';
+        const ignore = str(spec?.ignore);
+        if (ignore) facts.source.ignore = ignore;
       }
     } else if (id.kind === 'FluxInstance' && id.group === 'fluxcd.controlplane.io') {
       const plain = parsed.plainValue;

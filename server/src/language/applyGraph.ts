@@ -429,6 +429,7 @@ export class ApplyGraph {
     if (placed.artifact) {
       applier.artifact = placed.artifact;
       applier.artifactNote = placed.artifactNote;
+      if (placed.sourceIgnore) applier.sourceIgnore = placed.sourceIgnore;
     }
     if (placed.relation !== 'other' && !facts.path.includes('${')) {
       const path = normalizeSourcePath(facts.path);

@@ -48,6 +48,8 @@ export interface Applier {
   artifact?: ArtifactMapEntry;
   /** That artifact in words: `oci://ghcr.io/org/fleet (tag main), built from ./deploy — from .github/workflows/publish.yaml:14`. */
   artifactNote?: string;
+  /** Its OCIRepository's `spec.ignore` (gitignore lines), when it has one. */
+  sourceIgnore?: string;
 }
 
 /**

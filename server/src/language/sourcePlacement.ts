@@ -39,6 +39,7 @@ export interface Placement {
   note: string;
   artifact?: ArtifactMapEntry;
   artifactNote?: string;
+  sourceIgnore?: string;
 }
 
 /**
@@ -136,6 +137,7 @@ export function placeByArtifactMap(ctx: PlacementContext, candidates: readonly S
     note: `its source, ${label}, is the artifact ${artifactNote}`,
     artifact: entry,
     artifactNote,
+    ...(candidates[0].ignore ? { sourceIgnore: candidates[0].ignore } : {}),
   };
 }
 
