@@ -2,34 +2,19 @@
 // checked with skopeo, a plain blob download and the system tar; plus the pre-push safety checks.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { startRegistry, RegistryRig } from './rig';
 import { skopeo, skopeoFlags } from './helpers';
-import { DEPLOY_FILES, FLUX, inspectRaw, layerListing, assertNormalisedEntries, makeFolder, tagDigest } from './pushHelpers';
+import { runCli, DEPLOY_FILES, FLUX, inspectRaw, layerListing, assertNormalisedEntries, makeFolder, tagDigest } from './pushHelpers';
 import { runRegistryCommand } from '../../server/src/cli/registry';
-import { budget } from '../timing';
 
-const CLI = resolve(__dirname, '..', '..', 'dist', 'cli.js');
 const SHA = 'a'.repeat(8) + 'b'.repeat(32);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function cli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, timeout: budget(120_000), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const cli = runCli;
 
 describe('flux command lines against the registry (flux-oci CLI)', () => {
   let rig: RegistryRig;

@@ -1,10 +1,11 @@
 // Helpers of the push tests: folders to push, and independent checks of what arrived (skopeo
 // for the manifest, a plain HTTP blob download and the system `tar` for the layer).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { budget } from '../timing';
 import type { RegistryRig } from './rig';
 import { skopeo, skopeoFlags } from './helpers';
 
@@ -77,4 +78,22 @@ export function assertNormalisedEntries(verbose: string): void {
     assert.match(line, /^[-d]\S+ 0\/0 /, `owner 0/0 and only files or folders: ${line}`);
     assert.match(line, / 1970-01-01 00:00:00 /, `zero timestamp: ${line}`);
   }
+}
+
+const CLI_JS = resolve(__dirname, '..', '..', 'dist', 'cli.js');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node dist/cli.js` with `args` in `cwd`; resolves with its exit status and output. */
+export function runCli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI_JS, ...args], { cwd, env: { ...process.env, ...env }, timeout: budget(120_000), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
 }

@@ -3,26 +3,17 @@
 // never pushed (exit 1), JSON for CI, and a registry that does not answer (exit 2).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cp, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startRegistry, freePort, type RegistryRig } from './rig';
-import { budget } from '../timing';
+import { runCli } from './pushHelpers';
 import { startServer } from '../lsp/lspClient';
 import { ArtifactStatusRequest, type PublishedArtifactStatus } from '../../server/src/protocol';
 
-const CLI = resolve(__dirname, '..', '..', 'dist', 'cli.js');
 const FIXTURE = resolve(__dirname, '..', 'fixtures', 'artifact-map', 'oci-fleet');
 
-function cli(cwd: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, timeout: budget(120_000) }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const cli = runCli;
 
 describe('flux-oci status: local folders against what the registry holds', () => {
   let rig: RegistryRig;
