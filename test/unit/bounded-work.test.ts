@@ -19,6 +19,8 @@ import { yamlFilesUnder } from '../../server/src/lsp/workspaceScan';
 import { diskFolderProbe } from '../../server/src/language/gitRoots';
 import { applyGraphBudget } from '../../server/src/language/workBudget';
 import { selfApplying } from '../fixtures/pathological';
+import { ParsedDocument } from '../../server/src/language/documents';
+import { parseDocument } from 'yaml';
 import { selectTag } from '../../server/src/registry/semver';
 import { filterTags } from '../../server/src/cli/tagFilter';
 
@@ -209,4 +211,22 @@ test('Go patterns from files (semverFilter, --filter-regex) run in linear time a
   assert.deepEqual(selectTag(tags, '>=1.0.0', '^v'), { tag: 'v1.3.0', valid: true, candidates: 1 });
   assert.deepEqual(filterTags(tags, { regex: '^(a|aa)+$' }), []);
   assert.equal(selectTag(tags, '>=1.0.0', '(?<=v)1').valid, false, 'RE2 has no look-behind: the filter is invalid, as in Flux');
+});
+
+test('duplicate keys are found as the yaml library finds them, in linear time (30,000 postBuild variables)', LIMIT, () => {
+  for (const text of ['a: 1\na: 2\n', 'a: {b: 1, b: 2}\nc: [ {x: 1, x: 1} ]\n', '1: a\n"1": b\n', 'x: &a {k: 1}\ny:\n  <<: *a\n  <<: *a\n',
+    '? [a]\n: 1\n? [a]\n: 2\n', 'a: 1\nb:\n  c: 1\n  c: 2\n  a: 3\n', 'a: [1\nb: 1\nb: 2\n']) {
+    const ours = new ParsedDocument(text).yaml.errors.map((e) => `${e.code}@${e.pos[0]}`);
+    const library = parseDocument(text, { uniqueKeys: true, merge: text.includes('<<') }).errors.map((e) => `${e.code}@${e.pos[0]}`);
+    assert.deepEqual(ours, library, JSON.stringify(text));
+  }
+  // A Flux document (YAML that is not Flux gets no findings at all) with 30,000 variables.
+  const big = `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: big\nspec:\n  interval: 1m\n  prune: true\n  path: ./\n  sourceRef:\n    kind: GitRepository\n    name: x\n  postBuild:\n    substitute:\n${Array.from({ length: 30000 }, (_, i) => `      K${i}: v${i}`).join('\n')}\n      K7: again\n`;
+  const dir = tree({ 'big.yaml': big });
+  try {
+    const findings = lintPaths([dir])[0].findings.map((f) => `${f.range.start.line + 1} ${f.code} ${f.message}`);
+    assert.deepEqual(findings, ['30014 yaml/syntax YAML syntax error: Map keys must be unique']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
