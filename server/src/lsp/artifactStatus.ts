@@ -2,7 +2,8 @@
 // of the map is compared with what its registry holds at the tag the workspace syncs, in the
 // window's registry session (its credentials, its cache of clients); never in an untrusted
 // workspace.
-import { ResponseError, LSPErrorCodes, type CancellationToken } from 'vscode-languageserver/node';
+import { ResponseError, LSPErrorCodes } from 'vscode-languageserver/node';
+import { signalOf } from './explorer';
 import type { ServerContext } from './context';
 import { ArtifactStatusRequest, type PublishedArtifactStatus } from '../protocol';
 import { applyGraphOf } from '../language/applyGraph';
@@ -11,12 +12,6 @@ import { originText } from '../language/artifacts/lookup';
 import { compareWithPublished, describeStatus, statusTargets, syncedTags } from '../registry/artifactStatus';
 
 const SOURCE_KINDS = ['OCIRepository', 'FluxInstance', 'HelmRelease'];
-
-function abortOn(token: CancellationToken): AbortSignal {
-  const controller = new AbortController();
-  token.onCancellationRequested(() => controller.abort(new Error('cancelled')));
-  return controller.signal;
-}
 
 export function registerArtifactStatus(ctx: ServerContext): void {
   ctx.connection.onRequest(ArtifactStatusRequest, async (_params, token) => {
@@ -32,7 +27,7 @@ export function registerArtifactStatus(ctx: ServerContext): void {
       }
     }
     const shown = (uri: string) => graph.describeFolder(uri).replace(/^\.\//, '');
-    const signal = abortOn(token);
+    const signal = signalOf(token);
     const artifacts: PublishedArtifactStatus[] = [];
     for (const { entry, tag } of statusTargets(graph.artifactMap, syncedTags(sources))) {
       if (signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');

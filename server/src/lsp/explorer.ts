@@ -35,7 +35,7 @@ function withBuiltFrom<T extends { repositories: ExplorerRepository[] }>(ctx: Se
 }
 
 /** An AbortSignal that follows an LSP cancellation token. */
-function signalOf(token: CancellationToken): AbortSignal {
+export function signalOf(token: CancellationToken): AbortSignal {
   const controller = new AbortController();
   if (token.isCancellationRequested) controller.abort(new Error('cancelled'));
   else token.onCancellationRequested(() => controller.abort(new Error('cancelled')));
