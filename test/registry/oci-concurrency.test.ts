@@ -167,6 +167,37 @@ for (const mode of ['none', 'token'] as const) {
       assert.equal(await client.blobExists(ref, config.digest, { signal: signal() }), true, 'the upload wrote the link again');
     });
 
+    test('library: a read of a tag answered 500 while another push rewrites the tag (its link file empty) is tried again and succeeds', async () => {
+      const tag = 'tag-rewrite';
+      const dir = await source(tag, tag);
+      const pushed = await pushDirectory(client, parseReference(`${rig.host}/race/app:${tag}`), dir, { signal: signal() });
+      const link = join(rig.dataDir, 'docker/registry/v2/repositories/race/app/_manifests/tags', tag, 'current/link');
+      const saved = await readFile(link);
+      const proxiedRef = parseReference(`${proxy.host}/race/app:${tag}`);
+      const manifestPath = new RegExp(`/manifests/${tag}$`);
+      // The premise: the registry itself answers 500 to a read that meets the link as distribution
+      // leaves it mid-rewrite (truncated, not yet written). A client that never retries sees it. A
+      // first read with the link intact lets the client hold its token, so that with a token
+      // registry the read below is the authenticated one, not a 401 challenge.
+      const once = clientFor(rig, { maxRetries: 0 });
+      await once.getManifest(proxiedRef, { signal: signal() });
+      await writeFile(link, '');
+      await assert.rejects(once.getManifest(proxiedRef, { signal: signal() }), (error: unknown) => error instanceof RegistryError && error.status === 500);
+      once.close();
+      await writeFile(link, saved);
+      // Our client: its first read meets the empty link, the next one finds it written again.
+      await proxied.getManifest(proxiedRef, { signal: signal() });
+      proxy.rules.push(
+        { method: 'GET', path: manifestPath, times: 1, fault: { kind: 'act-first', action: () => writeFile(link, '') } },
+        { method: 'GET', path: manifestPath, times: 1, fault: { kind: 'act-first', action: () => writeFile(link, saved) } },
+      );
+      const from = proxy.requests.length;
+      const manifest = await proxied.getManifest(proxiedRef, { signal: signal() });
+      proxy.rules.length = 0;
+      assert.equal(manifest.digest, pushed.digest);
+      assert.equal(proxy.requests.slice(from).filter((r) => r.method === 'GET' && r.path.endsWith(`/manifests/${tag}`)).length, 2, 'read twice');
+    });
+
     test('library: an upload session that ends in an error after another push completed the blob counts as done', async () => {
       const ref = parseReference(`${proxy.host}/race/app`);
       const blob = bufferSource(Buffer.from(`completed elsewhere ${mode}`));

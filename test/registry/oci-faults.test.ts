@@ -84,11 +84,16 @@ for (const mode of ['none', 'token', 'basic-tls'] as const) {
       bounded.close();
     });
 
-    test('500 is not retried', async () => {
+    test('a 500 on a read is retried once: a passing one heals, a lasting one is reported after two tries', async () => {
+      proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'status', status: 500 }, times: 1 });
+      let count = proxy.requests.length;
+      assert.deepEqual(await client.listTags(ref, { signal: signal() }), ['v1']);
+      assert.deepEqual(proxy.requests.slice(count).map((r) => r.fault ?? 'ok'), ['status', 'ok']);
+
       proxy.rules.push({ method: 'GET', path: /\/tags\/list$/, fault: { kind: 'status', status: 500 } });
-      const count = proxy.requests.length;
+      count = proxy.requests.length;
       await assert.rejects(client.listTags(ref, { signal: signal() }), (e: unknown) => e instanceof RegistryError && e.status === 500 && /HTTP 500/.test(e.message));
-      assert.equal(proxy.requests.length - count, 1);
+      assert.equal(proxy.requests.length - count, 2);
     });
 
     test('a connection reset mid-body is retried from the start', async () => {

@@ -50,7 +50,7 @@ export interface TransportOptions {
   caFiles?: Readonly<Record<string, string>>;
   /** Milliseconds without any byte from the server before giving up. */
   idleTimeoutMs?: number;
-  /** Retries after the first attempt for 429/502/503/504 and connection failures. */
+  /** Retries after the first attempt for 429/502/503/504 and connection failures (a 500 on a read: one). */
   maxRetries?: number;
   baseDelayMs?: number;
   /** Upper bound on any single wait, including a server's Retry-After. */
@@ -71,6 +71,11 @@ export class TransportError extends Error {
 }
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+// A 500 is usually a bug that persists, but the reference registry also answers 500 to a read of a
+// tag while a push rewrites the tag's link file (its filesystem driver truncates before it writes).
+// One more try of a read heals that race and costs one request when the 500 is real.
+const READ_RETRY_STATUSES = new Set([500]);
+const READ_METHODS = new Set(['GET', 'HEAD']);
 const RETRY_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'ERR_IDLE_TIMEOUT']);
 const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_ISSUER/;
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
@@ -163,7 +168,9 @@ export class Transport {
         }
         throw error;
       }
-      if (RETRY_STATUSES.has(response.status) && attempt < this.options.maxRetries) {
+      const retryable = RETRY_STATUSES.has(response.status) && attempt < this.options.maxRetries;
+      const readRetryable = READ_RETRY_STATUSES.has(response.status) && READ_METHODS.has(request.method) && attempt < Math.min(1, this.options.maxRetries);
+      if (retryable || readRetryable) {
         const wait = retryAfterMs(response.headers['retry-after']) ?? this.backoff(attempt);
         response.discard();
         this.options.log?.(`retrying ${request.method} ${describeUrl(request.url)} after ${response.status} in ${Math.min(wait, this.options.maxDelayMs)} ms`);
