@@ -11,8 +11,8 @@ import { lintArtifactMap } from './cli/lint';
 import { runStatusCommand } from './cli/status';
 import { originText } from './language/artifacts/lookup';
 import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cli/registry';
+import { VERSION } from './version';
 
-const VERSION = '0.1.0';
 
 const USAGE = `usage: flux-oci <command> [options]
 

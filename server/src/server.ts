@@ -29,6 +29,16 @@ import { registerLive } from './lsp/live';
 import { TagCache } from './registry/tagCache';
 import { targetsOf } from './registry/targets';
 import { registerRegistryCheck } from './lsp/registryCheck';
+import { VERSION } from './version';
+import { serverArgs } from './serverArgs';
+
+// `flux-oci-ls --version` / `--help` answer before any connection is made.
+const outcome = serverArgs(process.argv.slice(2), VERSION);
+if (outcome.kind === 'exit') {
+  if (outcome.stdout) process.stdout.write(outcome.stdout);
+  if (outcome.stderr) process.stderr.write(outcome.stderr);
+  process.exit(outcome.code);
+}
 
 const connection = createConnection(ProposedFeatures.all);
 const index = new WorkspaceIndex();
@@ -97,7 +107,7 @@ connection.onInitialize((params) => {
       workspaceSymbolProvider: true,
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
-    serverInfo: { name: 'flux-oci-ls', version: '0.1.0' },
+    serverInfo: { name: 'flux-oci-ls', version: VERSION },
   };
 });
 
