@@ -1,7 +1,8 @@
 // The flux-oci command line: argument parsing only; the work is done by the language core
 // (lint) and the OCI library (registry verbs).
 import { isMainThread } from 'node:worker_threads';
-import { formatResults, summary, summaryLine, type LintOptions } from './cli/lint';
+import { formatResults, resultsUnder, summary, summaryLine, type LintOptions } from './cli/lint';
+import { statSync } from 'node:fs';
 import { defaultJobs, lintPathsParallel } from './cli/parallel';
 import { NOT_FULLY_JUDGED } from './language/appliedFindings';
 import { normalizeRepository, tagOf, type ArtifactMapEntry } from './language/artifacts/types';
@@ -25,6 +26,9 @@ commands:
       --jobs N                                worker threads for large trees (default: one per core, 1 on two cores)
       --artifact oci://<repo>[:<tag>]=<folder>  the folder an OCI artifact the fleet syncs is built
                                               from (repeatable; over .flux-oci.yaml and CI files)
+      --context <folder>                      read every YAML under <folder> too (sources, apply graph,
+                                              references) but report only the paths given: for hooks
+                                              that pass the changed files (repeatable; e.g. --context .)
   status [paths...]     for each artifact of the map, is the registry's tag the same as the folder?
                         (exit 1 when one differs or is not pushed; -o json; see flux-oci status --help)
   artifacts [paths...]  list which folder each OCI artifact is built from, and where that was learned
@@ -46,13 +50,19 @@ async function runLint(args: string[], io: Io): Promise<number> {
   const options: LintOptions = { format: 'text', unknownFields: 'warning', unresolvedReferences: 'off' };
   let jobs = defaultJobs();
   const paths: string[] = [];
+  const contexts: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--help' || arg === '-h') {
       io.stdout(USAGE);
       return 0;
     }
-    if (arg === '--format') {
+    if (arg === '--context' || arg.startsWith('--context=')) {
+      const value = arg === '--context' ? args[++i] : arg.slice('--context='.length);
+      if (!value) throw new UsageError('--context takes a folder');
+      if (!statSync(value, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--context takes a folder; ${value} is not one`);
+      contexts.push(value);
+    } else if (arg === '--format') {
       const value = args[++i];
       if (value !== 'text' && value !== 'json' && value !== 'sarif') throw new UsageError(`--format takes text, json or sarif`);
       options.format = value;
@@ -73,7 +83,9 @@ async function runLint(args: string[], io: Io): Promise<number> {
     } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else paths.push(arg);
   }
-  const results = await lintPathsParallel(paths.length ? paths : ['.'], options, jobs);
+  // With --context the folders are read as well, and only the paths given (all, if none) reported.
+  const linted = await lintPathsParallel(contexts.length ? [...contexts, ...paths] : paths.length ? paths : ['.'], options, jobs);
+  const results = contexts.length && paths.length ? resultsUnder(linted, paths) : linted;
   io.stdout(formatResults(results, options.format));
   const { errors } = summary(results);
   if (options.format === 'text') io.stderr(`${summaryLine(results)}\n`);

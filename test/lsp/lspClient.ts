@@ -68,14 +68,15 @@ export function positionOf(text: string, needle: string, delta = 0, occurrence =
   return { line, character: before.length - (before.lastIndexOf('\n') + 1) };
 }
 
-export async function startServer(options: { root?: string; settings?: Record<string, unknown>; files?: Record<string, string>; initializationOptions?: unknown; env?: NodeJS.ProcessEnv } = {}): Promise<LspSession> {
+export async function startServer(options: { root?: string; settings?: Record<string, unknown>; files?: Record<string, string>; initializationOptions?: unknown; env?: NodeJS.ProcessEnv; /** The server's command line before `--stdio` (default: node dist/server.js). */ command?: readonly string[] } = {}): Promise<LspSession> {
   const root = options.root ?? mkdtempSync(join(tmpdir(), 'flux-oci-lsp-'));
   const ownsRoot = !options.root;
   for (const [rel, text] of Object.entries(options.files ?? {})) {
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), text);
   }
-  const proc = spawn(process.execPath, [SERVER_JS, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
+  const [program, ...programArgs] = options.command ?? [process.execPath, SERVER_JS];
+  const proc = spawn(program, [...programArgs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
   proc.stderr!.on('data', () => undefined);
   proc.stdin!.on('error', () => undefined);
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));

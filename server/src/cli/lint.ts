@@ -1,6 +1,6 @@
 // `flux-oci lint`: the language server's checks over files and folders, for terminals and CI.
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { WorkspaceIndex } from '../language/workspaceIndex';
 import { checkThenRelease, defaultLintContext, type LintContext } from '../language/lint';
@@ -85,6 +85,13 @@ export function lintPaths(paths: readonly string[], options: Partial<Pick<LintOp
   applyGraphOf(index).configure(lintRoots(paths), diskFolderProbe(), options.artifactMap ?? lintArtifactMap(paths, options.artifacts));
   const results = [...index.uris()].map((uri) => appliedFileFindings(index.file(uri)!, index, context));
   return results.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** The results of the files `paths` names: each file itself, or every file under a folder (`--context`). */
+export function resultsUnder(results: readonly FileFindings[], paths: readonly string[]): FileFindings[] {
+  const wanted = paths.map((p) => resolve(p));
+  const inside = (file: string, path: string) => file === path || file.startsWith(path.endsWith(sep) ? path : `${path}${sep}`);
+  return results.filter((r) => wanted.some((w) => inside(r.path, w)));
 }
 
 export function formatResults(results: readonly FileFindings[], format: LintOptions['format'], cwd = process.cwd()): string {
