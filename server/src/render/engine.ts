@@ -1,0 +1,95 @@
+// The kustomize engine we render with: `kustomize build`, or `kubectl kustomize` (which embeds
+// kustomize), found on PATH or at a path the user set. We never reimplement kustomize: the engine
+// is the floor, and our part is what kustomize-controller does around it.
+import { execFile } from 'node:child_process';
+import { basename } from 'node:path';
+
+export interface KustomizeEngine {
+  /** The program to run. */
+  command: string;
+  /** Arguments before the folder: `build` for kustomize, `kustomize` for kubectl. */
+  verb: string[];
+  /** For messages: `kustomize v5.4.3` or `kubectl v1.32.4 (kustomize v5.5.0)`. */
+  description: string;
+}
+
+export class EngineMissingError extends Error {
+  constructor(tried: string[]) {
+    super(
+      `no kustomize engine found (tried ${tried.join(', ')}): install kustomize ` +
+        `(https://kubectl.docs.kubernetes.io/installation/kustomize/) or kubectl ` +
+        `(https://kubernetes.io/docs/tasks/tools/), or give its path with --kustomize ` +
+        `(the setting fluxOci.render.kustomizePath in the editor)`,
+    );
+  }
+}
+
+export class RenderError extends Error {}
+
+interface Output {
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], options: { signal?: AbortSignal; cwd?: string; maxBuffer?: number } = {}): Promise<Output> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { signal: options.signal, cwd: options.cwd, maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024, encoding: 'utf8', windowsHide: true }, (error, stdout, stderr) => {
+      if (error) reject(Object.assign(error, { stdout, stderr }));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+async function probe(command: string): Promise<KustomizeEngine | undefined> {
+  const kubectl = /kubectl/i.test(basename(command));
+  try {
+    if (kubectl) {
+      const { stdout } = await run(command, ['version', '--client', '-o', 'json']);
+      const info = JSON.parse(stdout) as { clientVersion?: { gitVersion?: string }; kustomizeVersion?: string };
+      const version = info.clientVersion?.gitVersion ?? 'unknown version';
+      return { command, verb: ['kustomize'], description: `kubectl ${version}${info.kustomizeVersion ? ` (kustomize ${info.kustomizeVersion})` : ''}` };
+    }
+    const { stdout } = await run(command, ['version']);
+    const version = stdout.trim().match(/v?\d+\.\d+\.\d+[^\s"]*/)?.[0] ?? stdout.trim();
+    return { command, verb: ['build'], description: `kustomize ${version}` };
+  } catch {
+    return undefined;
+  }
+}
+
+const detected = new Map<string, Promise<KustomizeEngine>>();
+
+/**
+ * The engine to render with, detected once per session (per configured path): the configured
+ * program if any, else `kustomize` on PATH, else `kubectl`. Rejects with EngineMissingError.
+ */
+export function detectEngine(configured?: string): Promise<KustomizeEngine> {
+  const key = configured?.trim() || '';
+  let found = detected.get(key);
+  if (!found) {
+    found = (async () => {
+      const candidates = key ? [key] : ['kustomize', 'kubectl'];
+      for (const candidate of candidates) {
+        const engine = await probe(candidate);
+        if (engine) return engine;
+      }
+      throw new EngineMissingError(candidates);
+    })();
+    // A failed detection is not cached: the user may install the tool and try again.
+    found.catch(() => detected.delete(key));
+    detected.set(key, found);
+  }
+  return found;
+}
+
+/** Runs the engine on a folder as kustomize-controller builds: no load restrictions, no plugins. */
+export async function runEngine(engine: KustomizeEngine, folder: string, signal?: AbortSignal): Promise<string> {
+  try {
+    const { stdout } = await run(engine.command, [...engine.verb, '--load-restrictor', 'LoadRestrictionsNone', folder], { signal });
+    return stdout;
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
+    if ((error as { name?: string }).name === 'AbortError') throw error;
+    throw new RenderError(`kustomize build failed: ${stderr || (error as Error).message}`);
+  }
+}
