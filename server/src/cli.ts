@@ -12,6 +12,7 @@ import { lintArtifactMap } from './cli/lint';
 import { runStatusCommand } from './cli/status';
 import { originText } from './language/artifacts/lookup';
 import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cli/registry';
+import { KUSTOMIZATION_NOUNS, runBuildKustomization } from './cli/buildKustomization';
 import { VERSION } from './version';
 
 
@@ -34,6 +35,9 @@ commands:
   artifacts [paths...]  list which folder each OCI artifact is built from, and where that was learned
       -o, --output text|json                  output format (default text)
       --artifact oci://<repo>[:<tag>]=<folder>  as for lint
+  build kustomization <name> --path <dir> [--kustomization-file <file>]
+                        render what a Kustomization applies, as kustomize-controller builds it
+                        (flux build ks's command line; needs kustomize or kubectl on PATH)
   help                  show this text
   version               print the version
 
@@ -154,6 +158,18 @@ function artifactOption(value: string): ArtifactMapEntry {
   return { repository, ...(tag ? { tag } : {}), folder, path, ignorePaths: [], verifiable: !/\.(ya?ml|json|tgz|tar\.gz)$/i.test(path), origin: { kind: 'option' } };
 }
 
+/** Runs `work` with a signal that Ctrl-C aborts. */
+async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', stop);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', stop);
+  }
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -162,16 +178,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runLint(args, io);
       case 'artifacts':
         return runArtifacts(args, io);
-      case 'status': {
-        const controller = new AbortController();
-        const stop = () => controller.abort(new Error('interrupted'));
-        process.once('SIGINT', stop);
-        try {
-          return await runStatusCommand(args, io, controller.signal, artifactOption);
-        } finally {
-          process.off('SIGINT', stop);
-        }
-      }
+      case 'status':
+        return await withInterrupt((signal) => runStatusCommand(args, io, signal, artifactOption));
       case undefined:
       case 'help':
       case '--help':
@@ -183,6 +191,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.stdout(`${VERSION}\n`);
         return 0;
       default:
+        // The noun chooses the verb's meaning: `build kustomization` renders, `build artifact` packs.
+        if (command === 'build' && KUSTOMIZATION_NOUNS.has(args[0] ?? '')) return await withInterrupt((signal) => runBuildKustomization(args.slice(1), io, signal));
         if (REGISTRY_COMMANDS.includes(command)) return await runRegistryCommand(command, args, io);
         throw new UsageError(`unknown command "${command}"`);
     }
