@@ -31,6 +31,7 @@ function source(relative: string, text: string, repository: CiFileInput['reposit
   const lines = text.split(/\r?\n/);
   return {
     uri,
+    text,
     run: () => ciPushes({ uri, text, rootUri: ROOT, ...(repository ? { repository } : {}) }),
     /** The zero-based line holding `needle`, which must occur on exactly one line. */
     lineOf(needle: string): number {
@@ -141,6 +142,34 @@ test('a folder the workflow generates (kustomize build > dist/…) and a rendere
     { repository: 'ghcr.io/acme/rendered', tag: 'staging', folder: `${ROOT}dist/staging.yaml`, path: './dist/staging.yaml', verifiable: false, line: f.lineOf(':staging --path') },
     { repository: 'ghcr.io/acme/rendered-source', tag: 'latest', folder: `${ROOT}clusters/`, path: './clusters', line: f.lineOf('-source:latest') },
   ]);
+});
+
+test('GitHub Actions: the push action of controlplaneio-fluxcd/distribution (a `uses:` step), its inputs resolved like run lines; it pushes to diff-tag, else the first of tags, else latest, and copies to every tag', () => {
+  const f = fixture('push-action', '.github/workflows/push-artifact.yaml', { owner: 'acme', name: 'fleet' });
+  const uses = f.text.split('\n').flatMap((l, i) => (l.includes('uses: controlplaneio-fluxcd/distribution/actions/push@') ? [i] : []));
+  assert.equal(uses.length, 4);
+  const clusters = { repository: 'ghcr.io/acme/fleet-clusters', folder: `${ROOT}clusters/`, path: 'clusters', ignorePaths: ['staging', '*.md'], annotations: { app: 'fleet', env: 'production' }, line: uses[2] };
+  const infra = { repository: 'ghcr.io/acme/fleet-infra', folder: `${ROOT}infrastructure/`, path: './infrastructure', line: uses[3] };
+  assertEntries(f.run(), f.uri, [
+    // No tag input: `flux push artifact oci://ghcr.io/acme/fleet` pushes latest.
+    { repository: 'ghcr.io/acme/fleet', tag: 'latest', folder: ROOT, path: './', line: uses[0] },
+    // diff-tag from a step output: any tag.
+    { repository: 'ghcr.io/acme/fleet/tenants', folder: `${ROOT}tenants/`, path: 'tenants', line: uses[1] },
+    // diff-tag from the step's env, the tags copied from it; the job's working-directory does not apply to the action.
+    { ...clusters, tag: 'production' },
+    { ...clusters, tag: 'prod-eu' },
+    { ...clusters, tag: 'prod-us' },
+    // The first tag (the commit) is pushed, then copied to latest.
+    infra,
+    { ...infra, tag: 'latest' },
+  ]);
+});
+
+test('GitHub Actions: no entry from other actions (setup, update, docker/build-push-action, a local action with the same inputs), from the push action without a repository or with one the file does not spell out, nor with an upper-case repository (the action refuses it)', () => {
+  const lower = { owner: 'acme', name: 'fleet' };
+  assert.deepEqual(fixture('push-action', '.github/workflows/not-a-push.yaml', lower).run(), []);
+  // `ghcr.io/${{ github.repository }}` is ghcr.io/Acme/Fleet here: the action fails before pushing.
+  assert.deepEqual(fixture('push-action', '.github/workflows/push-artifact.yaml').run(), []);
 });
 
 // --- edge cases ------------------------------------------------------------------------------

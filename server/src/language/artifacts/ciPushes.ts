@@ -1,6 +1,7 @@
 // Artifact pushes written down in CI and build files: which folder each `flux push artifact`
-// (or `flux-oci push`) packs into which repository and tag, read from GitHub Actions workflows,
-// GitLab CI files, Makefiles, Taskfiles and shell scripts.
+// (or `flux-oci push`, or a GitHub Actions step using ControlPlane's push action) packs into
+// which repository and tag, read from GitHub Actions workflows, GitLab CI files, Makefiles,
+// Taskfiles and shell scripts.
 //
 // Real repositories build the artifact URL and the folder from variables (`env:` blocks,
 // `VAR ?= …`, `${{ github.event.repository.name }}`), loops and small helper functions, so a
@@ -2257,9 +2258,12 @@ function githubJob(s: Session, doc: YDoc, index: LineIndex, root: unknown, job: 
     const stepEnv = new Map([...env, ...written]);
     addGithubEnv(s, doc, stepEnv, mapGet(doc, step, 'env'), { env: new Map(stepEnv), matrix, workspace });
     const ctx: GithubExprContext = { env: stepEnv, matrix, workspace };
-    const uses = str(doc, mapGet(doc, step, 'uses'));
+    const usesNode = mapGet(doc, step, 'uses');
+    const uses = str(doc, usesNode);
     if (uses !== undefined) {
-      workspace = githubUses(s, doc, step, uses, ctx) ?? workspace;
+      const usesScalar = deref(doc, usesNode);
+      const line = index.lineOf((isScalar(usesScalar) ? usesScalar.range?.[0] : undefined) ?? 0);
+      workspace = githubUses(s, doc, step, uses, ctx, line) ?? workspace;
       continue;
     }
     const src = scalarSource(s, index, doc, mapGet(doc, step, 'run'));
@@ -2277,13 +2281,17 @@ function githubJob(s: Session, doc: YDoc, index: LineIndex, root: unknown, job: 
 }
 
 /**
- * A `uses:` step. Checking the repository out into a subfolder moves it inside the workspace
- * (returns the new workspace); anything else given a `path:` (another repository, a downloaded
- * build artifact) puts generated files there.
+ * A `uses:` step. The push action (FLUX_PUSH_ACTION) pushes its `path:`; checking the repository
+ * out into a subfolder moves it inside the workspace (returns the new workspace); anything else
+ * given a `path:` (another repository, a downloaded build artifact) puts generated files there.
  */
-function githubUses(s: Session, doc: YDoc, step: unknown, uses: string, ctx: GithubExprContext): string | undefined {
+function githubUses(s: Session, doc: YDoc, step: unknown, uses: string, ctx: GithubExprContext, line: number): string | undefined {
   const action = uses.split('@')[0].toLowerCase();
   const withNode = mapGet(doc, step, 'with');
+  if (action === FLUX_PUSH_ACTION) {
+    fluxPushAction(s, doc, withNode, ctx, line);
+    return undefined;
+  }
   const pathText = str(doc, mapGet(doc, withNode, 'path'));
   const path = pathText === undefined ? undefined : githubSubstitute(s, pathText, ctx);
   if (action === 'actions/checkout') {
@@ -2300,6 +2308,54 @@ function githubUses(s: Session, doc: YDoc, step: unknown, uses: string, ctx: Git
   }
   if (path !== undefined) for (const p of path.split('\n')) if (p.trim()) s.addWrite(s.resolve(ctx.workspace, p.trim()));
   return undefined;
+}
+
+/**
+ * ControlPlane's push action (github.com/controlplaneio-fluxcd/distribution, actions/push/action.yaml;
+ * Flux's own fluxcd/flux2/action only installs the CLI). Its inputs: `repository` (required, no
+ * `oci://`, no tag), `path` (default `.`, from the workspace), `ignore-paths` and `annotations`
+ * (one per line), `diff-tag` and `tags` (one per line). It pushes to `diff-tag` when given, else
+ * to the first of `tags`, else untagged (`latest`), then copies the push to every tag of `tags`;
+ * a repository with an upper-case letter makes it fail before pushing. Its own commands are
+ * replayed here, so the entries are those of the `flux push artifact` and `flux tag artifact`
+ * lines it runs, on the `uses:` line.
+ */
+const FLUX_PUSH_ACTION = 'controlplaneio-fluxcd/distribution/actions/push';
+
+function fluxPushAction(s: Session, doc: YDoc, withNode: unknown, ctx: GithubExprContext, line: number): void {
+  // The runner substitutes `${{ }}` into inputs; the action's shell never expands them again.
+  const input = (name: string): string | undefined => {
+    const text = str(doc, mapGet(doc, withNode, name));
+    return text === undefined ? undefined : githubSubstitute(s, text, ctx);
+  };
+  // Multi-line inputs go through `xargs`: words, blanks and line breaks alike separate them.
+  const words = (name: string): string[] => (input(name) ?? '').split(/\s+/).filter((w) => w !== '');
+  const repository = (input('repository') ?? '').trim();
+  if (repository === '' || /[A-Z]/.test(repository)) return;
+  const diffTag = input('diff-tag') ?? '';
+  const tags = words('tags');
+  const vars = new Map<string, string>([
+    ['URL', `oci://${repository}${diffTag !== '' ? `:${diffTag}` : tags.length ? `:${tags[0]}` : ''}`],
+    ['INPUT_PATH', input('path') || '.'],
+  ]);
+  let push = 'flux push artifact "$URL" --path="$INPUT_PATH"';
+  const ignore = words('ignore-paths');
+  if (ignore.length) {
+    vars.set('IGNORE', ignore.join(','));
+    push += ' --ignore-paths="$IGNORE"';
+  }
+  (input('annotations') ?? '').split('\n').map((a) => a.trim()).filter((a) => a !== '').forEach((a, k) => {
+    vars.set(`A${k}`, a);
+    push += ` --annotations="$A${k}"`;
+  });
+  let script = push;
+  if (tags.length) {
+    vars.set('TAGS', tags.join(','));
+    script += '\nflux tag artifact "$URL" --tag="$TAGS"';
+  }
+  const shellCtx: ShellContext = { ambient: (name) => githubAmbient(s, name, ctx.workspace), scriptWord: UNKNOWN };
+  // Composite actions run in the workspace, whatever the job's `defaults.run.working-directory`.
+  new Shell(s, shellCtx, vars, ctx.workspace).runScript({ text: script, lines: [line, line] });
 }
 
 function addGithubEnv(s: Session, doc: YDoc, into: Map<string, string>, node: unknown, ctx: GithubExprContext): void {
