@@ -76,26 +76,29 @@ export function postBuild(output: string, spec: RenderSpec, options: PostBuildOp
   }
   const substitutes = spec.postBuild !== undefined && (options.variables.size > 0 || options.incomplete === true);
   const objects: RenderedObject[] = [];
-  for (let text of splitRendered(output)) {
+  for (const text of splitRendered(output)) {
     let doc = parseDocument(text);
     let value = doc.toJS() as unknown;
     if (!isRecord(value)) continue;
     const disabled = metadataMap(value, 'labels')[SUBSTITUTE_KEY] === 'disabled' || metadataMap(value, 'annotations')[SUBSTITUTE_KEY] === 'disabled';
     if (substitutes && !disabled) {
-      const id = describe(value);
+      const before = describe(value);
+      let result;
       try {
-        const result = substituteVariables(text, options.variables, { strict: options.strict, absent: options.incomplete ? 'unknown' : 'missing' });
-        text = result.text;
-        for (const name of result.missing) note(missing, name, id);
-        for (const name of result.unknown) note(unknown, name, id);
+        result = substituteVariables(text, options.variables, { strict: options.strict, absent: options.incomplete ? 'unknown' : 'missing' });
       } catch (error) {
-        if (error instanceof SubstitutionError) throw new RenderError(`var substitution failed for '${id}': ${error.message}`);
+        if (error instanceof SubstitutionError) throw new RenderError(`var substitution failed for '${before}': ${error.message}`);
         throw error;
       }
-      doc = parseDocument(text);
-      if (doc.errors.length) throw new RenderError(`var substitution failed for '${id}': the result is not YAML: ${doc.errors[0].message}`);
+      // The text is substituted, then read as YAML again: kustomize writes `"${N}"` unquoted, so a
+      // value that looks like a number becomes one, exactly as in the cluster.
+      doc = parseDocument(result.text);
+      if (doc.errors.length) throw new RenderError(`var substitution failed for '${before}': the result is not YAML: ${doc.errors[0].message}`);
       value = doc.toJS() as unknown;
       if (!isRecord(value)) continue;
+      const id = describe(value);
+      for (const name of result.missing) note(missing, name, id);
+      for (const name of result.unknown) note(unknown, name, id);
     }
     setMetadata(doc, 'labels', { [OWNER_LABEL_NAME]: spec.name, [OWNER_LABEL_NAMESPACE]: spec.namespace });
     if (spec.commonMetadata) {
