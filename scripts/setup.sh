@@ -26,3 +26,11 @@ fi
 if [ "${FLUX_OCI_SKIP_CODE_SERVER:-}" != 1 ]; then
   bash scripts/install-code-server.sh
 fi
+
+# Rendering (flux-oci build kustomization, Show What Flux Applies) runs the real kustomize engine:
+# kustomize or kubectl from PATH. Debian's package sources do not offer kubectl; the machines this
+# project runs on come with it. Its tests need it, so say so here rather than fail later.
+if ! command -v kustomize >/dev/null 2>&1 && ! command -v kubectl >/dev/null 2>&1; then
+  echo "setup: neither kubectl nor kustomize is on PATH; the render tests need one (install kubectl: https://kubernetes.io/docs/tasks/tools/)" >&2
+  exit 1
+fi
