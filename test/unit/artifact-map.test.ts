@@ -13,7 +13,7 @@ import { lintPaths, lintArtifactMap } from '../../server/src/cli/lint';
 import { declaredArtifacts, formatDeclaredFile } from '../../server/src/language/artifacts/declared';
 import { findArtifact } from '../../server/src/language/artifacts/lookup';
 import { normalizeRepository, tagOf, type ArtifactMapEntry } from '../../server/src/language/artifacts/types';
-import { mayTellArtifacts } from '../../server/src/language/artifacts/discover';
+import { artifactMapFiles, mayTellArtifacts } from '../../server/src/language/artifacts/discover';
 
 const FIXTURE = resolve(__dirname, '..', 'fixtures', 'artifact-map', 'oci-fleet');
 const CLI = join(resolve(__dirname, '..', '..'), 'dist', 'cli.js');
@@ -188,6 +188,53 @@ test('map files are found where CI and build files live', () => {
     assert.equal(pathToFileURL(join(dir, 'kubernetes')).href + '/', lintArtifactMap([dir])[0].folder);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('map files are found at any depth (a test script three folders down, a Makefile four), not under skipped trees; the lint and artifacts commands learn them', () => {
+  const script = '#!/usr/bin/env bash\nset -euo pipefail\nflux push artifact "oci://ghcr.io/example-org/manifests/fleet:test" \\\n  --path="./kubernetes" \\\n  --source="$(git config --get remote.origin.url)" \\\n  --revision="test/$(git rev-parse HEAD)"\n';
+  const dir = fleet({
+    'bin/tests/flux-d2/test.sh': script,
+    'tools/release/oci/staging/Makefile': 'push:\n\tflux push artifact oci://ghcr.io/example-org/manifests/staging:latest --path=./manifests --source=x --revision=y\n',
+    'node_modules/some-package/scripts/push.sh': script,
+    'kubernetes/apps/.terraform/modules/x/push.sh': script,
+  });
+  try {
+    const files = artifactMapFiles(dir).map((p) => p.slice(dir.length + 1).split('\\').join('/'));
+    assert.deepEqual(files.filter((f) => !f.startsWith('kubernetes/') || f.endsWith('.sh')), ['bin/tests/flux-d2/test.sh', 'tools/release/oci/staging/Makefile']);
+    const entries = lintArtifactMap([dir]);
+    assert.deepEqual(entries.map((e) => [e.repository, e.tag, e.folder.slice(pathToFileURL(dir).href.length), e.origin.line]), [
+      ['ghcr.io/example-org/manifests/fleet', 'test', '/kubernetes/', 2],
+      ['ghcr.io/example-org/manifests/staging', 'latest', '/tools/release/oci/staging/manifests/', 1],
+    ]);
+    const text = spawnSync(process.execPath, [CLI, 'artifacts', '.'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(text.stdout, [
+      `${URL}:test  kubernetes  from bin/tests/flux-d2/test.sh:3\n`,
+      'oci://ghcr.io/example-org/manifests/staging:latest  tools/release/oci/staging/manifests  from tools/release/oci/staging/Makefile:2\n',
+    ].join(''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('map file discovery is bounded by the entries it lists, breadth first: a tree too large to list leaves its deepest folders unlisted, never the top', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'flux-oci-artifacts-')), 'big');
+  try {
+    mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
+    writeFileSync(join(dir, '.github', 'workflows', 'publish.yaml'), 'on: push\n');
+    writeFileSync(join(dir, 'Makefile'), 'all:\n');
+    // More entries one folder down than the walk may list (200 here, 20,000 in use).
+    const big = join(dir, 'a', 'manifests');
+    mkdirSync(big, { recursive: true });
+    for (let i = 0; i < 200; i++) writeFileSync(join(big, `f${i}.yaml`), '');
+    mkdirSync(join(big, 'deeper'));
+    writeFileSync(join(big, 'deeper', 'push.sh'), '');
+    const files = (limit: number) => artifactMapFiles(dir, limit).map((p) => p.slice(dir.length + 1).split('\\').join('/'));
+    assert.deepEqual(files(200), ['.github/workflows/publish.yaml', 'Makefile']);
+    // With room for the whole tree, the script under it is found too.
+    assert.deepEqual(files(1000), ['.github/workflows/publish.yaml', 'Makefile', 'a/manifests/deeper/push.sh']);
+  } finally {
+    rmSync(join(dir, '..'), { recursive: true, force: true });
   }
 });
 
