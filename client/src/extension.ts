@@ -7,6 +7,7 @@ import { registerPushCommand } from './commands/push';
 import { RegistryCredentials } from './credentials';
 import { registerExplorerFeatures } from './commands/explorer';
 import { registerArtifactStatus } from './views/artifactStatus';
+import { registerRenderCommand } from './commands/render';
 
 let languageClient: FluxLanguageClient | undefined;
 
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): FluxOciApi {
   new RegistryCredentials(context, client).register();
   registerExplorerFeatures(context, client);
   registerArtifactStatus(context, client);
+  registerRenderCommand(context, client);
   const startOnce = () => {
     void client.start().catch((error: unknown) => {
       void vscode.window.showErrorMessage(`Flux OCI language server failed to start: ${error instanceof Error ? error.message : String(error)}`);

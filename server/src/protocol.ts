@@ -283,3 +283,15 @@ export interface PublishedArtifactStatus {
  * folder in the server's registry session. Empty in an untrusted workspace.
  */
 export const ArtifactStatusRequest = new RequestType<Record<string, never>, { artifacts: PublishedArtifactStatus[] }, void>('fluxOci/artifactStatus');
+
+/** What Flux applies for a Kustomization (the document `documentIndex` of `uri`), rendered offline. */
+export interface RenderKustomizationResult {
+  /** The rendered objects as YAML, after comment lines saying where they came from. */
+  content?: string;
+  objects?: number;
+  /** Variables referenced with no value and no default. */
+  missing?: string[];
+  /** Why there is nothing to show (no kustomize, source not here, the build fails as in Flux). */
+  error?: string;
+}
+export const RenderKustomizationRequest = new RequestType<{ uri: string; documentIndex: number }, RenderKustomizationResult, void>('fluxOci/renderKustomization');

@@ -29,6 +29,7 @@ import { registerLive } from './lsp/live';
 import { TagCache } from './registry/tagCache';
 import { targetsOf } from './registry/targets';
 import { registerRegistryCheck } from './lsp/registryCheck';
+import { registerRender } from './lsp/render';
 import { VERSION } from './version';
 import { serverArgs } from './serverArgs';
 
@@ -104,6 +105,7 @@ connection.onInitialize((params) => {
       definitionProvider: true,
       referencesProvider: true,
       documentSymbolProvider: true,
+      codeLensProvider: { resolveProvider: false },
       workspaceSymbolProvider: true,
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
@@ -227,6 +229,7 @@ registerRegistryCheck(ctx);
 registerPush(ctx);
 registerExplorer(ctx);
 registerArtifactStatus(ctx);
+registerRender(ctx);
 
 documents.listen(connection);
 connection.listen();

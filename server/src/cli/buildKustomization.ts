@@ -6,11 +6,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { UsageError, flagSet, flagValue, flagValues, parseArgs, type FlagSpec, type ParsedArgs } from './args';
-import { findYamlFiles } from './walk';
 import { detectEngine, RenderError, type KustomizeEngine } from '../render/engine';
 import { renderKustomization, renderedYaml, type RenderResult } from '../render/render';
-import { renderSpecOf, type RenderSpec, type SubstituteReference } from '../render/spec';
-import type { SourceLookup, SubstitutionSource } from '../render/variables';
+import { renderSpecOf, type RenderSpec } from '../render/spec';
+import { workspaceLookup, workspaceObjects, type FoundObject } from '../render/workspaceObjects';
 
 export const KUSTOMIZATION_NOUNS = new Set(['kustomization', 'kustomizations', 'ks']);
 
@@ -41,18 +40,12 @@ const FLAGS: FlagSpec[] = [
   { name: '--kustomize', value: true },
 ];
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
 }
-
-export interface FoundObject {
-  value: Record<string, unknown>;
-  file: string;
-  line: number;
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The Git repository holding `path`, else undefined. */
 function gitRootOf(path: string): string | undefined {
@@ -63,58 +56,6 @@ function gitRootOf(path: string): string | undefined {
     if (parent === dir) return undefined;
     dir = parent;
   }
-}
-
-/** Kubernetes objects of the given kinds in YAML files under `root` (honouring .gitignore). */
-export function workspaceObjects(root: string, kinds: ReadonlySet<string>): FoundObject[] {
-  const found: FoundObject[] = [];
-  const kindLine = new RegExp(`^\\s*kind:\\s*["']?(${[...kinds].join('|')})["']?\\s*$`, 'm');
-  for (const file of findYamlFiles([root])) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!kindLine.test(text)) continue;
-    const docs = parseAllDocuments(text);
-    for (const doc of Array.isArray(docs) ? docs : []) {
-      if (doc.errors.length) continue;
-      const value = doc.toJS() as unknown;
-      if (!isRecord(value) || typeof value.kind !== 'string' || !kinds.has(value.kind)) continue;
-      const offset = doc.contents?.range?.[0] ?? 0;
-      found.push({ value, file, line: text.slice(0, offset).split('\n').length });
-    }
-  }
-  return found;
-}
-
-/** substituteFrom objects looked up among the workspace's ConfigMaps and Secrets. */
-export function workspaceLookup(objects: readonly FoundObject[], shown: (file: string) => string): SourceLookup {
-  return (reference: SubstituteReference, namespace: string): SubstitutionSource | undefined => {
-    const candidates = objects.filter((o) => {
-      const m = isRecord(o.value.metadata) ? o.value.metadata : {};
-      return o.value.kind === reference.kind && m.name === reference.name && (m.namespace === undefined || m.namespace === namespace);
-    });
-    // An object that names the namespace is the better match.
-    const match = candidates.find((o) => isRecord(o.value.metadata) && o.value.metadata.namespace === namespace) ?? candidates[0];
-    if (!match) return undefined;
-    const encrypted = isRecord(match.value.sops);
-    const data: Record<string, string> = {};
-    const add = (map: unknown, decode: boolean) => {
-      if (!isRecord(map)) return;
-      for (const [k, v] of Object.entries(map)) {
-        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
-        data[k] = decode && !encrypted ? Buffer.from(String(v), 'base64').toString('utf8') : String(v);
-      }
-    };
-    if (reference.kind === 'ConfigMap') add(match.value.data, false);
-    else {
-      add(match.value.data, true);
-      add(match.value.stringData, false);
-    }
-    return { data, encrypted, where: `${shown(match.file)}:${match.line}` };
-  };
 }
 
 function findKustomization(objects: readonly FoundObject[], name: string, namespace: string): FoundObject | undefined {

@@ -7,12 +7,15 @@ export interface ServerSettings {
   /** `unresolved`: how to report sourceRef/chartRef/dependsOn names not defined in the workspace. */
   references: { unresolved: 'warning' | 'off' };
   registry: RegistrySettings;
+  /** `kustomizePath`: the kustomize or kubectl program to render with (default: found on PATH). */
+  render: { kustomizePath?: string };
 }
 
 export const DEFAULT_SERVER_SETTINGS: ServerSettings = {
   validate: { enable: true, unknownFields: 'warning' },
   references: { unresolved: 'warning' },
   registry: DEFAULT_REGISTRY_SETTINGS,
+  render: {},
 };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -29,6 +32,7 @@ export function readSettings(raw: unknown): ServerSettings {
     },
     references: { unresolved: references.unresolved === 'off' ? 'off' : 'warning' },
     registry: readRegistrySettings(isRecord(section) && isRecord(section.registry) ? section.registry : {}),
+    render: readRenderSettings(isRecord(section) && isRecord(section.render) ? section.render : {}),
   };
 }
 
@@ -46,4 +50,8 @@ function readRegistrySettings(raw: Record<string, unknown>): RegistrySettings {
     caFiles,
     maxArtifactSize: typeof raw.maxArtifactSize === 'number' && Number.isFinite(raw.maxArtifactSize) && raw.maxArtifactSize > 0 ? raw.maxArtifactSize : d.maxArtifactSize,
   };
+}
+
+function readRenderSettings(raw: Record<string, unknown>): ServerSettings['render'] {
+  return typeof raw.kustomizePath === 'string' && raw.kustomizePath.trim() ? { kustomizePath: raw.kustomizePath.trim() } : {};
 }

@@ -1,0 +1,91 @@
+// Show What Flux Applies over real LSP: a code lens on each Flux Kustomization, and the render
+// request, on an OCI-sourced fleet whose artifact folder is known from .flux-oci.yaml. The parent
+// `apps` applies ./apps of the artifact (no kustomization.yaml there: generated as Flux does) and
+// patches its child Kustomization: the render shows the child with the patched fields. Needs
+// kustomize or kubectl on PATH (.ci/run checks it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { CodeLens } from 'vscode-languageserver-protocol';
+import { startServer } from './lspClient';
+import { RenderKustomizationRequest, type RenderKustomizationResult } from '../../server/src/protocol';
+
+const FIXTURE = resolve(__dirname, '..', 'fixtures', 'artifact-map', 'oci-fleet');
+const MAP = 'artifacts:\n  - url: oci://ghcr.io/example-org/manifests/fleet\n    path: ./kubernetes\n';
+
+function fixtureFiles(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out[relative(FIXTURE, path)] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(FIXTURE);
+  return out;
+}
+
+test('Show What Flux Applies: a lens per Kustomization, and the render of a mapped OCI fleet with the parent\'s patches applied', { timeout: 180_000 }, async () => {
+  const files: Record<string, string> = { ...fixtureFiles(), '.flux-oci.yaml': MAP };
+  const session = await startServer({ files });
+  try {
+    const parent = 'kubernetes/clusters/prod/apps.yaml';
+    await session.open(parent, files[parent]);
+    const lenses = await session.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: session.uri(parent) } });
+    assert.deepEqual(lenses.map((l) => [l.range.start.line, l.command?.title, l.command?.command, ...(l.command?.arguments ?? []).slice(1)]), [
+      [0, 'Show What Flux Applies', 'fluxOci.showRendered', 0, 'apps'],
+      [27, 'Show What Flux Applies', 'fluxOci.showRendered', 1, 'infra'],
+    ]);
+
+    const result = await session.conn.sendRequest(RenderKustomizationRequest.method, { uri: session.uri(parent), documentIndex: 0 }) as RenderKustomizationResult;
+    assert.equal(result.error, undefined);
+    const content = result.content ?? '';
+    assert.match(content, /^# What Flux applies for Kustomization flux-system\/apps: \.\/kubernetes\/apps of oci:\/\/ghcr\.io\/example-org\/manifests\/fleet/);
+    assert.match(content, /no kustomization\.yaml there, so one was generated as Flux does/);
+    const objects = parseAllDocuments(content).map((d) => d.toJS() as { kind: string; metadata: { name: string; labels: Record<string, string> }; spec?: Record<string, unknown>; data?: unknown }).filter(Boolean);
+    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(), ['ConfigMap/podinfo', 'Kustomization/podinfo']);
+    const child = objects.find((o) => o.kind === 'Kustomization')!;
+    // The parent's patch supplied these: the child's own file has none of them.
+    assert.deepEqual({ interval: child.spec?.interval, prune: child.spec?.prune, sourceRef: child.spec?.sourceRef, path: child.spec?.path },
+      { interval: '1h', prune: true, sourceRef: { kind: 'OCIRepository', name: 'flux-system' }, path: './apps/podinfo/app' });
+    for (const o of objects) assert.deepEqual(o.metadata.labels, { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' });
+
+    // The child renders its own folder of the artifact, with its targetNamespace.
+    const childFile = 'kubernetes/apps/podinfo/ks.yaml';
+    await session.open(childFile, files[childFile]);
+    const own = await session.conn.sendRequest(RenderKustomizationRequest.method, { uri: session.uri(childFile), documentIndex: 0 }) as RenderKustomizationResult;
+    assert.equal(own.error, undefined);
+    const cm = parseAllDocuments(own.content ?? '').map((d) => d.toJS() as { kind: string; metadata: { namespace?: string } }).find((o) => o?.kind === 'ConfigMap');
+    assert.equal(cm?.metadata.namespace, 'podinfo');
+  } finally {
+    await session.close();
+  }
+});
+
+test('Show What Flux Applies: nothing is run in an untrusted workspace, and a Kustomization whose source is only assumed claims no failure', { timeout: 120_000 }, async () => {
+  const files = {
+    'ks.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: elsewhere, namespace: flux-system}\nspec:\n  interval: 1h\n  path: ./deploy\n  prune: true\n  sourceRef: {kind: GitRepository, name: other-repo}\n',
+  };
+  const untrusted = await startServer({ files, initializationOptions: { workspaceTrust: true } });
+  try {
+    await untrusted.open('ks.yaml', files['ks.yaml']);
+    const answer = await untrusted.conn.sendRequest(RenderKustomizationRequest.method, { uri: untrusted.uri('ks.yaml'), documentIndex: 0 }) as RenderKustomizationResult;
+    assert.match(answer.error ?? '', /trust the workspace first/);
+  } finally {
+    await untrusted.close();
+  }
+  const trusted = await startServer({ files });
+  try {
+    await trusted.open('ks.yaml', files['ks.yaml']);
+    const answer = await trusted.conn.sendRequest(RenderKustomizationRequest.method, { uri: trusted.uri('ks.yaml'), documentIndex: 0 }) as RenderKustomizationResult;
+    // The GitRepository is defined nowhere: the workspace is only assumed to be its content, so the
+    // missing folder is reported without claiming that Flux fails.
+    assert.match(answer.error ?? '', /spec\.path \.\/deploy is not found here/);
+    assert.doesNotMatch(answer.error ?? '', /Flux would fail/);
+  } finally {
+    await trusted.close();
+  }
+});
