@@ -141,9 +141,16 @@ function runArtifacts(args: string[], io: Io): number {
   for (const e of entries) {
     const where = originText(e, (uri) => shown(uri));
     const notes = [...(e.ignorePaths.length ? [`ignoring ${e.ignorePaths.join(',')}`] : []), ...(e.verifiable ? [] : ['not verifiable: generated or a single file'])];
-    io.stdout(`oci://${e.repository}:${e.tag ?? '*'}  ${shown(e.folder)}  ${where}${notes.length ? `  (${notes.join('; ')})` : ''}\n`);
+    // One line per entry: a line break (or any control character) in a folder name is shown escaped.
+    io.stdout(`${oneLine(`oci://${e.repository}:${e.tag ?? '*'}  ${shown(e.folder)}  ${where}${notes.length ? `  (${notes.join('; ')})` : ''}`)}\n`);
   }
   return 0;
+}
+
+/** Control characters escaped (`\n`, `\r`, `\t`, else `\u001b`), so a text stays on one line and cannot drive the terminal. */
+function oneLine(text: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** `--artifact oci://ghcr.io/org/fleet[:tag]=./kubernetes`: the folder an artifact is built from. */

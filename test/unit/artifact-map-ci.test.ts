@@ -240,6 +240,11 @@ test('--path spellings: =value, separate value, double and single quotes, flags 
   ]);
 });
 
+test('--ignore-paths read as Flux reads it, as .sourceignore lines: a line break inside a value separates patterns, a # pattern is a comment', () => {
+  const f = source('scripts/push.sh', '#!/bin/sh\nflux push artifact oci://ghcr.io/acme/fleet:v1 --path=./clusters --ignore-paths="*.md\n  tests/,#no" --source=x --revision=y\n');
+  assertEntries(f.run(), f.uri, [{ repository: 'ghcr.io/acme/fleet', tag: 'v1', folder: `${ROOT}clusters/`, path: './clusters', ignorePaths: ['*.md', 'tests/'], line: 1 }]);
+});
+
 test('our own CLI: flux-oci push [artifact] <ref> --path, --ignore and --ignore-paths, flux-oci tag with --tag or a positional tag; a positional folder is refused by the CLI (even beside --path), so it is no push', () => {
   const f = source('hack/push.sh', [
     'flux-oci push oci://ghcr.io/acme/a:v1 --path ./a --ignore-paths "docs/,*.md" --ignore tmp/',

@@ -217,6 +217,22 @@ test('map files are found at any depth (a test script three folders down, a Make
   }
 });
 
+test('artifacts text: one line per entry, each ending in a line break, even when a --path or an --ignore-paths value holds one (Flux reads the patterns as lines: two patterns)', () => {
+  const dir = fleet({
+    'scripts/publish.sh': '#!/bin/sh\nflux push artifact oci://ghcr.io/example-org/manifests/one:v1 --path=./kubernetes --ignore-paths="*.md\ntests/" --source=x --revision=y\nflux push artifact oci://ghcr.io/example-org/manifests/two:v1 --path="./odd\nname" --source=x --revision=y\nflux push artifact oci://ghcr.io/example-org/manifests/three:v1 --path=./kubernetes --source=x --revision=y\n',
+  });
+  try {
+    const text = spawnSync(process.execPath, [CLI, 'artifacts', '.'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(text.stdout, [
+      'oci://ghcr.io/example-org/manifests/one:v1  kubernetes  from scripts/publish.sh:2  (ignoring *.md,tests/)\n',
+      'oci://ghcr.io/example-org/manifests/two:v1  odd\\nname  from scripts/publish.sh:4\n',
+      'oci://ghcr.io/example-org/manifests/three:v1  kubernetes  from scripts/publish.sh:6\n',
+    ].join(''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('map file discovery is bounded by the entries it lists, breadth first: a tree too large to list leaves its deepest folders unlisted, never the top', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'flux-oci-artifacts-')), 'big');
   try {

@@ -1911,9 +1911,12 @@ function parseFlags(args: string[], table: Map<string, FlagSpec>): ParsedFlags {
     const raw = eq > 0 ? a.slice(eq + 1) : args[++i];
     if (raw === undefined) continue;
     const list = values.get(spec.name) ?? [];
-    if (spec.list) for (const part of raw.split(',')) {
+    // Flux joins the ignore patterns with line breaks and reads them as a .sourceignore file
+    // (fluxcd/pkg oci build.go): a break inside one value separates patterns, `#` starts a comment.
+    const ignore = spec.name === '--ignore-paths';
+    if (spec.list) for (const part of raw.split(ignore ? /[,\n]/ : ',')) {
       const trimmed = part.trim();
-      if (trimmed) list.push(trimmed);
+      if (trimmed && !(ignore && trimmed.startsWith('#'))) list.push(trimmed);
     }
     else list.push(raw);
     values.set(spec.name, list);
