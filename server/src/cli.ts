@@ -13,6 +13,7 @@ import { runStatusCommand } from './cli/status';
 import { originText } from './language/artifacts/lookup';
 import { REGISTRY_COMMANDS, REGISTRY_USAGE, runRegistryCommand } from './cli/registry';
 import { KUSTOMIZATION_NOUNS, runBuildKustomization } from './cli/buildKustomization';
+import { runDiffKustomization } from './cli/diffKustomization';
 import { VERSION } from './version';
 
 
@@ -20,7 +21,7 @@ const USAGE = `usage: flux-oci <command> [options]
 
 commands:
   lint [paths...]       check Flux YAML in files and folders (default: .), honouring .gitignore
-      --format text|json|sarif   output format (default text)
+      --format text|json|sarif|codequality   output format (default text; codequality: GitLab's report)
       --unknown-fields warning|off            report fields the API server drops (default warning)
       --unresolved-references warning|off     report sourceRef/chartRef/dependsOn names defined
                                               nowhere in the paths given (default off)
@@ -38,6 +39,9 @@ commands:
   build kustomization <name> --path <dir> [--kustomization-file <file>]
                         render what a Kustomization applies, as kustomize-controller builds it
                         (flux build ks's command line; needs kustomize or kubectl on PATH)
+  diff kustomization <name> --path <dir>
+                        what changes in the cluster when the folder is pushed: its render against
+                        the render of the artifact the OCIRepository syncs now (exit 1 on changes)
   help                  show this text
   version               print the version
 
@@ -68,7 +72,7 @@ async function runLint(args: string[], io: Io): Promise<number> {
       contexts.push(value);
     } else if (arg === '--format') {
       const value = args[++i];
-      if (value !== 'text' && value !== 'json' && value !== 'sarif') throw new UsageError(`--format takes text, json or sarif`);
+      if (value !== 'text' && value !== 'json' && value !== 'sarif' && value !== 'codequality') throw new UsageError(`--format takes text, json, sarif or codequality`);
       options.format = value;
     } else if (arg === '--unknown-fields') {
       const value = args[++i];
@@ -200,6 +204,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       default:
         // The noun chooses the verb's meaning: `build kustomization` renders, `build artifact` packs.
         if (command === 'build' && KUSTOMIZATION_NOUNS.has(args[0] ?? '')) return await withInterrupt((signal) => runBuildKustomization(args.slice(1), io, signal));
+        if (command === 'diff' && KUSTOMIZATION_NOUNS.has(args[0] ?? '')) return await withInterrupt((signal) => runDiffKustomization(args.slice(1), io, signal));
         if (REGISTRY_COMMANDS.includes(command)) return await runRegistryCommand(command, args, io);
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -29,7 +29,7 @@ then postBuild substitution, commonMetadata and the kustomize.toolkit.fluxcd.io 
 substituteFrom ConfigMaps and Secrets are read from the workspace (the source root) when found there.
 exit status: 0 rendered, 1 the build fails as it would in Flux, 2 usage error or no kustomize engine`;
 
-const FLAGS: FlagSpec[] = [
+export const BUILD_FLAGS: FlagSpec[] = [
   { name: '--path', value: true },
   { name: '--kustomization-file', value: true },
   { name: '--namespace', aliases: ['-n'], value: true },
@@ -72,10 +72,12 @@ export interface KustomizationBuildPlan {
   folder: string;
   workspace: FoundObject[];
   foundIn: string;
+  /** The Kustomization object as found. */
+  kustomization: Record<string, unknown>;
 }
 
 /** Reads the command line into what to render: the Kustomization, its folder and its source root. */
-export function planBuild(parsed: ParsedArgs, io: Io, shown: (file: string) => string): KustomizationBuildPlan {
+export function planBuild(parsed: ParsedArgs, io: Io, shown: (file: string) => string, moreKinds: readonly string[] = []): KustomizationBuildPlan {
   const name = parsed.positionals[0];
   if (!name) throw new UsageError('build kustomization needs the Kustomization\'s name');
   if (parsed.positionals.length > 1) throw new UsageError(`unexpected argument "${parsed.positionals[1]}"`);
@@ -85,7 +87,7 @@ export function planBuild(parsed: ParsedArgs, io: Io, shown: (file: string) => s
   const rootFlag = flagValue(parsed, '--source-root');
   const anchor = pathFlag ?? file ?? '.';
   const root = resolve(rootFlag ?? gitRootOf(anchor) ?? process.cwd());
-  const workspace = workspaceObjects(root, new Set(['ConfigMap', 'Secret', 'Kustomization']));
+  const workspace = workspaceObjects(root, new Set(['ConfigMap', 'Secret', 'Kustomization', ...moreKinds]));
   let found: FoundObject | undefined;
   if (file) {
     if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
@@ -112,7 +114,7 @@ export function planBuild(parsed: ParsedArgs, io: Io, shown: (file: string) => s
     io.stderr(`path ${spec.path} of the source root ${shown(root) || '.'}\n`);
   }
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new RenderError(`path not found: ${pathFlag ?? spec.path}`);
-  return { spec, root, folder, workspace, foundIn: found.file };
+  return { spec, root, folder, workspace, foundIn: found.file, kustomization: found.value };
 }
 
 export async function runBuildKustomization(args: string[], io: Io, signal: AbortSignal): Promise<number> {
@@ -126,7 +128,7 @@ export async function runBuildKustomization(args: string[], io: Io, signal: Abor
 }
 
 async function buildKustomization(args: string[], io: Io, signal: AbortSignal): Promise<number> {
-  const parsed = parseArgs(args, FLAGS);
+  const parsed = parseArgs(args, BUILD_FLAGS);
   if (parsed.help) {
     io.stdout(`${BUILD_KUSTOMIZATION_USAGE}\n`);
     return 0;
