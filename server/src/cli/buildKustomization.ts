@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { UsageError, flagSet, flagValue, flagValues, parseArgs, type FlagSpec, type ParsedArgs } from './args';
-import { detectEngine, RenderError, type KustomizeEngine } from '../render/engine';
+import { detectEngine, QUIET, RenderError, type KustomizeEngine } from '../render/engine';
 import { renderKustomization, renderedYaml, type RenderResult } from '../render/render';
 import { renderSpecOf, type RenderSpec } from '../render/spec';
 import { workspaceLookup, workspaceObjects, type FoundObject } from '../render/workspaceObjects';
@@ -91,7 +91,7 @@ export function planBuild(parsed: ParsedArgs, io: Io, shown: (file: string) => s
   let found: FoundObject | undefined;
   if (file) {
     if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
-    const docs = parseAllDocuments(readFileSync(file, 'utf8'));
+    const docs = parseAllDocuments(readFileSync(file, 'utf8'), QUIET);
     const objects: FoundObject[] = [];
     for (const doc of Array.isArray(docs) ? docs : []) {
       const value = doc.toJS() as unknown;

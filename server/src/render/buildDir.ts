@@ -11,7 +11,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import ignore from 'ignore';
 import { parseAllDocuments, stringify } from 'yaml';
 import { DEFAULT_IGNORE_PATTERNS } from '../oci/artifact/build';
-import { RenderError } from './engine';
+import { QUIET, RenderError } from './engine';
 import type { RenderSpec } from './spec';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -89,7 +89,7 @@ async function ownKustomization(folder: string): Promise<{ name: string; content
     } catch {
       continue;
     }
-    const docs = parseAllDocuments(text);
+    const docs = parseAllDocuments(text, QUIET);
     const doc = Array.isArray(docs) ? docs[0] : undefined;
     if (doc && doc.errors.length) throw new RenderError(`${join(folder, name)}: ${doc.errors[0].message}`);
     const content = doc?.toJS() as unknown;
@@ -129,7 +129,7 @@ async function generatedKustomization(folder: string, ignorePaths: readonly stri
 }
 
 async function checkKubernetesYaml(file: string): Promise<void> {
-  const docs = parseAllDocuments(await readFile(file, 'utf8'));
+  const docs = parseAllDocuments(await readFile(file, 'utf8'), QUIET);
   for (const doc of Array.isArray(docs) ? docs : []) {
     if (doc.errors.length) throw new RenderError(`failed to decode Kubernetes YAML from ${file}: ${doc.errors[0].message}`);
     const value = doc.toJS() as unknown;

@@ -93,3 +93,9 @@ export async function runEngine(engine: KustomizeEngine, folder: string, signal?
     throw new RenderError(`kustomize build failed: ${stderr || (error as Error).message}`);
   }
 }
+
+/**
+ * Options for every YAML parse of the render: the library's warnings off (a Go template such as
+ * `{{ include "x" . }}` parses to a map key, and the library would print a warning on stderr).
+ */
+export const QUIET = { logLevel: 'error', prettyErrors: false } as const;

@@ -5,7 +5,7 @@
 // `kustomize.toolkit.fluxcd.io/name` and `/namespace`, and `commonMetadata`. Like `flux build`,
 // SOPS-encrypted Secret values are masked rather than shown.
 import { parseDocument, type Document } from 'yaml';
-import { RenderError } from './engine';
+import { QUIET, RenderError } from './engine';
 import { SubstitutionError, substituteVariables, type VariableValue } from './envsubst';
 import type { RenderSpec } from './spec';
 
@@ -77,7 +77,7 @@ export function postBuild(output: string, spec: RenderSpec, options: PostBuildOp
   const substitutes = spec.postBuild !== undefined && (options.variables.size > 0 || options.incomplete === true);
   const objects: RenderedObject[] = [];
   for (const text of splitRendered(output)) {
-    let doc = parseDocument(text);
+    let doc = parseDocument(text, QUIET);
     let value = doc.toJS() as unknown;
     if (!isRecord(value)) continue;
     const disabled = metadataMap(value, 'labels')[SUBSTITUTE_KEY] === 'disabled' || metadataMap(value, 'annotations')[SUBSTITUTE_KEY] === 'disabled';
@@ -92,7 +92,7 @@ export function postBuild(output: string, spec: RenderSpec, options: PostBuildOp
       }
       // The text is substituted, then read as YAML again: kustomize writes `"${N}"` unquoted, so a
       // value that looks like a number becomes one, exactly as in the cluster.
-      doc = parseDocument(result.text);
+      doc = parseDocument(result.text, QUIET);
       if (doc.errors.length) throw new RenderError(`var substitution failed for '${before}': the result is not YAML: ${doc.errors[0].message}`);
       value = doc.toJS() as unknown;
       if (!isRecord(value)) continue;

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { findYamlFiles } from '../cli/walk';
+import { QUIET } from './engine';
 import type { SubstituteReference } from './spec';
 import type { SourceLookup, SubstitutionSource } from './variables';
 
@@ -28,7 +29,7 @@ export function workspaceObjects(root: string, kinds: ReadonlySet<string>): Foun
       continue;
     }
     if (!kindLine.test(text)) continue;
-    const docs = parseAllDocuments(text);
+    const docs = parseAllDocuments(text, QUIET);
     for (const doc of Array.isArray(docs) ? docs : []) {
       if (doc.errors.length) continue;
       const value = doc.toJS() as unknown;
