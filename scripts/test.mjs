@@ -1,10 +1,10 @@
 // Runs the test suites with Node's test runner after one build.
-// usage: node scripts/test.mjs [unit|lsp|registry|vscode|e2e ...]   (no argument: all of them)
+// usage: node scripts/test.mjs [unit|lsp|registry|package|vscode|e2e ...]   (no argument: all of them)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ALL = ['unit', 'lsp', 'registry', 'vscode', 'e2e'];
+const ALL = ['unit', 'lsp', 'registry', 'package', 'vscode', 'e2e'];
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 for (const s of suites) if (!ALL.includes(s)) { console.error(`unknown suite ${s}; one of ${ALL.join(', ')}`); process.exit(2); }
 

@@ -11,6 +11,7 @@ import { discoverRoot, diskFolderProbe } from '../language/gitRoots';
 import type { Finding } from '../language/types';
 import { findYamlFiles } from './walk';
 import { toSarif } from './sarif';
+import { toCodeQuality } from './codequality';
 import type { ArtifactMapEntry } from '../language/artifacts/types';
 import { artifactMapOf, type MapFile } from '../language/artifacts/collect';
 import { artifactMapFiles, readMapFile } from '../language/artifacts/discover';
@@ -22,7 +23,7 @@ export interface FileFindings {
 }
 
 export interface LintOptions {
-  format: 'text' | 'json' | 'sarif';
+  format: 'text' | 'json' | 'sarif' | 'codequality';
   unknownFields: 'warning' | 'off';
   /** Sources often live only in the cluster or in another repository, so this is opt-in here. */
   unresolvedReferences: 'warning' | 'off';
@@ -102,6 +103,7 @@ export function formatResults(results: readonly FileFindings[], format: LintOpti
     })), null, 2) + '\n';
   }
   if (format === 'sarif') return JSON.stringify(toSarif(results, cwd), null, 2) + '\n';
+  if (format === 'codequality') return JSON.stringify(toCodeQuality(results, cwd), null, 2) + '\n';
   const lines: string[] = [];
   for (const r of results) {
     for (const f of r.findings) lines.push(`${relative(cwd, r.path)}:${f.range.start.line + 1}:${f.range.start.character + 1} ${f.severity} ${f.code} ${f.message}`);
