@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(docker-registry skopeo apache2-utils openssl chromium libkrb5-dev git pre-commit neovim)
+APT_PACKAGES=(docker-registry skopeo apache2-utils openssl chromium libkrb5-dev git pre-commit neovim unzip)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
