@@ -46,7 +46,7 @@ export class FluxLanguageClient {
       debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }, { scheme: 'oci-artifact', language: 'yaml' }],
+      documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }, { scheme: 'oci-artifact', language: 'yaml' }, { scheme: 'flux-render', language: 'yaml' }],
       synchronize: {
         configurationSection: 'fluxOci',
         // YAML files, and the build files that say which folder an artifact is pushed from.

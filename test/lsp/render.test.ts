@@ -45,6 +45,10 @@ test('Show What Flux Applies: a lens per Kustomization, and the render of a mapp
     const content = result.content ?? '';
     assert.match(content, /^# What Flux applies for Kustomization flux-system\/apps: \.\/kubernetes\/apps of oci:\/\/ghcr\.io\/example-org\/manifests\/fleet/);
     assert.match(content, /no kustomization\.yaml there, so one was generated as Flux does/);
+    // Each object names the file it came from (kustomize's origin annotation, taken off again).
+    assert.match(content, /^# from \.\/apps\/podinfo\/app\/cm\.yaml\napiVersion: v1\ndata:\n {2}color: blue\n/m);
+    assert.match(content, /^# from \.\/apps\/podinfo\/ks\.yaml\n/m);
+    assert.doesNotMatch(content, /config\.kubernetes\.io\/origin/);
     const objects = parseAllDocuments(content).map((d) => d.toJS() as { kind: string; metadata: { name: string; labels: Record<string, string> }; spec?: Record<string, unknown>; data?: unknown }).filter(Boolean);
     assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(), ['ConfigMap/podinfo', 'Kustomization/podinfo']);
     const child = objects.find((o) => o.kind === 'Kustomization')!;

@@ -3,6 +3,7 @@
 // kustomize-controller builds it. Only in a trusted workspace: rendering runs kustomize on the
 // workspace's files.
 import { fileURLToPath } from 'node:url';
+import { isAbsolute, relative } from 'node:path';
 import type { CodeLens } from 'vscode-languageserver/node';
 import type { ServerContext } from './context';
 import { applyGraphOf } from '../language/applyGraph';
@@ -56,13 +57,17 @@ export function registerRender(ctx: ServerContext): void {
       const engine = await detectEngine(ctx.settings().render.kustomizePath);
       const root = fileURLToPath(applier.root.uri);
       const spec = renderSpecOf(doc.parsed.yaml.toJS());
+      const shown = (path: string) => {
+        const rel = relative(root, path);
+        return rel.startsWith('..') || isAbsolute(rel) ? path : `./${rel}`;
+      };
       const objects = workspaceObjects(root, new Set(['ConfigMap', 'Secret']));
       const result = await renderKustomization({
         spec,
         root,
         folder: fileURLToPath(applier.folder),
         engine,
-        lookup: workspaceLookup(objects, (f) => f.startsWith(root) ? `.${f.slice(root.length)}` : f),
+        lookup: workspaceLookup(objects, shown),
         ignorePaths: applier.artifact?.ignorePaths,
         signal: controller.signal,
       });
@@ -74,7 +79,7 @@ export function registerRender(ctx: ServerContext): void {
         ...[...result.unknown].map(([name, where]) => `# \${${name}} is not known here (in ${where.join(', ')}): kept as written`),
       ];
       return {
-        content: `${header.join('\n')}\n${renderedYaml(result.objects)}`,
+        content: `${header.join('\n')}\n${renderedYaml(result.objects, shown)}`,
         objects: result.objects.length,
         missing: [...result.missing.keys()],
       };

@@ -26,6 +26,12 @@ export interface PreparedBuild {
   generated: boolean;
   /** The kustomization file as written for the build (for tests and `--verbose`). */
   kustomization: Record<string, unknown>;
+  /**
+   * We asked kustomize for `config.kubernetes.io/origin` annotations (which file each object came
+   * from) and postBuild takes them off again; false when the folder's own kustomization asks for
+   * them, so that they stay, as in Flux.
+   */
+  originsAdded: boolean;
   /** Message text with the mirror's paths turned back into the source's. */
   toSourcePaths(text: string): string;
   cleanup(): Promise<void>;
@@ -67,11 +73,15 @@ export async function prepareBuild(root: string, folder: string, spec: RenderSpe
     const own = await ownKustomization(folder);
     const base = own ? own.content : await generatedKustomization(folder, options.ignorePaths ?? []);
     const merged = mergeFluxFields(base, spec);
+    const buildMetadata = Array.isArray(merged.buildMetadata) ? merged.buildMetadata : [];
+    const originsAdded = !buildMetadata.includes('originAnnotations');
+    if (originsAdded) merged.buildMetadata = [...buildMetadata, 'originAnnotations'];
     await writeFile(join(mirrorLevel, own?.name ?? 'kustomization.yaml'), stringify(merged));
     return {
       dir: mirrorLevel,
       generated: !own,
       kustomization: merged,
+      originsAdded,
       toSourcePaths: (text) => text.split(mirrorRoot).join(root),
       cleanup,
     };

@@ -2,7 +2,7 @@
 // (generated or merged kustomization file), build it with the real kustomize engine, then the
 // controller's post-build steps. Shared by the CLI (`flux-oci build kustomization`) and the server.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { prepareBuild } from './buildDir';
 import { RenderError, runEngine, type KustomizeEngine } from './engine';
 import { postBuild, type RenderedObject } from './postBuild';
@@ -58,14 +58,21 @@ export async function renderKustomization(request: RenderRequest): Promise<Rende
     }
     const resolved = resolveVariables(spec, request.lookup ?? (() => undefined));
     notes.push(...resolved.notes);
-    const result = postBuild(output, spec, { variables: resolved.variables, strict: request.strict, incomplete: resolved.incomplete });
+    const result = postBuild(output, spec, {
+      variables: resolved.variables, strict: request.strict, incomplete: resolved.incomplete,
+      // Origins are relative to the built folder; in the mirror that is the source's folder.
+      origins: { strip: prepared.originsAdded, resolve: (path) => resolve(request.folder, path) },
+    });
     return { objects: result.objects, missing: result.missing, unknown: result.unknown, notes, generated: prepared.generated };
   } finally {
     await prepared.cleanup();
   }
 }
 
-/** The objects as one YAML stream, as `flux build kustomization` prints them. */
-export function renderedYaml(objects: readonly RenderedObject[]): string {
-  return objects.map((o) => `---\n${o.yaml}`).join('');
+/**
+ * The objects as one YAML stream, as `flux build kustomization` prints them; with `origin`, each
+ * after a comment naming the file it came from (for the editor's view).
+ */
+export function renderedYaml(objects: readonly RenderedObject[], origin?: (path: string) => string): string {
+  return objects.map((o) => `---\n${origin && o.origin ? `# from ${origin(o.origin)}\n` : ''}${o.yaml}`).join('');
 }
