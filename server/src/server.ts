@@ -30,6 +30,7 @@ import { TagCache } from './registry/tagCache';
 import { targetsOf } from './registry/targets';
 import { registerRegistryCheck } from './lsp/registryCheck';
 import { registerRender } from './lsp/render';
+import { createRenderDiagnostics } from './lsp/renderDiagnostics';
 import { VERSION } from './version';
 import { serverArgs } from './serverArgs';
 
@@ -81,7 +82,12 @@ const ctx: ServerContext = {
 };
 const artifactMap = new ServerArtifactMap(index);
 const live = registerLive(ctx, (uri) => diagnostics.schedule(uri));
-const diagnostics = createDiagnosticsPublisher(ctx, live.diagnostics);
+const rendered = createRenderDiagnostics(ctx, (uri) => diagnostics.schedule(uri));
+const diagnostics = createDiagnosticsPublisher(ctx, (uri, file, version) => {
+  const own = rendered.diagnostics(uri, file);
+  const fromRegistry = live.diagnostics(uri, file, version);
+  return own.length ? [...fromRegistry, ...own] : fromRegistry;
+});
 
 connection.onInitialize((params) => {
   canPullConfiguration = Boolean(params.capabilities.workspace?.configuration);

@@ -62,6 +62,7 @@ test('Show What Flux Applies: a lens per Kustomization, and the render of a mapp
     await session.open(childFile, files[childFile]);
     const own = await session.conn.sendRequest(RenderKustomizationRequest.method, { uri: session.uri(childFile), documentIndex: 0 }) as RenderKustomizationResult;
     assert.equal(own.error, undefined);
+    assert.match(own.content ?? '', /^# with the patch of Kustomization apps applied to this Kustomization first$/m);
     const cm = parseAllDocuments(own.content ?? '').map((d) => d.toJS() as { kind: string; metadata: { namespace?: string } }).find((o) => o?.kind === 'ConfigMap');
     assert.equal(cm?.metadata.namespace, 'podinfo');
   } finally {
@@ -91,5 +92,29 @@ test('Show What Flux Applies: nothing is run in an untrusted workspace, and a Ku
     assert.doesNotMatch(answer.error ?? '', /Flux would fail/);
   } finally {
     await trusted.close();
+  }
+});
+
+test('a ${VAR} with no value and no default is a warning on the Kustomization, naming it; it goes when the variable is given', { timeout: 180_000 }, async () => {
+  const files: Record<string, string> = { ...fixtureFiles(), '.flux-oci.yaml': MAP };
+  files['kubernetes/apps/podinfo/app/cm.yaml'] = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo\ndata:\n  color: ${COLOR}\n  size: ${SIZE:=large}\n  owner: ${OWNER}\n';
+  const parent = 'kubernetes/clusters/prod/apps.yaml';
+  const withVars = (vars: string) => files[parent].replace('  patches:\n', `  postBuild:\n    substitute:\n${vars}  patches:\n`);
+  const session = await startServer({ files: { ...files, [parent]: withVars('      COLOR: blue\n') } });
+  try {
+    const warned = session.nextDiagnostics(parent, (d) => d.some((x) => x.code === 'flux/substitute-missing-variable'), 120_000);
+    await session.open(parent, withVars('      COLOR: blue\n'));
+    const diagnostics = (await warned).filter((d) => d.code === 'flux/substitute-missing-variable');
+    assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics));
+    assert.equal(diagnostics[0].severity, 2);
+    assert.match(diagnostics[0].message, /^\$\{OWNER\} has no value and no default \(in ConfigMap\/podinfo\): Flux substitutes an empty string/);
+    const text = withVars('      COLOR: blue\n');
+    assert.equal(text.split('\n')[diagnostics[0].range.start.line].trim(), 'postBuild:');
+    // Given a value, the warning goes.
+    const cleared = session.nextDiagnostics(parent, (d) => !d.some((x) => x.code === 'flux/substitute-missing-variable'), 120_000);
+    await session.change(parent, withVars('      COLOR: blue\n      OWNER: team-a\n'));
+    await cleared;
+  } finally {
+    await session.close();
   }
 });

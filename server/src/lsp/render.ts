@@ -11,6 +11,7 @@ import { RenderKustomizationRequest, type RenderKustomizationResult } from '../p
 import { detectEngine, EngineMissingError, RenderError } from '../render/engine';
 import { renderKustomization, renderedYaml } from '../render/render';
 import { renderSpecOf } from '../render/spec';
+import { applyParentPatches } from '../render/parentPatches';
 import { workspaceLookup, workspaceObjects } from '../render/workspaceObjects';
 
 export const SHOW_RENDERED_COMMAND = 'fluxOci.showRendered';
@@ -56,7 +57,9 @@ export function registerRender(ctx: ServerContext): void {
     try {
       const engine = await detectEngine(ctx.settings().render.kustomizePath);
       const root = fileURLToPath(applier.root.uri);
-      const spec = renderSpecOf(doc.parsed.yaml.toJS());
+      // As the cluster gets it: with what the patches of the Kustomizations applying it write.
+      const parents = graph.patchesFor(uri, doc);
+      const spec = renderSpecOf(applyParentPatches(doc.parsed.yaml.toJS(), parents.map((p) => p.patch.body)));
       const shown = (path: string) => {
         const rel = relative(root, path);
         return rel.startsWith('..') || isAbsolute(rel) ? path : `./${rel}`;
@@ -74,6 +77,7 @@ export function registerRender(ctx: ServerContext): void {
       const header = [
         `# What Flux applies for Kustomization ${spec.namespace}/${spec.name}: ${graph.describeFolder(applier.folder)}${applier.artifactNote ? ` of ${applier.artifactNote}` : ''}`,
         `# rendered with ${engine.description}${result.generated ? '; no kustomization.yaml there, so one was generated as Flux does' : ''}`,
+        ...(parents.length ? [`# with ${parents.length === 1 ? 'the patch' : `${parents.length} patches`} of ${[...new Set(parents.map((p) => `Kustomization ${p.by.facts.name ?? '?'}`))].join(', ')} applied to this Kustomization first`] : []),
         ...result.notes.map((n) => `# substitution: ${n}`),
         ...[...result.missing].map(([name, where]) => `# warning: \${${name}} has no value and no default (in ${where.join(', ')}): Flux substitutes an empty string`),
         ...[...result.unknown].map(([name, where]) => `# \${${name}} is not known here (in ${where.join(', ')}): kept as written`),

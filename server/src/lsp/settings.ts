@@ -7,15 +7,19 @@ export interface ServerSettings {
   /** `unresolved`: how to report sourceRef/chartRef/dependsOn names not defined in the workspace. */
   references: { unresolved: 'warning' | 'off' };
   registry: RegistrySettings;
-  /** `kustomizePath`: the kustomize or kubectl program to render with (default: found on PATH). */
-  render: { kustomizePath?: string };
+  /**
+   * `kustomizePath`: the kustomize or kubectl program to render with (default: found on PATH);
+   * `checkVariables`: render open Kustomizations with postBuild in the background to warn of
+   * variables with no value.
+   */
+  render: { kustomizePath?: string; checkVariables: boolean };
 }
 
 export const DEFAULT_SERVER_SETTINGS: ServerSettings = {
   validate: { enable: true, unknownFields: 'warning' },
   references: { unresolved: 'warning' },
   registry: DEFAULT_REGISTRY_SETTINGS,
-  render: {},
+  render: { checkVariables: true },
 };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -53,5 +57,8 @@ function readRegistrySettings(raw: Record<string, unknown>): RegistrySettings {
 }
 
 function readRenderSettings(raw: Record<string, unknown>): ServerSettings['render'] {
-  return typeof raw.kustomizePath === 'string' && raw.kustomizePath.trim() ? { kustomizePath: raw.kustomizePath.trim() } : {};
+  return {
+    ...(typeof raw.kustomizePath === 'string' && raw.kustomizePath.trim() ? { kustomizePath: raw.kustomizePath.trim() } : {}),
+    checkVariables: typeof raw.checkVariables === 'boolean' ? raw.checkVariables : true,
+  };
 }

@@ -1,0 +1,117 @@
+// Warnings that only a render can give, on the Kustomization itself: a `${VAR}` in what it applies
+// that has no value and no default (Flux substitutes an empty string), and a build that fails.
+// Renders run in the background, one at a time, for open files' Kustomizations with postBuild,
+// in a trusted workspace with a kustomize engine; the results are merged into the file's
+// diagnostics when they arrive (like the live registry checks) and kept until the Kustomization's
+// text or the workspace's structure changes.
+import { fileURLToPath } from 'node:url';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
+import type { ServerContext } from './context';
+import type { YamlFile, PlacedDocument } from '../language/documents';
+import { applyGraphOf } from '../language/applyGraph';
+import { detectEngine, RenderError } from '../render/engine';
+import { renderKustomization } from '../render/render';
+import { renderSpecOf } from '../render/spec';
+import { applyParentPatches } from '../render/parentPatches';
+import { workspaceLookup, workspaceObjects } from '../render/workspaceObjects';
+
+export const MISSING_VARIABLE = 'flux/substitute-missing-variable';
+export const RENDER_FAILED = 'flux/render-failed';
+
+interface Entry {
+  signature: string;
+  diagnostics: Diagnostic[];
+}
+
+export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: string) => void): { diagnostics(uri: string, file: YamlFile): Diagnostic[] } {
+  const results = new Map<string, Entry>();
+  const queue: Array<{ uri: string; index: number; signature: string }> = [];
+  const queued = new Set<string>();
+  let running = false;
+
+  const signatureOf = (doc: PlacedDocument) => `${applyGraphOf(ctx.index).version}|${ctx.index.structureVersion}|${doc.chunk.text}`;
+
+  const postBuildRange = (doc: PlacedDocument) => {
+    const lines = doc.chunk.text.split('\n');
+    const at = lines.findIndex((l) => /^\s+postBuild:/.test(l));
+    const line = doc.chunk.startLine + Math.max(at, 0);
+    const character = at >= 0 ? lines[at].indexOf('postBuild') : 0;
+    return { start: { line, character }, end: { line, character: character + (at >= 0 ? 'postBuild'.length : 0) } };
+  };
+
+  async function renderOne(uri: string, index: number, signature: string): Promise<Diagnostic[] | undefined> {
+    const file = ctx.fileFor(uri);
+    const doc = file?.documents[index];
+    if (!doc || signatureOf(doc) !== signature) return undefined;
+    const graph = applyGraphOf(ctx.index);
+    const applier = graph.appliersIn(uri).find((a) => a.documentIndex === index);
+    // Only where the folder is certainly the source's content is a failure Flux's too.
+    if (!applier?.folder || applier.relation !== 'workspace' || !graph.hasFolder(applier.folder)) return [];
+    const spec = renderSpecOf(applyParentPatches(doc.parsed.yaml.toJS(), graph.patchesFor(uri, doc).map((p) => p.patch.body)));
+    if (!spec.postBuild) return [];
+    let engine;
+    try {
+      engine = await detectEngine(ctx.settings().render.kustomizePath);
+    } catch {
+      return [];
+    }
+    const root = fileURLToPath(applier.root.uri);
+    const range = postBuildRange(doc);
+    try {
+      const result = await renderKustomization({
+        spec, root, folder: fileURLToPath(applier.folder), engine,
+        lookup: workspaceLookup(workspaceObjects(root, new Set(['ConfigMap', 'Secret'])), (f) => f),
+        ignorePaths: applier.artifact?.ignorePaths,
+      });
+      return [...result.missing].map(([name, objects]): Diagnostic => ({
+        range,
+        severity: DiagnosticSeverity.Warning,
+        source: 'flux-oci',
+        code: MISSING_VARIABLE,
+        message: `\${${name}} has no value and no default (in ${objects.join(', ')}): Flux substitutes an empty string. Add ${name} to postBuild.substitute, or give it a default: \${${name}:=value}`,
+      }));
+    } catch (error) {
+      if (!(error instanceof RenderError)) return [];
+      return [{ range, severity: DiagnosticSeverity.Warning, source: 'flux-oci', code: RENDER_FAILED, message: `Flux cannot build what this Kustomization applies: ${error.message}` }];
+    }
+  }
+
+  async function drain(): Promise<void> {
+    if (running) return;
+    running = true;
+    try {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const key = `${next.uri}#${next.index}`;
+        queued.delete(key);
+        const diagnostics = await renderOne(next.uri, next.index, next.signature).catch(() => []);
+        if (!diagnostics) continue;
+        const before = results.get(key);
+        results.set(key, { signature: next.signature, diagnostics });
+        if (JSON.stringify(before?.diagnostics ?? []) !== JSON.stringify(diagnostics)) republish(next.uri);
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    diagnostics(uri, file) {
+      if (!ctx.registry.trusted || !ctx.settings().render.checkVariables) return [];
+      const out: Diagnostic[] = [];
+      for (const doc of file.documents) {
+        const id = doc.parsed.identity;
+        if (id?.kind !== 'Kustomization' || !id.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) continue;
+        const key = `${uri}#${doc.index}`;
+        const signature = signatureOf(doc);
+        const known = results.get(key);
+        if (known) out.push(...known.diagnostics);
+        if (known?.signature !== signature && !queued.has(key)) {
+          queued.add(key);
+          queue.push({ uri, index: doc.index, signature });
+          setImmediate(() => void drain());
+        }
+      }
+      return out;
+    },
+  };
+}
