@@ -182,7 +182,8 @@ PATH="$(dirname "$NODE24"):$PATH" "$NODE24" "$CODE_SERVER_ENTRY" --config "$tmp/
   --user-data-dir "$user_data" --extensions-dir "$extensions" --install-extension "$vsix" >/dev/null
 
 port="${FLUX_OCI_DEMO_PORT:-$(free_port)}"
-PATH="$(dirname "$NODE24"):$PATH" setsid "$NODE24" "$CODE_SERVER_ENTRY" --config "$tmp/code-server/config.yaml" \
+# FLUX_OCI_OPEN_WALKTHROUGH: the extension opens its Get Started walkthrough on this first start.
+FLUX_OCI_OPEN_WALKTHROUGH=1 PATH="$(dirname "$NODE24"):$PATH" setsid "$NODE24" "$CODE_SERVER_ENTRY" --config "$tmp/code-server/config.yaml" \
   --auth none --bind-addr "127.0.0.1:$port" --user-data-dir "$user_data" --extensions-dir "$extensions" \
   --disable-telemetry --disable-update-check --disable-workspace-trust "$workspace" >"$tmp/code-server.log" 2>&1 &
 code_server_pid=$!
@@ -202,8 +203,15 @@ cat <<EOF
   Registry:  ${registry_host:-not running}${artifact_ref:+  (pushed $artifact_ref)}
   Logs:      $tmp/code-server.log, $user_data/logs
 
-  Try: open mistakes/*.yaml and the Problems panel (Ctrl+Shift+M); hover a field; Ctrl+Space in spec:;
-       F12 on sourceRef.name in podinfo-staging.yaml; the Outline view of podinfo-oci.yaml.${artifact_ref:+
+  Start with what only Flux OCI does (the Get Started walkthrough opens on the first start):
+    1. The Flux OCI view (activity bar): ${registry_host:-the registry} > demo/hello > v1, the demo
+       artifact; expand it to read its files without pulling, or Compare with Local Folder.
+    2. Live tags: in demo-registry.yaml put the cursor after "tag: " and press Ctrl+Space (the tags
+       come from the registry; podinfo-oci.yaml does the same against ghcr.io when online).
+    3. Right-click artifact/ in the Explorer > Push Folder as Artifact... (say v2): linted, scanned
+       for secrets, pushed, and there in the view.
+  Then: mistakes/*.yaml and the Problems panel (Ctrl+Shift+M); hover a field; F12 on sourceRef.name
+       in podinfo-staging.yaml.${artifact_ref:+
   CLI:  node $repo/dist/cli.js tags oci://$registry_host/demo/hello}
   Press Ctrl-C to stop everything.
 

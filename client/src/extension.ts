@@ -8,6 +8,7 @@ import { RegistryCredentials } from './credentials';
 import { registerExplorerFeatures } from './commands/explorer';
 import { registerArtifactStatus } from './views/artifactStatus';
 import { registerRenderCommand } from './commands/render';
+import { openWalkthroughOnDemoStart } from './walkthrough';
 
 let languageClient: FluxLanguageClient | undefined;
 
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): FluxOciApi {
   registerExplorerFeatures(context, client);
   registerArtifactStatus(context, client);
   registerRenderCommand(context, client);
+  openWalkthroughOnDemoStart(context);
   const startOnce = () => {
     void client.start().catch((error: unknown) => {
       void vscode.window.showErrorMessage(`Flux OCI language server failed to start: ${error instanceof Error ? error.message : String(error)}`);
