@@ -294,4 +294,8 @@ export interface RenderKustomizationResult {
   /** Why there is nothing to show (no kustomize, source not here, the build fails as in Flux). */
   error?: string;
 }
-export const RenderKustomizationRequest = new RequestType<{ uri: string; documentIndex: number }, RenderKustomizationResult, void>('fluxOci/renderKustomization');
+/**
+ * `published`: render the artifact the Kustomization's OCIRepository syncs now instead of the local
+ * folder (for the diff of what a push would change).
+ */
+export const RenderKustomizationRequest = new RequestType<{ uri: string; documentIndex: number; published?: boolean }, RenderKustomizationResult, void>('fluxOci/renderKustomization');

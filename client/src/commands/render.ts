@@ -6,10 +6,13 @@ import { RenderKustomizationRequest } from '../../../server/src/protocol';
 
 export const RENDER_SCHEME = 'flux-render';
 export const SHOW_RENDERED_COMMAND = 'fluxOci.showRendered';
+export const COMPARE_RENDERED_COMMAND = 'fluxOci.compareRendered';
 
 interface RenderTarget {
   uri: string;
   documentIndex: number;
+  /** Render the artifact the cluster syncs now instead of the local folder. */
+  published?: boolean;
 }
 
 const targetOf = (uri: vscode.Uri): RenderTarget => JSON.parse(uri.query) as RenderTarget;
@@ -28,35 +31,50 @@ export function registerRenderCommand(context: vscode.ExtensionContext, client: 
     },
   };
 
-  const show = async (uri?: string, documentIndex?: number, name?: string) => {
-    if (uri === undefined || documentIndex === undefined) {
-      // From the palette: the Kustomization under the cursor, through the server's code lenses.
-      const editor = vscode.window.activeTextEditor;
-      if (!editor) return;
-      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
-      const mine = (lenses ?? []).filter((l) => l.command?.command === SHOW_RENDERED_COMMAND);
-      const at = [...mine].reverse().find((l) => l.range.start.line <= editor.selection.active.line) ?? mine[0];
-      if (!at?.command?.arguments) {
-        void vscode.window.showInformationMessage('No Flux Kustomization in this file.');
-        return;
-      }
-      [uri, documentIndex, name] = at.command.arguments as [string, number, string];
+  /** The lens arguments (uri, document index, name) given, else those of the Kustomization at the cursor. */
+  const targetAt = async (command: string, args: unknown[]): Promise<[string, number, string] | undefined> => {
+    if (typeof args[0] === 'string' && typeof args[1] === 'number') return [args[0], args[1], String(args[2] ?? 'kustomization')];
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return undefined;
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+    const mine = (lenses ?? []).filter((l) => l.command?.command === command);
+    const at = [...mine].reverse().find((l) => l.range.start.line <= editor.selection.active.line) ?? mine[0];
+    if (!at?.command?.arguments) {
+      void vscode.window.showInformationMessage(command === SHOW_RENDERED_COMMAND ? 'No Flux Kustomization in this file.' : 'No Flux Kustomization synced from an OCI artifact in this file.');
+      return undefined;
     }
-    const target: RenderTarget = { uri, documentIndex };
-    const view = vscode.Uri.from({ scheme: RENDER_SCHEME, path: `/${name ?? 'kustomization'} (what Flux applies).yaml`, query: JSON.stringify(target) });
-    const document = await vscode.workspace.openTextDocument(view);
+    return at.command.arguments as [string, number, string];
+  };
+  const viewOf = (target: RenderTarget, name: string) =>
+    vscode.Uri.from({ scheme: RENDER_SCHEME, path: `/${name} (${target.published ? 'published' : 'what Flux applies'}).yaml`, query: JSON.stringify(target) });
+
+  const show = async (...args: unknown[]) => {
+    const found = await targetAt(SHOW_RENDERED_COMMAND, args);
+    if (!found) return;
+    const [uri, documentIndex, name] = found;
+    const document = await vscode.workspace.openTextDocument(viewOf({ uri, documentIndex }, name));
     await vscode.languages.setTextDocumentLanguage(document, 'yaml');
     await vscode.window.showTextDocument(document, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  };
+
+  // What a push would change in the cluster: the published artifact's render against the local one.
+  const compare = async (...args: unknown[]) => {
+    const found = await targetAt(COMPARE_RENDERED_COMMAND, args);
+    if (!found) return;
+    const [uri, documentIndex, name] = found;
+    await vscode.commands.executeCommand('vscode.diff', viewOf({ uri, documentIndex, published: true }, name), viewOf({ uri, documentIndex }, name),
+      `${name}: published ↔ local (what Flux applies)`, { preview: true, viewColumn: vscode.ViewColumn.Beside });
   };
 
   context.subscriptions.push(
     changed,
     vscode.workspace.registerTextDocumentContentProvider(RENDER_SCHEME, provider),
     vscode.commands.registerCommand(SHOW_RENDERED_COMMAND, show),
+    vscode.commands.registerCommand(COMPARE_RENDERED_COMMAND, compare),
     // A saved file may be part of what a shown Kustomization renders: render the open ones again.
     vscode.workspace.onDidSaveTextDocument((saved) => {
       if (saved.uri.scheme !== 'file') return;
-      for (const document of vscode.workspace.textDocuments) if (document.uri.scheme === RENDER_SCHEME) changed.fire(document.uri);
+      for (const document of vscode.workspace.textDocuments) if (document.uri.scheme === RENDER_SCHEME && !targetOf(document.uri).published) changed.fire(document.uri);
     }),
   );
 }

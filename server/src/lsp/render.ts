@@ -3,7 +3,7 @@
 // kustomize-controller builds it. Only in a trusted workspace: rendering runs kustomize on the
 // workspace's files.
 import { fileURLToPath } from 'node:url';
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { CodeLens } from 'vscode-languageserver/node';
 import type { ServerContext } from './context';
 import { applyGraphOf } from '../language/applyGraph';
@@ -13,11 +13,38 @@ import { renderKustomization, renderedYaml } from '../render/render';
 import { renderSpecOf } from '../render/spec';
 import { applyParentPatches } from '../render/parentPatches';
 import { workspaceLookup, workspaceObjects } from '../render/workspaceObjects';
+import { ArtifactStore, ociUrl } from '../registry/artifacts';
+import { RegistryError } from '../oci/registry';
+import { TransportError } from '../oci/transport';
+import { documentGraphFacts, type SourceFacts } from '../language/applyFacts';
+import { normalizeSourcePath, type Applier } from '../language/applyGraph';
+import { parseReference } from '../oci/reference';
+import { signalOf } from './explorer';
+import type { WorkspaceIndex } from '../language/workspaceIndex';
 
 export const SHOW_RENDERED_COMMAND = 'fluxOci.showRendered';
 const isKustomization = (apiVersion: string | undefined, kind: string | undefined) => kind === 'Kustomization' && (apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
 
+export const COMPARE_RENDERED_COMMAND = 'fluxOci.compareRendered';
+
+/** The OCIRepository a Kustomization syncs from, as the index knows it (FluxInstance-made ones too). */
+function ociSourceOf(index: WorkspaceIndex, applier: Applier): SourceFacts | undefined {
+  const ref = applier.facts.sourceRef;
+  if (ref?.kind !== 'OCIRepository') return undefined;
+  const namespace = ref.namespace ?? applier.facts.namespace ?? 'flux-system';
+  for (const object of index.objectsOfKind('OCIRepository')) {
+    const doc = index.documentOf(object);
+    const source = doc ? documentGraphFacts(doc.parsed).source : undefined;
+    if (source?.name === ref.name && (source.namespace ?? namespace) === namespace && source.url) return source;
+  }
+  return undefined;
+}
+
 export function registerRender(ctx: ServerContext): void {
+  const store = new ArtifactStore(ctx.registry);
+  ctx.registry.onDidChange(() => void store.clear());
+  process.once('exit', () => store.dispose());
+  ctx.connection.onShutdown(() => store.dispose());
   ctx.connection.onCodeLens(({ textDocument }): CodeLens[] => {
     const file = ctx.fileFor(textDocument.uri);
     if (!file) return [];
@@ -26,15 +53,17 @@ export function registerRender(ctx: ServerContext): void {
       const id = doc.parsed.identity;
       if (!id || !isKustomization(id.apiVersion, id.kind) || !id.name) continue;
       const line = doc.chunk.startLine + (doc.chunk.text.match(/^(?:\s*(?:#.*)?\n)*/)?.[0].split('\n').length ?? 1) - 1;
-      lenses.push({
-        range: { start: { line, character: 0 }, end: { line, character: 0 } },
-        command: { title: 'Show What Flux Applies', command: SHOW_RENDERED_COMMAND, arguments: [textDocument.uri, doc.index, id.name] },
-      });
+      const range = { start: { line, character: 0 }, end: { line, character: 0 } };
+      lenses.push({ range, command: { title: 'Show What Flux Applies', command: SHOW_RENDERED_COMMAND, arguments: [textDocument.uri, doc.index, id.name] } });
+      const applier = applyGraphOf(ctx.index).appliersIn(textDocument.uri).find((a) => a.documentIndex === doc.index);
+      if (applier?.folder && applier.facts.sourceRef?.kind === 'OCIRepository') {
+        lenses.push({ range, command: { title: 'Compare with Published', command: COMPARE_RENDERED_COMMAND, arguments: [textDocument.uri, doc.index, id.name] } });
+      }
     }
     return lenses;
   });
 
-  ctx.connection.onRequest(RenderKustomizationRequest, async ({ uri, documentIndex }, token): Promise<RenderKustomizationResult> => {
+  ctx.connection.onRequest(RenderKustomizationRequest, async ({ uri, documentIndex, published }, token): Promise<RenderKustomizationResult> => {
     if (!ctx.registry.trusted) return { error: 'Rendering runs kustomize on this workspace\'s files: trust the workspace first.' };
     await ctx.workspaceIndexed();
     const file = ctx.fileFor(uri);
@@ -57,25 +86,37 @@ export function registerRender(ctx: ServerContext): void {
     try {
       const engine = await detectEngine(ctx.settings().render.kustomizePath);
       const root = fileURLToPath(applier.root.uri);
+      let built = { root, folder: fileURLToPath(applier.folder), what: graph.describeFolder(applier.folder) + (applier.artifactNote ? ` of ${applier.artifactNote}` : '') };
+      if (published) {
+        // What the cluster syncs now: the OCIRepository's tag, resolved and unpacked in this session.
+        const source = ociSourceOf(ctx.index, applier);
+        if (!source?.url) return { error: 'Compare with Published needs the OCIRepository this Kustomization syncs, and it is not in this workspace.' };
+        if (source.anyTag) return { error: `${source.name} selects its artifact by digest or semver range: use flux-oci diff kustomization in a terminal, which resolves those.` };
+        const reference = parseReference(`${source.url.replace(/^oci:\/\//, '')}:${source.tag ?? 'latest'}`);
+        const artifact = await store.open(reference, signalOf(token));
+        const path = normalizeSourcePath(applier.facts.path);
+        built = { root: artifact.dir, folder: path ? join(artifact.dir, path) : artifact.dir, what: `${applier.facts.path || './'} of the published ${ociUrl(artifact.reference)} (tag ${reference.tag})` };
+      }
       // As the cluster gets it: with what the patches of the Kustomizations applying it write.
       const parents = graph.patchesFor(uri, doc);
       const spec = renderSpecOf(applyParentPatches(doc.parsed.yaml.toJS(), parents.map((p) => p.patch.body)));
-      const shown = (path: string) => {
-        const rel = relative(root, path);
+      const shownFrom = (base: string) => (path: string) => {
+        const rel = relative(base, path);
         return rel.startsWith('..') || isAbsolute(rel) ? path : `./${rel}`;
       };
+      const shown = shownFrom(root);
       const objects = workspaceObjects(root, new Set(['ConfigMap', 'Secret']));
       const result = await renderKustomization({
         spec,
-        root,
-        folder: fileURLToPath(applier.folder),
+        root: built.root,
+        folder: built.folder,
         engine,
         lookup: workspaceLookup(objects, shown),
         ignorePaths: applier.artifact?.ignorePaths,
         signal: controller.signal,
       });
       const header = [
-        `# What Flux applies for Kustomization ${spec.namespace}/${spec.name}: ${graph.describeFolder(applier.folder)}${applier.artifactNote ? ` of ${applier.artifactNote}` : ''}`,
+        `# What Flux applies for Kustomization ${spec.namespace}/${spec.name}: ${built.what}`,
         `# rendered with ${engine.description}${result.generated ? '; no kustomization.yaml there, so one was generated as Flux does' : ''}`,
         ...(parents.length ? [`# with ${parents.length === 1 ? 'the patch' : `${parents.length} patches`} of ${[...new Set(parents.map((p) => `Kustomization ${p.by.facts.name ?? '?'}`))].join(', ')} applied to this Kustomization first`] : []),
         ...result.notes.map((n) => `# substitution: ${n}`),
@@ -83,12 +124,12 @@ export function registerRender(ctx: ServerContext): void {
         ...[...result.unknown].map(([name, where]) => `# \${${name}} is not known here (in ${where.join(', ')}): kept as written`),
       ];
       return {
-        content: `${header.join('\n')}\n${renderedYaml(result.objects, shown)}`,
+        content: `${header.join('\n')}\n${renderedYaml(result.objects, shownFrom(built.root))}`,
         objects: result.objects.length,
         missing: [...result.missing.keys()],
       };
     } catch (error) {
-      if (error instanceof RenderError || error instanceof EngineMissingError) return { error: error.message };
+      if (error instanceof RenderError || error instanceof EngineMissingError || error instanceof RegistryError || error instanceof TransportError) return { error: error.message };
       if (controller.signal.aborted) return { error: 'cancelled' };
       throw error;
     }
