@@ -58,7 +58,7 @@ test('json and sarif output', () => {
 test('usage errors exit 2 with a clear message', () => {
   const r = run(tmpdir(), 'lint', '--format', 'xml');
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /--format takes text, json or sarif/);
+  assert.match(r.stderr, /--format takes text, json, sarif or codequality/);
   const missing = run(tmpdir(), 'lint', '/no/such/place');
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /no such file or folder: \/no\/such\/place/);
