@@ -10,6 +10,8 @@
 // artifact-map-status-same.png (after the push, with the item's tooltip), artifact-map-status.png
 // (after the edit: the warning background), artifact-map-status-tooltip.png (its whole text) and
 // artifact-map-status-diff.png.
+// 4. Show What Flux Applies on the parent Kustomization (render-view.png), and Compare with
+//    Published: the published artifact's render against the local one (render-compare.png).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -284,6 +286,39 @@ describe('The artifact map in code-server: hover, push picker, local versus publ
       const text = normaliseText(await diff.innerText());
       return text.includes('color: blue') && text.includes('color: green');
     });
+    await capture();
+  }));
+
+  test('render: Show What Flux Applies on apps, then Compare with Published shows the edited ConfigMap', STEP, step('render-compare', async (capture) => {
+    assert.ok(pushedDigest, 'the push step pushed');
+    await page.keyboard.press('Escape');
+    await openFile(page, 'kubernetes/clusters/prod/apps.yaml');
+    const lens = (title: string) => page.locator('.contentWidgets .codelens-decoration a, .codelens-decoration a', { hasText: title }).first();
+    await retryUntil('the Show What Flux Applies lens to open the rendered view', async (ms) => {
+      await lens('Show What Flux Applies').click({ timeout: ms });
+      await page.locator('.tabs-container .tab.active[aria-label*="apps (what Flux applies).yaml"]').waitFor({ timeout: ms });
+      return true;
+    }, { timeoutMs: 120_000, attemptMs: 20_000 });
+    const active = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    await eventually('the rendered objects, with the local edit, in the view', async () => {
+      const text = normaliseText(await active.innerText().catch(() => ''));
+      return (text.includes('# What Flux applies for Kustomization flux-system/apps') && text.includes('color: green') && text.includes('kustomize.toolkit.fluxcd.io/name: apps')) || undefined;
+    }, { timeoutMs: 120_000, describe: async () => normaliseText(await active.innerText().catch(() => '')) });
+    await screenshot(page, join(resultsDir, 'render-view.png'));
+
+    // Back to the Kustomization: its second lens compares with what the cluster syncs now.
+    await page.locator('.tabs-container .tab', { hasText: 'apps.yaml' }).first().click();
+    await retryUntil('the Compare with Published lens to open the diff', async (ms) => {
+      await lens('Compare with Published').click({ timeout: ms });
+      await page.locator('.tabs-container .tab.active[aria-label*="published ↔ local"]').waitFor({ timeout: ms });
+      return true;
+    }, { timeoutMs: 120_000, attemptMs: 20_000 });
+    const diff = page.locator('.monaco-diff-editor').first();
+    await eventually('the published (blue) and local (green) ConfigMap in the diff', async () => {
+      const text = normaliseText(await diff.innerText().catch(() => ''));
+      return (text.includes('color: blue') && text.includes('color: green')) || undefined;
+    }, { timeoutMs: 120_000, describe: async () => normaliseText(await diff.innerText().catch(() => '')) });
+    await diff.locator('.line-insert, .char-insert').first().waitFor({ timeout: budget(30_000) });
     await capture();
   }));
 });
