@@ -87,6 +87,14 @@ test('the installed CLI lints a fleet: the error fails the run, the fixed fleet 
   assert.match(fixed.stderr, /2 files checked: 0 errors/);
 });
 
+test('npx runs the CLI from the tarball with no install: npx --package <tarball> flux-oci lint .', () => {
+  const fleet = writeFleet({ broken: true });
+  cleanups.push(fleet);
+  const r = run('npx', ['--yes', '--package', tarball().tarball, 'flux-oci', 'lint', '.'], { cwd: fleet, env: npmEnv({ npm_config_cache: join(work, 'npx-cache') }), allowFailure: true });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`${KUSTOMIZATION_FILE}:7:13 error ${BROKEN_CODE} `));
+});
+
 test('npm install -g puts flux-oci and flux-oci-ls on the PATH of the prefix', () => {
   const prefix = join(work, 'global');
   run('npm', ['install', '-g', '--prefix', prefix, tarball().tarball], { env: npmEnv() });
@@ -96,9 +104,12 @@ test('npm install -g puts flux-oci and flux-oci-ls on the PATH of the prefix', (
 
 test('the installed language server answers an editor: diagnostics, and hover text from the packaged docs', async () => {
   const server = join(installed(), 'node_modules', '.bin', 'flux-oci-ls');
-  const session = await startServer({ command: [server], files: fleetFiles({ broken: false }) });
+  // The file on disk is the one opened: whether the first diagnostics come from indexing the
+  // workspace or from the open document, they are about the same text.
+  const files = fleetFiles({ broken: true });
+  const session = await startServer({ command: [server], files });
   try {
-    const text = kustomization('10 minutes');
+    const text = files[KUSTOMIZATION_FILE];
     const diagnostics = await session.open(KUSTOMIZATION_FILE, text);
     assert.deepEqual(diagnostics.map((d) => d.code), [BROKEN_CODE], JSON.stringify(diagnostics));
     const hover = await session.hover(KUSTOMIZATION_FILE, positionOf(text, 'prune'));
