@@ -44,6 +44,7 @@ const SCRIPTS = [
   ['preview', 'preview.mjs'],
   ['live', 'live.mjs'],
   ['activation', 'activation.mjs'],
+  ['render', 'render.mjs'],
 ];
 for (const [name, file] of SCRIPTS) {
   if (!wanted(name) || !existsSync(join(repo, 'bench', file))) continue;

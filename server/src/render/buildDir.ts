@@ -43,7 +43,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Prepares the build of `folder` (absolute), inside the source whose content starts at `root`
  * (absolute; the repository root, or the folder an OCI artifact is built from).
  */
-export async function prepareBuild(root: string, folder: string, spec: RenderSpec, options: { ignorePaths?: readonly string[] } = {}): Promise<PreparedBuild> {
+export async function prepareBuild(root: string, folder: string, spec: RenderSpec, options: { ignorePaths?: readonly string[]; origins?: boolean } = {}): Promise<PreparedBuild> {
   const chain = relative(root, folder);
   if (chain.startsWith('..') || isAbsolute(chain)) throw new RenderError(`${folder} is outside the source root ${root}`);
   const parts = chain === '' ? [] : chain.split(sep);
@@ -74,7 +74,8 @@ export async function prepareBuild(root: string, folder: string, spec: RenderSpe
     const base = own ? own.content : await generatedKustomization(folder, options.ignorePaths ?? []);
     const merged = mergeFluxFields(base, spec);
     const buildMetadata = Array.isArray(merged.buildMetadata) ? merged.buildMetadata : [];
-    const originsAdded = !buildMetadata.includes('originAnnotations');
+    // Asked for only where they are shown: they make kustomize's own work a third longer.
+    const originsAdded = options.origins === true && !buildMetadata.includes('originAnnotations');
     if (originsAdded) merged.buildMetadata = [...buildMetadata, 'originAnnotations'];
     await writeFile(join(mirrorLevel, own?.name ?? 'kustomization.yaml'), stringify(merged));
     return {

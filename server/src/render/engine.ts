@@ -2,14 +2,16 @@
 // kustomize), found on PATH or at a path the user set. We never reimplement kustomize: the engine
 // is the floor, and our part is what kustomize-controller does around it.
 import { execFile } from 'node:child_process';
-import { basename } from 'node:path';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { basename, delimiter, join } from 'node:path';
 
 export interface KustomizeEngine {
   /** The program to run. */
   command: string;
   /** Arguments before the folder: `build` for kustomize, `kustomize` for kubectl. */
   verb: string[];
-  /** For messages: `kustomize v5.4.3` or `kubectl v1.32.4 (kustomize v5.5.0)`. */
+  /** For messages: `kustomize` or `kubectl kustomize` (with versions: describeEngine). */
   description: string;
 }
 
@@ -40,28 +42,29 @@ function run(command: string, args: string[], options: { signal?: AbortSignal; c
   });
 }
 
-async function probe(command: string): Promise<KustomizeEngine | undefined> {
-  const kubectl = /kubectl/i.test(basename(command));
-  try {
-    if (kubectl) {
-      const { stdout } = await run(command, ['version', '--client', '-o', 'json']);
-      const info = JSON.parse(stdout) as { clientVersion?: { gitVersion?: string }; kustomizeVersion?: string };
-      const version = info.clientVersion?.gitVersion ?? 'unknown version';
-      return { command, verb: ['kustomize'], description: `kubectl ${version}${info.kustomizeVersion ? ` (kustomize ${info.kustomizeVersion})` : ''}` };
+/** The program's path: as given when it has a slash, else the first executable of that name on PATH. */
+async function locate(command: string): Promise<string | undefined> {
+  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
     }
-    const { stdout } = await run(command, ['version']);
-    const version = stdout.trim().match(/v?\d+\.\d+\.\d+[^\s"]*/)?.[0] ?? stdout.trim();
-    return { command, verb: ['build'], description: `kustomize ${version}` };
-  } catch {
-    return undefined;
   }
+  return undefined;
 }
+
+const isKubectl = (command: string) => /kubectl/i.test(basename(command));
 
 const detected = new Map<string, Promise<KustomizeEngine>>();
 
 /**
  * The engine to render with, detected once per session (per configured path): the configured
- * program if any, else `kustomize` on PATH, else `kubectl`. Rejects with EngineMissingError.
+ * program if any, else `kustomize` on PATH, else `kubectl`. Found by looking, not by running it:
+ * a second process of a large Go binary would cost as much as the build itself. Rejects with
+ * EngineMissingError.
  */
 export function detectEngine(configured?: string): Promise<KustomizeEngine> {
   const key = configured?.trim() || '';
@@ -70,8 +73,8 @@ export function detectEngine(configured?: string): Promise<KustomizeEngine> {
     found = (async () => {
       const candidates = key ? [key] : ['kustomize', 'kubectl'];
       for (const candidate of candidates) {
-        const engine = await probe(candidate);
-        if (engine) return engine;
+        const command = await locate(candidate);
+        if (command) return { command, verb: isKubectl(command) ? ['kustomize'] : ['build'], description: isKubectl(command) ? 'kubectl kustomize' : 'kustomize' };
       }
       throw new EngineMissingError(candidates);
     })();
@@ -80,6 +83,29 @@ export function detectEngine(configured?: string): Promise<KustomizeEngine> {
     detected.set(key, found);
   }
   return found;
+}
+
+const described = new Map<string, Promise<string>>();
+
+/** The engine with its version, for messages (`kubectl v1.32.4 (kustomize v5.5.0)`); asked once. */
+export function describeEngine(engine: KustomizeEngine): Promise<string> {
+  let text = described.get(engine.command);
+  if (!text) {
+    text = (async () => {
+      try {
+        if (isKubectl(engine.command)) {
+          const info = JSON.parse((await run(engine.command, ['version', '--client', '-o', 'json'])).stdout) as { clientVersion?: { gitVersion?: string }; kustomizeVersion?: string };
+          return `kubectl ${info.clientVersion?.gitVersion ?? ''}${info.kustomizeVersion ? ` (kustomize ${info.kustomizeVersion})` : ''}`.replace(/ +/g, ' ');
+        }
+        const out = (await run(engine.command, ['version'])).stdout.trim();
+        return `kustomize ${out.match(/v?\d+\.\d+\.\d+[^\s"]*/)?.[0] ?? out}`;
+      } catch {
+        return engine.description;
+      }
+    })();
+    described.set(engine.command, text);
+  }
+  return text;
 }
 
 /** Runs the engine on a folder as kustomize-controller builds: no load restrictions, no plugins. */

@@ -31,6 +31,8 @@ export interface SubstitutionResult {
   missing: string[];
   /** Variables whose value exists but is not known here: their expressions are kept as written. */
   unknown: string[];
+  /** Variables whose values were put into the text. */
+  used: string[];
 }
 
 type Node =
@@ -193,6 +195,7 @@ export function substituteVariables(text: string, vars: ReadonlyMap<string, Vari
   const nodes = new Parser(text).parseTop();
   const missing = new Set<string>();
   const unknown = new Set<string>();
+  const used = new Set<string>();
   class Unknown extends Error {}
 
   const evalNodes = (list: Node[]): string => list.map(evalNode).join('');
@@ -205,6 +208,7 @@ export function substituteVariables(text: string, vars: ReadonlyMap<string, Vari
     }
     const set = variable !== undefined;
     const value = variable?.value ?? '';
+    if (set) used.add(node.name);
     if (DEFAULT_OPS.has(node.op)) {
       // Flux's engine gives every default form the same meaning: the default when the value is empty.
       return value === '' ? evalNodes(node.args[0] ?? []) : value;
@@ -226,7 +230,7 @@ export function substituteVariables(text: string, vars: ReadonlyMap<string, Vari
       out += node.type === 'expr' ? node.source : '';
     }
   }
-  return { text: out, missing: [...missing], unknown: [...unknown] };
+  return { text: out, missing: [...missing], unknown: [...unknown], used: [...used] };
 }
 
 function applyFunction(op: string, value: string, args: string[]): string {

@@ -6,8 +6,9 @@
 // SOPS-encrypted Secret values are masked rather than shown.
 import { parseDocument, type Document } from 'yaml';
 import { QUIET, RenderError } from './engine';
-import { SubstitutionError, substituteVariables, type VariableValue } from './envsubst';
+import { SubstitutionError, hasSubstitutions, substituteVariables, type VariableValue } from './envsubst';
 import type { RenderSpec } from './spec';
+import { editMetadataBlock, readMetadataBlock } from './metadataBlock';
 
 export const OWNER_LABEL_NAME = 'kustomize.toolkit.fluxcd.io/name';
 export const OWNER_LABEL_NAMESPACE = 'kustomize.toolkit.fluxcd.io/namespace';
@@ -56,17 +57,6 @@ export function splitRendered(output: string): string[] {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function describe(value: Record<string, unknown>): string {
-  const metadata = isRecord(value.metadata) ? value.metadata : {};
-  const ns = typeof metadata.namespace === 'string' ? `${metadata.namespace}/` : '';
-  return `${String(value.kind)}/${ns}${String(metadata.name)}`;
-}
-
-function metadataMap(value: Record<string, unknown>, key: 'labels' | 'annotations'): Record<string, unknown> {
-  const metadata = isRecord(value.metadata) ? value.metadata : {};
-  return isRecord(metadata[key]) ? metadata[key] : {};
-}
-
 export function postBuild(output: string, spec: RenderSpec, options: PostBuildOptions): PostBuildResult {
   const missing = new Map<string, string[]>();
   const unknown = new Map<string, string[]>();
@@ -80,13 +70,16 @@ export function postBuild(output: string, spec: RenderSpec, options: PostBuildOp
   }
   const substitutes = spec.postBuild !== undefined && (options.variables.size > 0 || options.incomplete === true);
   const objects: RenderedObject[] = [];
-  for (const text of splitRendered(output)) {
-    let doc = parseDocument(text, QUIET);
-    let value = doc.toJS() as unknown;
-    if (!isRecord(value)) continue;
-    const disabled = metadataMap(value, 'labels')[SUBSTITUTE_KEY] === 'disabled' || metadataMap(value, 'annotations')[SUBSTITUTE_KEY] === 'disabled';
-    if (substitutes && !disabled) {
-      const before = describe(value);
+  for (const original of splitRendered(output)) {
+    // Work on the text, and parse only the small metadata block: 500 objects must cost little
+    // beside the engine. A whole parse only where the text changed (substitution, to check it is
+    // still YAML, as Flux's conversion does) or a SOPS Secret is masked.
+    let text = original;
+    let head = readHead(text);
+    if (!head) continue;
+    const disabled = head.labels[SUBSTITUTE_KEY] === 'disabled' || head.annotations[SUBSTITUTE_KEY] === 'disabled';
+    if (substitutes && !disabled && hasSubstitutions(text)) {
+      const before = head.id;
       let result;
       try {
         result = substituteVariables(text, options.variables, { strict: options.strict, absent: options.incomplete ? 'unknown' : 'missing' });
@@ -94,32 +87,48 @@ export function postBuild(output: string, spec: RenderSpec, options: PostBuildOp
         if (error instanceof SubstitutionError) throw new RenderError(`var substitution failed for '${before}': ${error.message}`);
         throw error;
       }
-      // The text is substituted, then read as YAML again: kustomize writes `"${N}"` unquoted, so a
-      // value that looks like a number becomes one, exactly as in the cluster.
-      doc = parseDocument(result.text, QUIET);
-      if (doc.errors.length) throw new RenderError(`var substitution failed for '${before}': the result is not YAML: ${doc.errors[0].message}`);
-      value = doc.toJS() as unknown;
-      if (!isRecord(value)) continue;
-      const id = describe(value);
-      for (const name of result.missing) note(missing, name, id);
-      for (const name of result.unknown) note(unknown, name, id);
+      if (result.text !== text) {
+        // kustomize writes `"${N}"` unquoted, so a value that looks like a number becomes one, as
+        // in the cluster: the substituted text is what is applied.
+        // Values of plain characters cannot change the text's structure; others are checked.
+        const plainValues = result.used.every((name) => {
+          const v = options.variables.get(name);
+          return v?.kind === 'value' && /^[\w.\/+=,~^@ -]*$/.test(v.value);
+        });
+        const error = plainValues ? undefined : yamlSyntaxError(result.text);
+        if (error) throw new RenderError(`var substitution failed for '${before}': the result is not YAML: ${error}`);
+        text = result.text;
+        head = readHead(text);
+        if (!head) continue;
+      }
+      for (const name of result.missing) note(missing, name, head.id);
+      for (const name of result.unknown) note(unknown, name, head.id);
     }
-    setMetadata(doc, 'labels', { [OWNER_LABEL_NAME]: spec.name, [OWNER_LABEL_NAMESPACE]: spec.namespace });
-    if (spec.commonMetadata) {
-      setMetadata(doc, 'labels', spec.commonMetadata.labels);
-      setMetadata(doc, 'annotations', spec.commonMetadata.annotations);
+    const labels: Record<string, string> = { [OWNER_LABEL_NAME]: spec.name, [OWNER_LABEL_NAMESPACE]: spec.namespace, ...spec.commonMetadata?.labels };
+    const annotations: Record<string, string> = { ...spec.commonMetadata?.annotations };
+    let origin: string | undefined;
+    if (options.origins && typeof head.annotations[ORIGIN] === 'string') {
+      origin = originOf(head.annotations[ORIGIN] as string, options.origins.resolve);
     }
-    maskSops(doc);
-    const origin = options.origins ? takeOrigin(doc, options.origins) : undefined;
-    const plain = doc.toJS() as Record<string, unknown>;
-    const metadata = isRecord(plain.metadata) ? plain.metadata : {};
+    const stripOrigin = options.origins?.strip === true && origin !== undefined;
+    text = withMetadata(text, head, labels, annotations, stripOrigin);
+    if (head.kind === 'Secret' && /^sops:/m.test(text)) text = maskSops(text);
+    const final = text;
+    let plain: Record<string, unknown> | undefined;
     objects.push({
-      apiVersion: String(plain.apiVersion ?? ''),
-      kind: String(plain.kind ?? ''),
-      name: String(metadata.name ?? ''),
-      ...(typeof metadata.namespace === 'string' ? { namespace: metadata.namespace } : {}),
-      yaml: doc.toString({ lineWidth: 0 }),
-      value: plain,
+      apiVersion: head.apiVersion,
+      kind: head.kind,
+      name: head.name,
+      ...(head.namespace !== undefined ? { namespace: head.namespace } : {}),
+      yaml: final,
+      // Parsed when asked (the diff): printing needs only the text.
+      get value() {
+        if (!plain) {
+          const v = parseDocument(final, QUIET).toJS() as unknown;
+          plain = isRecord(v) ? v : {};
+        }
+        return plain;
+      },
       ...(origin ? { origin } : {}),
     });
   }
@@ -128,31 +137,125 @@ export function postBuild(output: string, spec: RenderSpec, options: PostBuildOp
 
 const ORIGIN = 'config.kubernetes.io/origin';
 
-/** Where kustomize says an object came from; the annotation removed when we were the ones asking. */
-function takeOrigin(doc: Document, origins: NonNullable<PostBuildOptions['origins']>): string | undefined {
-  const text = doc.getIn(['metadata', 'annotations', ORIGIN]);
-  if (typeof text !== 'string') return undefined;
-  if (origins.strip) {
-    doc.deleteIn(['metadata', 'annotations', ORIGIN]);
-    const rest = doc.getIn(['metadata', 'annotations']);
-    if (rest && typeof rest === 'object' && 'items' in rest && Array.isArray((rest as { items: unknown[] }).items) && (rest as { items: unknown[] }).items.length === 0) {
-      doc.deleteIn(['metadata', 'annotations']);
-    }
-  }
-  const path = /^path:\s*(.+)$/m.exec(text)?.[1]?.trim();
-  if (path) return origins.resolve(path.replace(/^["']|["']$/g, ''));
-  const by = /^configuredIn:\s*(.+)$/m.exec(text)?.[1]?.trim();
-  return by ? `generated by ${origins.resolve(by)}` : undefined;
+interface Head {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  labels: Record<string, unknown>;
+  annotations: Record<string, unknown>;
+  id: string;
+  /** Lines [from, to) of the block `metadata:` heads at column 0, when it is one. */
+  block?: { from: number; to: number };
 }
 
-function setMetadata(doc: Document, key: 'labels' | 'annotations', entries: Record<string, string>): void {
-  for (const [k, v] of Object.entries(entries)) doc.setIn(['metadata', key, k], v);
+const unquote = (v: string) => {
+  const t = v.trim();
+  if (t.startsWith('"')) {
+    try {
+      return JSON.parse(t) as string;
+    } catch {
+      return t.slice(1, -1);
+    }
+  }
+  return t.startsWith("'") ? t.slice(1, -1).replace(/''/g, "'") : t;
+};
+
+/** The object's identity and metadata, from its top-level lines and its metadata block alone. */
+function readHead(text: string): Head | undefined {
+  const lines = text.split('\n');
+  const from = lines.findIndex((l) => /^metadata:[ \t]*$/.test(l));
+  let metadata: Record<string, unknown> = {};
+  let block: Head['block'];
+  let apiVersion: unknown;
+  let kind: unknown;
+  if (from >= 0) {
+    let to = from + 1;
+    while (to < lines.length && (lines[to] === '' || /^[ \t]/.test(lines[to]))) to++;
+    block = { from, to };
+    const fast = readMetadataBlock(lines, from, to);
+    if (fast) metadata = { ...fast };
+    else {
+      const snippet = parseDocument(lines.slice(from, to).join('\n'), QUIET).toJS() as unknown;
+      if (isRecord(snippet) && isRecord(snippet.metadata)) metadata = snippet.metadata;
+    }
+    apiVersion = /^apiVersion:[ \t]*(.+)$/m.exec(text)?.[1];
+    kind = /^kind:[ \t]*(.+)$/m.exec(text)?.[1];
+  } else {
+    // Not kustomize's usual block layout: read the whole object.
+    const value = parseDocument(text, QUIET).toJS() as unknown;
+    if (!isRecord(value)) return undefined;
+    metadata = isRecord(value.metadata) ? value.metadata : {};
+    apiVersion = value.apiVersion;
+    kind = value.kind;
+  }
+  const k = typeof kind === 'string' ? unquote(kind) : '';
+  const name = typeof metadata.name === 'string' ? metadata.name : String(metadata.name ?? '');
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
+  return {
+    apiVersion: typeof apiVersion === 'string' ? unquote(apiVersion) : '',
+    kind: k,
+    name,
+    ...(namespace !== undefined ? { namespace } : {}),
+    labels: isRecord(metadata.labels) ? metadata.labels : {},
+    annotations: isRecord(metadata.annotations) ? metadata.annotations : {},
+    id: `${k}/${namespace ? `${namespace}/` : ''}${name}`,
+    ...(block ? { block } : {}),
+  };
+}
+
+/** The first YAML syntax error of a text, read as tokens only (no document is built). */
+function yamlSyntaxError(text: string): string | undefined {
+  const doc = parseDocument(text, { ...QUIET, keepSourceTokens: false });
+  return doc.errors[0]?.message;
+}
+
+/** The text with labels and annotations set in its metadata (and kustomize's origin taken off). */
+function withMetadata(text: string, head: Head, labels: Record<string, string>, annotations: Record<string, string>, stripOrigin: boolean): string {
+  const edit = (doc: Document, prefix: readonly string[]) => {
+    for (const [k, v] of Object.entries(labels)) doc.setIn([...prefix, 'labels', k], v);
+    for (const [k, v] of Object.entries(annotations)) doc.setIn([...prefix, 'annotations', k], v);
+    if (stripOrigin) {
+      doc.deleteIn([...prefix, 'annotations', ORIGIN]);
+      const rest = doc.getIn([...prefix, 'annotations']) as { items?: unknown[] } | undefined;
+      if (rest && Array.isArray(rest.items) && rest.items.length === 0) doc.deleteIn([...prefix, 'annotations']);
+    }
+  };
+  if (!head.block) {
+    const doc = parseDocument(text, QUIET);
+    edit(doc, ['metadata']);
+    return doc.toString({ lineWidth: 0 });
+  }
+  const lines = text.split('\n');
+  const fast = editMetadataBlock(lines, head.block.from, head.block.to, labels, annotations, stripOrigin ? [ORIGIN] : []);
+  if (fast) {
+    const tail = lines.slice(head.block.to);
+    // Blank lines the block ended with stay after it.
+    const kept = lines.slice(head.block.from, head.block.to);
+    let blanks = 0;
+    while (blanks < kept.length - 1 && kept[kept.length - 1 - blanks].trim() === '') blanks++;
+    const joined = [...lines.slice(0, head.block.from), ...fast, ...kept.slice(kept.length - blanks), ...tail].join('\n');
+    return joined.endsWith('\n') ? joined : `${joined}\n`;
+  }
+  const snippet = parseDocument(lines.slice(head.block.from, head.block.to).join('\n'), QUIET);
+  edit(snippet, ['metadata']);
+  const written = snippet.toString({ lineWidth: 0 }).replace(/\n$/, '');
+  const joined = [...lines.slice(0, head.block.from), written, ...lines.slice(head.block.to)].join('\n');
+  return joined.endsWith('\n') ? joined : `${joined}\n`;
+}
+
+function originOf(text: string, resolve: (path: string) => string): string | undefined {
+  const path = /^path:\s*(.+)$/m.exec(text)?.[1]?.trim();
+  if (path) return resolve(path.replace(/^["']|["']$/g, ''));
+  const by = /^configuredIn:\s*(.+)$/m.exec(text)?.[1]?.trim();
+  return by ? `generated by ${resolve(by)}` : undefined;
 }
 
 /** A Secret encrypted with SOPS keeps its keys; its values are masked, its `sops` block dropped. */
-function maskSops(doc: Document): void {
+function maskSops(text: string): string {
+  const doc = parseDocument(text, QUIET);
   const value = doc.toJS() as unknown;
-  if (!isRecord(value) || value.kind !== 'Secret' || !isRecord(value.sops)) return;
+  if (!isRecord(value) || !isRecord(value.sops)) return text;
   doc.delete('sops');
   const dockerConfig = value.type === 'kubernetes.io/dockerconfigjson';
   const maskJson = JSON.stringify({ mask: SOPS_MASK });
@@ -164,4 +267,5 @@ function maskSops(doc: Document): void {
       doc.setIn([field, key], field === 'data' ? Buffer.from(masked).toString('base64') : masked);
     }
   }
+  return doc.toString({ lineWidth: 0 });
 }

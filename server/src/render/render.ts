@@ -20,6 +20,8 @@ export interface RenderRequest {
   lookup?: SourceLookup;
   strict?: boolean;
   ignorePaths?: readonly string[];
+  /** Learn which file each object came from (RenderedObject.origin): costs kustomize a third more. */
+  origins?: boolean;
   signal?: AbortSignal;
 }
 
@@ -47,7 +49,7 @@ export async function renderKustomization(request: RenderRequest): Promise<Rende
       effective = { ...spec, components: present };
     }
   }
-  const prepared = await prepareBuild(request.root, request.folder, effective, { ignorePaths: request.ignorePaths });
+  const prepared = await prepareBuild(request.root, request.folder, effective, { ignorePaths: request.ignorePaths, origins: request.origins });
   try {
     let output: string;
     try {
