@@ -80,6 +80,11 @@ export interface PreparePushResult {
   secrets: PushSecret[];
   /** The digest the tag points at now, when it exists. */
   existingDigest?: string;
+  /**
+   * Kustomizations of the workspace that apply from this folder's artifact (their OCIRepository
+   * syncs the repository pushed to): the push dialog offers the diff of what they apply.
+   */
+  syncedBy?: Array<{ uri: string; documentIndex: number; name: string }>;
 }
 
 /** Checks a folder before a push (empty folder → error response) and reads what the tag points at. */

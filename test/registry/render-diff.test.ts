@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry, type RegistryRig } from './rig';
 import { runCli } from './pushHelpers';
+import { startServer } from '../lsp/lspClient';
+import { PreparePushRequest, RenderKustomizationRequest, type PreparePushResult, type RenderKustomizationResult } from '../../server/src/protocol';
+import { pathToFileURL } from 'node:url';
 
 const appsYaml = (url: string, ref: string) => `apiVersion: source.toolkit.fluxcd.io/v1
 kind: OCIRepository
@@ -114,6 +117,28 @@ describe('flux-oci diff kustomization: local render against the published artifa
       ['Deployment.apps/prod/web', 'changed', [{ path: 'spec.template.spec.containers[0].image', before: 'nginx:1.25', after: 'nginx:1.27' }]],
       ['Service/prod/web', 'added', []],
     ]);
+  });
+
+  test('in the editor: the push dialog learns which Kustomizations sync the artifact, and Compare with Published renders what is published', async () => {
+    await writeFile(join(work, '.flux-oci.yaml'), `artifacts:\n  - url: ${url}\n    path: ./kubernetes\n`);
+    const session = await startServer({ root: work, env: { ...process.env, ...env() } });
+    try {
+      const prepared = await session.conn.sendRequest(PreparePushRequest.method, { folder: pathToFileURL(join(work, 'kubernetes')).href, reference: `${url.replace(/^oci:\/\//, '')}:main` }) as PreparePushResult;
+      assert.match(prepared.existingDigest ?? '', /^sha256:/);
+      assert.deepEqual(prepared.syncedBy?.map((k) => [k.name, k.documentIndex, k.uri.endsWith('kubernetes/clusters/prod/apps.yaml')]), [['apps', 1, true]]);
+      const published = await session.conn.sendRequest(RenderKustomizationRequest.method, { uri: prepared.syncedBy![0].uri, documentIndex: 1, published: true }) as RenderKustomizationResult;
+      assert.equal(published.error, undefined);
+      // Version 1 as published: the ConfigMap still there, the old image.
+      assert.match(published.content ?? '', /^# What Flux applies for Kustomization flux-system\/apps: \.\/apps of the published oci:\/\/.*@sha256:[0-9a-f]{64} \(tag main\)$/m);
+      assert.match(published.content ?? '', /name: settings/);
+      assert.match(published.content ?? '', /image: nginx:1\.25/);
+      const local = await session.conn.sendRequest(RenderKustomizationRequest.method, { uri: prepared.syncedBy![0].uri, documentIndex: 1 }) as RenderKustomizationResult;
+      assert.doesNotMatch(local.content ?? '', /name: settings/);
+      assert.match(local.content ?? '', /image: nginx:1\.27/);
+    } finally {
+      await session.close();
+      await rm(join(work, '.flux-oci.yaml'), { force: true });
+    }
   });
 
   test('a semver ref resolves to the newest matching tag: after version 2 is pushed as 1.1.0, no change', async () => {

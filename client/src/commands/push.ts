@@ -221,10 +221,18 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
     }
     let overwriteDigest: string | undefined;
     if (prepared.existingDigest) {
+      const synced = prepared.syncedBy ?? [];
       const answer = await vscode.window.showWarningMessage(`${reference} already exists.`, {
         modal: true,
-        detail: `It points at ${prepared.existingDigest}. Replacing it moves the tag for everyone who pulls it (an OCIRepository following this tag picks up the new content).`,
-      }, 'Replace');
+        detail: `It points at ${prepared.existingDigest}. Replacing it moves the tag for everyone who pulls it (an OCIRepository following this tag picks up the new content).`
+          + (synced.length ? `\n\nShow What Changes compares what ${synced.map((k) => k.name).join(', ')} ${synced.length === 1 ? 'applies' : 'apply'} from the published artifact with what ${synced.length === 1 ? 'it' : 'they'} would apply from this folder.` : ''),
+      }, 'Replace', ...(synced.length ? ['Show What Changes'] : []));
+      if (answer === 'Show What Changes') {
+        // The object diff of each Kustomization synced from this artifact; the push waits for the user to run it again.
+        for (const k of synced.slice(0, 3)) await vscode.commands.executeCommand('fluxOci.compareRendered', k.uri, k.documentIndex, k.name);
+        void vscode.window.showInformationMessage(`Not pushed yet: review what changes, then push ${vscode.workspace.asRelativePath(folder)} again.`);
+        return;
+      }
       if (answer !== 'Replace') return;
       overwriteDigest = prepared.existingDigest;
     }

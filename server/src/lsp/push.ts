@@ -26,6 +26,21 @@ function pathOf(folder: string): string {
   return folder.startsWith('file:') ? fileURLToPath(folder) : folder;
 }
 
+/**
+ * The Kustomizations whose source is the artifact built from `folder` and pushed to `ref`'s
+ * repository (the artifact map places them there), outermost first: those whose own file is not
+ * applied by another of them.
+ */
+function syncedFromGraph(graph: ReturnType<typeof applyGraphOf>, ref: Reference, folder: string): Array<{ uri: string; documentIndex: number; name: string }> {
+  const repository = `${ref.registry}/${ref.repository}`;
+  const folderKey = keyOf(folder.startsWith('file:') ? folder : pathToFileURL(folder).href).replace(/\/?$/, '/');
+  // A FluxInstance's Kustomization is the Operator's; the user's start below it.
+  const appliers = graph.allAppliers().filter((a) => !a.facts.madeBy && a.artifact && a.artifact.repository === repository && keyOf(a.artifact.folder).replace(/\/?$/, '/') === folderKey && a.facts.name);
+  const applied = new Set(appliers.flatMap((a) => graph.filesAppliedBy(a)));
+  const outer = appliers.filter((a) => !applied.has(a.uri));
+  return (outer.length ? outer : appliers).map((a) => ({ uri: a.uri, documentIndex: a.documentIndex, name: a.facts.name! }));
+}
+
 function referenceOf(text: string): Reference {
   let ref: Reference;
   try {
@@ -60,6 +75,10 @@ const size = (bytes: number) => (bytes < 1_000_000 ? `${Math.ceil(bytes / 1000)}
 export function registerPush(ctx: ServerContext): void {
   const { connection } = ctx;
 
+  const syncedFrom = (ref: Reference, folder: string): Pick<PreparePushResult, 'syncedBy'> => {
+    const found = syncedFromGraph(applyGraphOf(ctx.index), ref, folder);
+    return found.length ? { syncedBy: found } : {};
+  };
   connection.onRequest(PreparePushRequest, async (params: PreparePushParams, token): Promise<PreparePushResult> => {
     const ref = referenceOf(params.reference);
     const { signal } = abortOn(token);
@@ -73,6 +92,7 @@ export function registerPush(ctx: ServerContext): void {
         lintWarnings: report.lintWarnings,
         secrets: report.secrets,
         existingDigest: existing?.digest,
+        ...syncedFrom(ref, params.folder),
       };
     } catch (error) {
       throw userError(error);
