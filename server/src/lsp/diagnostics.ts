@@ -16,6 +16,7 @@ import type { YamlFile } from '../language/documents';
 import type { Finding } from '../language/types';
 import { applyGraphOf } from '../language/applyGraph';
 import { NOT_FULLY_JUDGED } from '../language/appliedFindings';
+import { renderedDiagnostics } from './renderOrigins';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -89,7 +90,7 @@ export function createDiagnosticsPublisher(ctx: ServerContext, extra?: ExtraDiag
       loggedShortfalls.set(uri, graphVersion);
       ctx.connection.console.warn(`Not fully judged: ${uri}: ${unjudged.message.replace(/^not fully judged: /, '')}`);
     }
-    void ctx.connection.sendDiagnostics({ uri, version: document.version, diagnostics });
+    void ctx.connection.sendDiagnostics({ uri, version: document.version, diagnostics: renderedDiagnostics(ctx, uri, () => document.getText(), diagnostics) });
   }
 
   // Coalesce bursts of changes: lint once per turn of the event loop for each document.
