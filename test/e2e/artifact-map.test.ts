@@ -293,12 +293,13 @@ describe('The artifact map in code-server: hover, push picker, local versus publ
     assert.ok(pushedDigest, 'the push step pushed');
     await page.keyboard.press('Escape');
     await openFile(page, 'kubernetes/clusters/prod/apps.yaml');
-    const lens = (title: string) => page.locator('.contentWidgets .codelens-decoration a, .codelens-decoration a', { hasText: title }).first();
-    await retryUntil('the Show What Flux Applies lens to open the rendered view', async (ms) => {
-      await lens('Show What Flux Applies').click({ timeout: ms });
-      await page.locator('.tabs-container .tab.active[aria-label*="apps (what Flux applies).yaml"]').waitFor({ timeout: ms });
+    /** Clicks a code lens until the editor tab it opens is the active one. */
+    const openByLens = (title: string, tabLabel: string) => retryUntil(`the ${title} lens to open ${tabLabel}`, async (ms) => {
+      await page.locator('.codelens-decoration a', { hasText: title }).first().click({ timeout: ms });
+      await page.locator(`.tabs-container .tab.active[aria-label*="${tabLabel}"]`).waitFor({ timeout: ms });
       return true;
     }, { timeoutMs: 120_000, attemptMs: 20_000 });
+    await openByLens('Show What Flux Applies', 'apps (what Flux applies).yaml');
     const active = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
     await eventually('the rendered objects, with the local edit, in the view', async () => {
       const text = normaliseText(await active.innerText().catch(() => ''));
@@ -308,11 +309,7 @@ describe('The artifact map in code-server: hover, push picker, local versus publ
 
     // Back to the Kustomization: its second lens compares with what the cluster syncs now.
     await page.locator('.tabs-container .tab', { hasText: 'apps.yaml' }).first().click();
-    await retryUntil('the Compare with Published lens to open the diff', async (ms) => {
-      await lens('Compare with Published').click({ timeout: ms });
-      await page.locator('.tabs-container .tab.active[aria-label*="published ↔ local"]').waitFor({ timeout: ms });
-      return true;
-    }, { timeoutMs: 120_000, attemptMs: 20_000 });
+    await openByLens('Compare with Published', 'published ↔ local');
     const diff = page.locator('.monaco-diff-editor').first();
     await eventually('the published (blue) and local (green) ConfigMap in the diff', async () => {
       const text = normaliseText(await diff.innerText().catch(() => ''));

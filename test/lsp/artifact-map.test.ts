@@ -4,25 +4,14 @@
 // fixes; hover says what a Kustomization applies and from where; editing the map re-judges.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { startServer, positionOf } from './lspClient';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { filesUnder, startServer, positionOf } from './lspClient';
 
 const FIXTURE = resolve(__dirname, '..', 'fixtures', 'artifact-map', 'oci-fleet');
 const URL = 'oci://ghcr.io/example-org/manifests/fleet';
 
-function fixtureFiles(): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[relative(FIXTURE, path)] = readFileSync(path, 'utf8');
-    }
-  };
-  walk(FIXTURE);
-  return out;
-}
+const fixtureFiles = () => filesUnder(FIXTURE);
 
 const MAP = `artifacts:\n  - url: ${URL}\n    path: ./kubernetes\n`;
 

@@ -5,28 +5,16 @@
 // kustomize or kubectl on PATH (.ci/run checks it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { CodeLens } from 'vscode-languageserver-protocol';
-import { startServer } from './lspClient';
+import { filesUnder, startServer } from './lspClient';
 import { RenderKustomizationRequest, type RenderKustomizationResult } from '../../server/src/protocol';
 
 const FIXTURE = resolve(__dirname, '..', 'fixtures', 'artifact-map', 'oci-fleet');
 const MAP = 'artifacts:\n  - url: oci://ghcr.io/example-org/manifests/fleet\n    path: ./kubernetes\n';
 
-function fixtureFiles(): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[relative(FIXTURE, path)] = readFileSync(path, 'utf8');
-    }
-  };
-  walk(FIXTURE);
-  return out;
-}
+const fixtureFiles = () => filesUnder(FIXTURE);
 
 test('Show What Flux Applies: a lens per Kustomization, and the render of a mapped OCI fleet with the parent\'s patches applied', { timeout: 180_000 }, async () => {
   const files: Record<string, string> = { ...fixtureFiles(), '.flux-oci.yaml': MAP };

@@ -46,31 +46,9 @@ class Parser {
   private pos = 0;
   constructor(private readonly text: string) {}
 
+  /** The whole text: literal text and expressions, `$$` a literal `$`. */
   parseTop(): Node[] {
-    const nodes: Node[] = [];
-    let literal = '';
-    const t = this.text;
-    while (this.pos < t.length) {
-      const c = t[this.pos];
-      if (c === '$' && t[this.pos + 1] === '{') {
-        if (literal) nodes.push({ type: 'text', value: literal });
-        literal = '';
-        nodes.push(this.parseExpression());
-      } else if (c === '$' && t[this.pos + 1] === '$') {
-        // `$$` is one literal `$`; what follows is read as text (so `$${X}` stays `${X}`).
-        literal += '$';
-        this.pos += 2;
-        if (t[this.pos] === '{') {
-          literal += '{';
-          this.pos++;
-        }
-      } else {
-        literal += c;
-        this.pos++;
-      }
-    }
-    if (literal) nodes.push({ type: 'text', value: literal });
-    return nodes;
+    return this.parseSequence(() => true, { dollar: true, backslash: false });
   }
 
   /** At `${`: an expression up to its closing brace. */
@@ -150,8 +128,16 @@ class Parser {
     return this.text.slice(from, this.pos);
   }
 
-  /** Text and nested `${…}` expressions while `accepts` holds; `\/` and `\\` escape in replace patterns. */
-  private parseArgument(accepts: (c: string) => boolean, backslashEscapes = false): Node[] {
+  /** A function's argument: text and nested expressions while `accepts` holds; `\/`, `\\` and `$$` escape in replace patterns. */
+  private parseArgument(accepts: (c: string) => boolean, replacePattern = false): Node[] {
+    return this.parseSequence(accepts, { dollar: replacePattern, backslash: replacePattern });
+  }
+
+  /**
+   * Text and nested `${…}` expressions while `accepts` holds. Escapes: `$$` is one literal `$`
+   * (what follows it is read as text, so `$${X}` stays `${X}`); `\/` and `\\` in replace patterns.
+   */
+  private parseSequence(accepts: (c: string) => boolean, escapes: { dollar: boolean; backslash: boolean }): Node[] {
     const nodes: Node[] = [];
     let literal = '';
     const t = this.text;
@@ -163,7 +149,16 @@ class Parser {
         nodes.push(this.parseExpression());
         continue;
       }
-      if (backslashEscapes && c === '\\' && (t[this.pos + 1] === '/' || t[this.pos + 1] === '\\')) {
+      if (escapes.dollar && c === '$' && t[this.pos + 1] === '$') {
+        literal += '$';
+        this.pos += 2;
+        if (t[this.pos] === '{' && accepts('{')) {
+          literal += '{';
+          this.pos++;
+        }
+        continue;
+      }
+      if (escapes.backslash && c === '\\' && (t[this.pos + 1] === '/' || t[this.pos + 1] === '\\')) {
         literal += t[this.pos + 1];
         this.pos += 2;
         continue;

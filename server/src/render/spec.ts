@@ -1,16 +1,10 @@
 // The fields of a Flux Kustomization that shape what it applies, read from its parsed object
 // with the types the CRD gives them; anything of another type is dropped (the API server would
 // have refused the object, so there is nothing to render it as).
+import type { Selector } from '../language/applyFacts';
 
-export interface PatchSelector {
-  group?: string;
-  version?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  labelSelector?: string;
-  annotationSelector?: string;
-}
+/** A patch target: the kustomize selector the apply graph reads too. */
+export type PatchSelector = Selector;
 
 export interface FluxPatch {
   patch: string;
