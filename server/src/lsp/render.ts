@@ -8,7 +8,7 @@ import type { CodeLens } from 'vscode-languageserver/node';
 import type { ServerContext } from './context';
 import { applyGraphOf } from '../language/applyGraph';
 import { RenderKustomizationRequest, type RenderKustomizationResult } from '../protocol';
-import { detectEngine, EngineMissingError, RenderError } from '../render/engine';
+import { describeEngine, detectEngine, EngineMissingError, RenderError } from '../render/engine';
 import { renderKustomization, renderedYaml } from '../render/render';
 import { renderSpecOf } from '../render/spec';
 import { applyParentPatches } from '../render/parentPatches';
@@ -113,11 +113,12 @@ export function registerRender(ctx: ServerContext): void {
         engine,
         lookup: workspaceLookup(objects, shown),
         ignorePaths: applier.artifact?.ignorePaths,
+        origins: true,
         signal: controller.signal,
       });
       const header = [
         `# What Flux applies for Kustomization ${spec.namespace}/${spec.name}: ${built.what}`,
-        `# rendered with ${engine.description}${result.generated ? '; no kustomization.yaml there, so one was generated as Flux does' : ''}`,
+        `# rendered with ${await describeEngine(engine)}${result.generated ? '; no kustomization.yaml there, so one was generated as Flux does' : ''}`,
         ...(parents.length ? [`# with ${parents.length === 1 ? 'the patch' : `${parents.length} patches`} of ${[...new Set(parents.map((p) => `Kustomization ${p.by.facts.name ?? '?'}`))].join(', ')} applied to this Kustomization first`] : []),
         ...result.notes.map((n) => `# substitution: ${n}`),
         ...[...result.missing].map(([name, where]) => `# warning: \${${name}} has no value and no default (in ${where.join(', ')}): Flux substitutes an empty string`),
