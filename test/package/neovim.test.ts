@@ -36,8 +36,16 @@ local function names()
   table.sort(found)
   return found
 end
--- The state waited for: both servers running on the buffer, flux-oci's diagnostics published.
-local arrived = vim.wait(60000, function() return #flux() > 0 and #names() == 2 end, 50)
+-- The state waited for: both servers running on the buffer, flux-oci's diagnostics published
+-- with the workspace indexed (before that, the OCIRepository of the other file is not known yet).
+local function indexed()
+  for _, d in ipairs(flux()) do
+    local code = d.code or ((d.user_data or {}).lsp or {}).code
+    if code == 'flux/ref-not-found' then return false end
+  end
+  return true
+end
+local arrived = vim.wait(60000, function() return #flux() > 0 and #names() == 2 and indexed() end, 50)
 local clients = names()
 local diagnostics = {}
 for _, d in ipairs(flux()) do

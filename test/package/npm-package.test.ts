@@ -110,7 +110,13 @@ test('the installed language server answers an editor: diagnostics, and hover te
   const session = await startServer({ command: [server], files });
   try {
     const text = files[KUSTOMIZATION_FILE];
-    const diagnostics = await session.open(KUSTOMIZATION_FILE, text);
+    // Until the workspace is indexed the OCIRepository in the other file is unknown (a warning that
+    // it is not defined): wait for the state with the workspace indexed, not for a time.
+    const indexed = (d: { code?: unknown }[]) => !d.some((x) => x.code === 'flux/ref-not-found');
+    const settled = session.nextDiagnostics(KUSTOMIZATION_FILE, indexed, 120_000);
+    const first = await session.open(KUSTOMIZATION_FILE, text);
+    const diagnostics = indexed(first) ? first : await settled;
+    if (diagnostics === first) settled.catch(() => undefined);
     assert.deepEqual(diagnostics.map((d) => d.code), [BROKEN_CODE], JSON.stringify(diagnostics));
     const hover = await session.hover(KUSTOMIZATION_FILE, positionOf(text, 'prune'));
     const value = hover && typeof hover.contents === 'object' && 'value' in hover.contents ? hover.contents.value : JSON.stringify(hover?.contents);
