@@ -48,7 +48,7 @@ export function appliesSection(index: WorkspaceIndex, file: YamlFile, line: numb
   const doc = file.documentAtLine(line);
   if (!doc) return undefined;
   const graph = applyGraphOf(index);
-  const applier = graph.appliersIn(file.uri).find((a) => a.documentIndex === doc.index);
+  const applier = graph.applierAt(file.uri, doc.index);
   if (!applier) return undefined;
   const path = applier.facts.path || './';
   if (applier.artifactNote) return `**Applies** ${code(path)} of ${applier.artifactNote}`;

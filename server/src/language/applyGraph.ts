@@ -325,6 +325,11 @@ export class ApplyGraph {
 
   private appliersByFile: { from: readonly Applier[]; byFile: Map<string, Applier[]> } | undefined;
 
+  /** The applier of one Kustomization document of a file, if it is one. */
+  applierAt(uri: string, documentIndex: number): Applier | undefined {
+    return this.appliersIn(uri).find((a) => a.documentIndex === documentIndex);
+  }
+
   /** The ways a file's documents are applied (empty when no Kustomization of the workspace applies it). */
   applicationsOf(uri: string): readonly Application[] {
     this.sync();

@@ -55,7 +55,7 @@ export function registerRender(ctx: ServerContext): void {
       const line = doc.chunk.startLine + (doc.chunk.text.match(/^(?:\s*(?:#.*)?\n)*/)?.[0].split('\n').length ?? 1) - 1;
       const range = { start: { line, character: 0 }, end: { line, character: 0 } };
       lenses.push({ range, command: { title: 'Show What Flux Applies', command: SHOW_RENDERED_COMMAND, arguments: [textDocument.uri, doc.index, id.name] } });
-      const applier = applyGraphOf(ctx.index).appliersIn(textDocument.uri).find((a) => a.documentIndex === doc.index);
+      const applier = applyGraphOf(ctx.index).applierAt(textDocument.uri, doc.index);
       if (applier?.folder && applier.facts.sourceRef?.kind === 'OCIRepository') {
         lenses.push({ range, command: { title: 'Compare with Published', command: COMPARE_RENDERED_COMMAND, arguments: [textDocument.uri, doc.index, id.name] } });
       }
@@ -71,7 +71,7 @@ export function registerRender(ctx: ServerContext): void {
     const id = doc?.parsed.identity;
     if (!doc || !id || !isKustomization(id.apiVersion, id.kind)) return { error: 'No Flux Kustomization there any more.' };
     const graph = applyGraphOf(ctx.index);
-    const applier = graph.appliersIn(uri).find((a) => a.documentIndex === documentIndex);
+    const applier = graph.applierAt(uri, documentIndex);
     if (!applier?.folder) {
       return { error: `The source of ${id.name ?? 'this Kustomization'} is not in this workspace (${applier?.sourceNote ?? 'its source is not known'}), so there is nothing here to render.` };
     }

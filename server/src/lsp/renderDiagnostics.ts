@@ -44,7 +44,7 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
     const doc = file?.documents[index];
     if (!doc || signatureOf(doc) !== signature) return undefined;
     const graph = applyGraphOf(ctx.index);
-    const applier = graph.appliersIn(uri).find((a) => a.documentIndex === index);
+    const applier = graph.applierAt(uri, index);
     // Only where the folder is certainly the source's content is a failure Flux's too.
     if (!applier?.folder || applier.relation !== 'workspace' || !graph.hasFolder(applier.folder)) return [];
     const spec = renderSpecOf(applyParentPatches(doc.parsed.yaml.toJS(), graph.patchesFor(uri, doc).map((p) => p.patch.body)));

@@ -33,7 +33,7 @@ export function renderedDiagnostics(ctx: ServerContext, uri: string, text: () =>
   } catch {
     return diagnostics;
   }
-  if (target.published || typeof target.uri !== 'string') return diagnostics;
-  const applier = applyGraphOf(ctx.index).appliersIn(target.uri).find((a) => a.documentIndex === target.documentIndex);
+  if (target.published || typeof target.uri !== 'string' || typeof target.documentIndex !== 'number') return diagnostics;
+  const applier = applyGraphOf(ctx.index).applierAt(target.uri, target.documentIndex);
   return applier ? pointToSources(text(), diagnostics, applier.root.uri) : diagnostics;
 }

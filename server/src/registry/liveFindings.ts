@@ -290,7 +290,7 @@ export function liveFindings(file: YamlFile, index: WorkspaceIndex, cache: TagCa
  */
 function againstMappedFolder(finding: Finding, file: YamlFile, documentIndex: number, index: WorkspaceIndex): Finding | undefined {
   const graph = applyGraphOf(index);
-  const applier = graph.appliersIn(file.uri).find((a) => a.documentIndex === documentIndex);
+  const applier = graph.applierAt(file.uri, documentIndex);
   if (!applier?.artifact || !applier.folder) return finding;
   const state = graph.folderState(applier.folder);
   if (state === 'missing' && applier.relation === 'workspace') return undefined;
