@@ -108,3 +108,28 @@ test('a ${VAR} with no value and no default is a warning on the Kustomization, n
     await session.close();
   }
 });
+
+test('substituteFrom reads the workspace\'s ConfigMap as the editor holds it: a variable it gives is no warning, and the view says where it came from', { timeout: 180_000 }, async () => {
+  const files: Record<string, string> = { ...fixtureFiles(), '.flux-oci.yaml': MAP };
+  files['kubernetes/apps/podinfo/app/cm.yaml'] = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo\ndata:\n  owner: ${OWNER}\n';
+  const parent = 'kubernetes/clusters/prod/apps.yaml';
+  files[parent] = files[parent].replace('  patches:\n', '  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-vars\n  patches:\n');
+  const vars = 'kubernetes/clusters/prod/vars.yaml';
+  const varsText = (owner: string) => `# the cluster's variables\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-vars\n  namespace: flux-system\ndata:\n  ${owner}\n`;
+  const session = await startServer({ files: { ...files, [vars]: varsText('OTHER: x') } });
+  try {
+    const warned = session.nextDiagnostics(parent, (d) => d.some((x) => x.code === 'flux/substitute-missing-variable'), 120_000);
+    await session.open(parent, files[parent]);
+    assert.match((await warned).find((d) => d.code === 'flux/substitute-missing-variable')!.message, /^\$\{OWNER\} has no value/);
+    // An edit of the ConfigMap in the editor, not saved: the variable is there now.
+    const cleared = session.nextDiagnostics(parent, (d) => !d.some((x) => x.code === 'flux/substitute-missing-variable'), 120_000);
+    await session.open(vars, varsText('OWNER: team-a'));
+    await session.change(parent, `${files[parent]}\n`);
+    await cleared;
+    const view = await session.conn.sendRequest(RenderKustomizationRequest.method, { uri: session.uri(parent), documentIndex: 0 }) as RenderKustomizationResult;
+    assert.match(view.content ?? '', /^# substitution: ConfigMap\/cluster-vars read from \.\/clusters\/prod\/vars\.yaml:2$/m);
+    assert.match(view.content ?? '', /owner: team-a/);
+  } finally {
+    await session.close();
+  }
+});

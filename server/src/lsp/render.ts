@@ -3,7 +3,7 @@
 // kustomize-controller builds it. Only in a trusted workspace: rendering runs kustomize on the
 // workspace's files.
 import { fileURLToPath } from 'node:url';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { CodeLens } from 'vscode-languageserver/node';
 import type { ServerContext } from './context';
 import { applyGraphOf } from '../language/applyGraph';
@@ -12,7 +12,7 @@ import { describeEngine, detectEngine, EngineMissingError, RenderError } from '.
 import { renderKustomization, renderedYaml } from '../render/render';
 import { renderSpecOf } from '../render/spec';
 import { applyParentPatches } from '../render/parentPatches';
-import { workspaceLookup, workspaceObjects } from '../render/workspaceObjects';
+import { workspaceLookup, type FoundObject } from '../render/workspaceObjects';
 import { ArtifactStore, ociUrl } from '../registry/artifacts';
 import { RegistryError } from '../oci/registry';
 import { TransportError } from '../oci/transport';
@@ -21,9 +21,60 @@ import { normalizeSourcePath, type Applier } from '../language/applyGraph';
 import { parseReference } from '../oci/reference';
 import { signalOf } from './explorer';
 import type { WorkspaceIndex } from '../language/workspaceIndex';
+import type { PlacedDocument } from '../language/documents';
+import type { RenderSpec } from '../render/spec';
+import type { SourceLookup } from '../render/variables';
 
 export const SHOW_RENDERED_COMMAND = 'fluxOci.showRendered';
-const isKustomization = (apiVersion: string | undefined, kind: string | undefined) => kind === 'Kustomization' && (apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
+export const isKustomization = (apiVersion: string | undefined, kind: string | undefined) => kind === 'Kustomization' && (apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
+
+/** The first line of a document that is neither blank nor a comment (0-based, in its file). */
+const contentLine = (doc: PlacedDocument) => doc.chunk.startLine + (doc.chunk.text.match(/^(?:\s*(?:#.*)?\n)*/)?.[0].split('\n').length ?? 1) - 1;
+
+/** A path as a user reads it: `./apps/x.yaml` under `base`, else as it is. */
+const shownFrom = (base: string) => (path: string) => {
+  const rel = relative(base, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : `./${rel}`;
+};
+
+/**
+ * The ConfigMaps and Secrets `substituteFrom` may read, from the workspace index (open files as
+ * edited, the rest as on disk) rather than by reading the workspace again for every render.
+ */
+function indexedObjects(index: WorkspaceIndex, kinds: readonly string[], root: string): FoundObject[] {
+  const found: FoundObject[] = [];
+  const under = root.endsWith(sep) ? root : `${root}${sep}`;
+  for (const kind of kinds) {
+    for (const object of index.objectsOfKind(kind)) {
+      if (!object.uri.startsWith('file:')) continue;
+      const file = fileURLToPath(object.uri);
+      // Only the source's own files, as a walk of its root would find them.
+      if (!file.startsWith(under)) continue;
+      const doc = index.documentOf(object);
+      const plain = doc?.parsed.plainValue;
+      if (!doc || !plain?.ok || typeof plain.value !== 'object' || plain.value === null || Array.isArray(plain.value)) continue;
+      found.push({ value: plain.value as Record<string, unknown>, file, line: contentLine(doc) + 1 });
+    }
+  }
+  return found;
+}
+
+export interface RenderInput {
+  /** The Kustomization as the cluster gets it: with what the patches of the Kustomizations applying it write. */
+  spec: RenderSpec;
+  parents: ReturnType<ReturnType<typeof applyGraphOf>['patchesFor']>;
+  /** The source's root on disk. */
+  root: string;
+  lookup: SourceLookup;
+}
+
+/** What the view and the background check both render from, for one Kustomization document. */
+export function renderInputOf(ctx: ServerContext, uri: string, doc: PlacedDocument, applier: Applier): RenderInput {
+  const parents = applyGraphOf(ctx.index).patchesFor(uri, doc);
+  const spec = renderSpecOf(applyParentPatches(doc.parsed.yaml.toJS(), parents.map((p) => p.patch.body)));
+  const root = fileURLToPath(applier.root.uri);
+  return { spec, parents, root, lookup: workspaceLookup(indexedObjects(ctx.index, ['ConfigMap', 'Secret'], root), shownFrom(root)) };
+}
 
 export const COMPARE_RENDERED_COMMAND = 'fluxOci.compareRendered';
 
@@ -52,7 +103,7 @@ export function registerRender(ctx: ServerContext): void {
     for (const doc of file.documents) {
       const id = doc.parsed.identity;
       if (!id || !isKustomization(id.apiVersion, id.kind) || !id.name) continue;
-      const line = doc.chunk.startLine + (doc.chunk.text.match(/^(?:\s*(?:#.*)?\n)*/)?.[0].split('\n').length ?? 1) - 1;
+      const line = contentLine(doc);
       const range = { start: { line, character: 0 }, end: { line, character: 0 } };
       lenses.push({ range, command: { title: 'Show What Flux Applies', command: SHOW_RENDERED_COMMAND, arguments: [textDocument.uri, doc.index, id.name] } });
       const applier = applyGraphOf(ctx.index).applierAt(textDocument.uri, doc.index);
@@ -85,7 +136,7 @@ export function registerRender(ctx: ServerContext): void {
     token.onCancellationRequested(() => controller.abort());
     try {
       const engine = await detectEngine(ctx.settings().render.kustomizePath);
-      const root = fileURLToPath(applier.root.uri);
+      const { spec, parents, root, lookup } = renderInputOf(ctx, uri, doc, applier);
       let built = { root, folder: fileURLToPath(applier.folder), what: graph.describeFolder(applier.folder) + (applier.artifactNote ? ` of ${applier.artifactNote}` : '') };
       if (published) {
         // What the cluster syncs now: the OCIRepository's tag, resolved and unpacked in this session.
@@ -97,21 +148,12 @@ export function registerRender(ctx: ServerContext): void {
         const path = normalizeSourcePath(applier.facts.path);
         built = { root: artifact.dir, folder: path ? join(artifact.dir, path) : artifact.dir, what: `${applier.facts.path || './'} of the published ${ociUrl(artifact.reference)} (tag ${reference.tag})` };
       }
-      // As the cluster gets it: with what the patches of the Kustomizations applying it write.
-      const parents = graph.patchesFor(uri, doc);
-      const spec = renderSpecOf(applyParentPatches(doc.parsed.yaml.toJS(), parents.map((p) => p.patch.body)));
-      const shownFrom = (base: string) => (path: string) => {
-        const rel = relative(base, path);
-        return rel.startsWith('..') || isAbsolute(rel) ? path : `./${rel}`;
-      };
-      const shown = shownFrom(root);
-      const objects = workspaceObjects(root, new Set(['ConfigMap', 'Secret']));
       const result = await renderKustomization({
         spec,
         root: built.root,
         folder: built.folder,
         engine,
-        lookup: workspaceLookup(objects, shown),
+        lookup,
         ignorePaths: applier.artifact?.ignorePaths,
         origins: true,
         signal: controller.signal,

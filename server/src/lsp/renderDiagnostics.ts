@@ -11,9 +11,7 @@ import type { YamlFile, PlacedDocument } from '../language/documents';
 import { applyGraphOf } from '../language/applyGraph';
 import { detectEngine, RenderError } from '../render/engine';
 import { renderKustomization } from '../render/render';
-import { renderSpecOf } from '../render/spec';
-import { applyParentPatches } from '../render/parentPatches';
-import { workspaceLookup, workspaceObjects } from '../render/workspaceObjects';
+import { isKustomization, renderInputOf } from './render';
 
 export const MISSING_VARIABLE = 'flux/substitute-missing-variable';
 export const RENDER_FAILED = 'flux/render-failed';
@@ -47,7 +45,7 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
     const applier = graph.applierAt(uri, index);
     // Only where the folder is certainly the source's content is a failure Flux's too.
     if (!applier?.folder || applier.relation !== 'workspace' || !graph.hasFolder(applier.folder)) return [];
-    const spec = renderSpecOf(applyParentPatches(doc.parsed.yaml.toJS(), graph.patchesFor(uri, doc).map((p) => p.patch.body)));
+    const { spec, root, lookup } = renderInputOf(ctx, uri, doc, applier);
     if (!spec.postBuild) return [];
     let engine;
     try {
@@ -55,12 +53,10 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
     } catch {
       return [];
     }
-    const root = fileURLToPath(applier.root.uri);
     const range = postBuildRange(doc);
     try {
       const result = await renderKustomization({
-        spec, root, folder: fileURLToPath(applier.folder), engine,
-        lookup: workspaceLookup(workspaceObjects(root, new Set(['ConfigMap', 'Secret'])), (f) => f),
+        spec, root, folder: fileURLToPath(applier.folder), engine, lookup,
         ignorePaths: applier.artifact?.ignorePaths,
       });
       return [...result.missing].map(([name, objects]): Diagnostic => ({
@@ -100,7 +96,7 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
       const out: Diagnostic[] = [];
       for (const doc of file.documents) {
         const id = doc.parsed.identity;
-        if (id?.kind !== 'Kustomization' || !id.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) continue;
+        if (!id || !isKustomization(id.apiVersion, id.kind)) continue;
         const key = `${uri}#${doc.index}`;
         const signature = signatureOf(doc);
         const known = results.get(key);
