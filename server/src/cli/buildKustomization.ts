@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { UsageError, flagSet, flagValue, flagValues, parseArgs, type FlagSpec, type ParsedArgs } from './args';
 import { detectEngine, QUIET, RenderError, type KustomizeEngine } from '../render/engine';
 import { renderKustomization, renderedYaml, type RenderResult } from '../render/render';
-import { renderSpecOf, type RenderSpec } from '../render/spec';
+import { renderSpecOf, type RenderSpec, isRecord } from '../render/spec';
 import { workspaceLookup, workspaceObjects, type FoundObject } from '../render/workspaceObjects';
 
 export const KUSTOMIZATION_NOUNS = new Set(['kustomization', 'kustomizations', 'ks']);
@@ -39,8 +39,6 @@ export const BUILD_FLAGS: FlagSpec[] = [
   { name: '--source-root', value: true },
   { name: '--kustomize', value: true },
 ];
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 interface Io {
   stdout: (s: string) => void;

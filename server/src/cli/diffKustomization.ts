@@ -17,6 +17,7 @@ import { diffObjects, formatObjectChanges } from '../render/objectDiff';
 import { renderKustomization } from '../render/render';
 import { workspaceLookup, type FoundObject } from '../render/workspaceObjects';
 import type { RegistryClient } from '../oci/registry';
+import { isRecord } from '../render/spec';
 
 export const DIFF_KUSTOMIZATION_USAGE = `usage: flux-oci diff kustomization <name> --path <dir> [--kustomization-file <file>] [options]
 what will change in the cluster when this folder is pushed: the Kustomization rendered from the
@@ -37,8 +38,6 @@ interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The OCI artifact a Kustomization syncs: its OCIRepository (or a FluxInstance's OCI sync). */
 function syncedArtifact(kustomization: Record<string, unknown>, namespace: string, workspace: readonly FoundObject[]): { url: string; ref: Record<string, unknown>; from: FoundObject } {

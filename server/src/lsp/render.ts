@@ -10,7 +10,7 @@ import { applyGraphOf } from '../language/applyGraph';
 import { RenderKustomizationRequest, type RenderKustomizationResult } from '../protocol';
 import { describeEngine, detectEngine, EngineMissingError, RenderError } from '../render/engine';
 import { renderKustomization, renderedYaml } from '../render/render';
-import { renderSpecOf } from '../render/spec';
+import { isRecord, renderSpecOf } from '../render/spec';
 import { applyParentPatches } from '../render/parentPatches';
 import { workspaceLookup, type FoundObject } from '../render/workspaceObjects';
 import { ArtifactStore, ociUrl } from '../registry/artifacts';
@@ -52,8 +52,8 @@ function indexedObjects(index: WorkspaceIndex, kinds: readonly string[], root: s
       if (!file.startsWith(under)) continue;
       const doc = index.documentOf(object);
       const plain = doc?.parsed.plainValue;
-      if (!doc || !plain?.ok || typeof plain.value !== 'object' || plain.value === null || Array.isArray(plain.value)) continue;
-      found.push({ value: plain.value as Record<string, unknown>, file, line: contentLine(doc) + 1 });
+      if (!doc || !plain?.ok || !isRecord(plain.value)) continue;
+      found.push({ value: plain.value, file, line: contentLine(doc) + 1 });
     }
   }
   return found;

@@ -13,6 +13,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { DEFAULT_IGNORE_PATTERNS } from '../oci/artifact/build';
 import { QUIET, RenderError } from './engine';
 import type { RenderSpec } from './spec';
+import { isRecord } from './spec';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
@@ -36,8 +37,6 @@ export interface PreparedBuild {
   toSourcePaths(text: string): string;
   cleanup(): Promise<void>;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Prepares the build of `folder` (absolute), inside the source whose content starts at `root`

@@ -2,6 +2,7 @@
 // for a changed one, which fields (as dotted paths with list indices). What a push would change
 // in the cluster, compared by object identity (group, kind, namespace, name).
 import type { RenderedObject } from './postBuild';
+import { isRecord } from './spec';
 
 export interface FieldChange {
   path: string;
@@ -19,8 +20,6 @@ export function objectId(o: Pick<RenderedObject, 'apiVersion' | 'kind' | 'name' 
   const group = o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : '';
   return `${o.kind}${group ? `.${group}` : ''}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function leaves(value: unknown, path: string, out: Map<string, unknown>): void {
   if (isRecord(value) && Object.keys(value).length) {

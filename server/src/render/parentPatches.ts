@@ -4,8 +4,7 @@
 // A strategic-merge body is merged map by map (a list or a scalar replaces; null removes); a JSON
 // 6902 body's add, replace and remove operations are applied. Kustomizations are plain maps, so
 // no list needs a merge key here.
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from './spec';
 
 function mergeInto(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...target };

@@ -9,6 +9,7 @@ import { QUIET, RenderError } from './engine';
 import { SubstitutionError, hasSubstitutions, substituteVariables, type VariableValue } from './envsubst';
 import type { RenderSpec } from './spec';
 import { editMetadataBlock, readMetadataBlock } from './metadataBlock';
+import { isRecord } from './spec';
 
 export const OWNER_LABEL_NAME = 'kustomize.toolkit.fluxcd.io/name';
 export const OWNER_LABEL_NAMESPACE = 'kustomize.toolkit.fluxcd.io/namespace';
@@ -54,8 +55,6 @@ export function splitRendered(output: string): string[] {
     .map((d) => d.replace(/^\n+/, ''))
     .filter((d) => d.trim() !== '');
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function postBuild(output: string, spec: RenderSpec, options: PostBuildOptions): PostBuildResult {
   const missing = new Map<string, string[]>();

@@ -40,7 +40,8 @@ export interface RenderSpec {
   postBuild?: { substitute: Record<string, string>; substituteFrom: SubstituteReference[] };
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A YAML map as the parsed value holds it (not a list, not null): shared by the render and its CLI verbs. */
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function stringRecord(v: unknown): Record<string, string> {

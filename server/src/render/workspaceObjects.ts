@@ -7,8 +7,7 @@ import { findYamlFiles } from '../cli/walk';
 import { QUIET } from './engine';
 import type { SubstituteReference } from './spec';
 import type { SourceLookup, SubstitutionSource } from './variables';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from './spec';
 
 export interface FoundObject {
   value: Record<string, unknown>;
