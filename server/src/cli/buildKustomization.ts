@@ -3,7 +3,9 @@
 // given, else from the workspace; `substituteFrom` objects come from the workspace (where flux's
 // --dry-run skips them), and stderr says where each came from.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { discoverRoot } from '../language/gitRoots';
 import { parseAllDocuments } from 'yaml';
 import { UsageError, flagSet, flagValue, flagValues, parseArgs, type FlagSpec, type ParsedArgs } from './args';
 import { detectEngine, QUIET, RenderError, type KustomizeEngine } from '../render/engine';
@@ -45,17 +47,6 @@ interface Io {
   stderr: (s: string) => void;
 }
 
-/** The Git repository holding `path`, else undefined. */
-function gitRootOf(path: string): string | undefined {
-  let dir = resolve(path);
-  for (;;) {
-    if (existsSync(join(dir, '.git'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
-
 function findKustomization(objects: readonly FoundObject[], name: string, namespace: string): FoundObject | undefined {
   return objects.find((o) => {
     const m = isRecord(o.value.metadata) ? o.value.metadata : {};
@@ -84,7 +75,9 @@ export function planBuild(parsed: ParsedArgs, io: Io, shown: (file: string) => s
   const file = flagValue(parsed, '--kustomization-file');
   const rootFlag = flagValue(parsed, '--source-root');
   const anchor = pathFlag ?? file ?? '.';
-  const root = resolve(rootFlag ?? gitRootOf(anchor) ?? process.cwd());
+  // The source's root: the Git repository holding the anchor (as the editor finds it), else here.
+  const repository = discoverRoot(statSync(anchor, { throwIfNoEntry: false })?.isDirectory() ? anchor : dirname(resolve(anchor)));
+  const root = resolve(rootFlag ?? (repository.repository ? fileURLToPath(repository.uri) : process.cwd()));
   const workspace = workspaceObjects(root, new Set(['ConfigMap', 'Secret', 'Kustomization', ...moreKinds]));
   let found: FoundObject | undefined;
   if (file) {

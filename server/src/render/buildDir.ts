@@ -11,11 +11,11 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import ignore from 'ignore';
 import { parseAllDocuments, stringify } from 'yaml';
 import { DEFAULT_IGNORE_PATTERNS } from '../oci/artifact/build';
+import { KUSTOMIZE_FILE_NAMES } from '../language/applyFacts';
 import { QUIET, RenderError } from './engine';
 import type { RenderSpec } from './spec';
 import { isRecord } from './spec';
 
-export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
 /** How many files the generated kustomization may list before we stop (bounded work). */
 const MAX_GENERATED_FILES = 20_000;
@@ -61,7 +61,7 @@ export async function prepareBuild(root: string, folder: string, spec: RenderSpe
       const atFolder = depth === parts.length;
       for (const entry of entries) {
         if (entry.name === keep) continue;
-        if (atFolder && (KUSTOMIZATION_FILES as readonly string[]).includes(entry.name)) continue;
+        if (atFolder && (KUSTOMIZE_FILE_NAMES as readonly string[]).includes(entry.name)) continue;
         await symlink(join(realLevel, entry.name), join(mirrorLevel, entry.name));
       }
       if (atFolder) break;
@@ -92,7 +92,7 @@ export async function prepareBuild(root: string, folder: string, spec: RenderSpe
 }
 
 async function ownKustomization(folder: string): Promise<{ name: string; content: Record<string, unknown> } | undefined> {
-  for (const name of KUSTOMIZATION_FILES) {
+  for (const name of KUSTOMIZE_FILE_NAMES) {
     let text: string;
     try {
       text = await readFile(join(folder, name), 'utf8');
@@ -125,7 +125,7 @@ async function generatedKustomization(folder: string, ignorePaths: readonly stri
       if (rules.ignores(isDir ? `${path}/` : path)) continue;
       if (isDir) {
         const inner = await readdir(join(folder, path)).catch(() => [] as string[]);
-        if (KUSTOMIZATION_FILES.some((k) => inner.includes(k))) resources.push(`./${path}`);
+        if (KUSTOMIZE_FILE_NAMES.some((k) => inner.includes(k))) resources.push(`./${path}`);
         else await walk(path);
       } else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) {
         await checkKubernetesYaml(join(folder, path));

@@ -172,11 +172,6 @@ class Parser {
   }
 }
 
-/** Parses `text` and throws a SubstitutionError on a malformed expression (as Flux fails). */
-export function parseSubstitutions(text: string): void {
-  new Parser(text).parseTop();
-}
-
 /** Does `text` contain anything substitution would act on (an expression or a `$$`)? */
 export function hasSubstitutions(text: string): boolean {
   return text.includes('${') || text.includes('$$');

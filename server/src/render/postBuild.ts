@@ -203,10 +203,9 @@ function readHead(text: string): Head | undefined {
   };
 }
 
-/** The first YAML syntax error of a text, read as tokens only (no document is built). */
+/** The first YAML error of a text (a whole parse: only where substitution may have broken it). */
 function yamlSyntaxError(text: string): string | undefined {
-  const doc = parseDocument(text, { ...QUIET, keepSourceTokens: false });
-  return doc.errors[0]?.message;
+  return parseDocument(text, QUIET).errors[0]?.message;
 }
 
 /** The text with labels and annotations set in its metadata (and kustomize's origin taken off). */
