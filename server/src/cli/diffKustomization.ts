@@ -5,11 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import semver from 'semver';
 import { UsageError, flagSet, flagValue, flagValues, parseArgs, type FlagSpec } from './args';
 import { COMMON_FLAGS, COMMON_USAGE, OUTPUT_FLAG, timeoutSignal, withClient } from './registryCommon';
 import { BUILD_FLAGS, planBuild } from './buildKustomization';
-import { filterTags } from './tagFilter';
+import { selectTag } from '../registry/semver';
 import { parseReference, type Reference } from '../oci/reference';
 import { pullArtifact } from '../oci/artifact/push';
 import { detectEngine, RenderError } from '../render/engine';
@@ -67,10 +66,12 @@ function syncedArtifact(kustomization: Record<string, unknown>, namespace: strin
 async function resolveRef(client: RegistryClient, base: Reference, ref: Record<string, unknown>, signal: AbortSignal): Promise<{ ref: Reference; how: string }> {
   if (typeof ref.digest === 'string') return { ref: base.withDigest(ref.digest), how: `digest ${ref.digest}` };
   if (typeof ref.semver === 'string') {
-    const tags = filterTags(await client.listTags(base, { signal }), { semver: ref.semver, ...(typeof ref.semverFilter === 'string' ? { regex: ref.semverFilter } : {}) });
-    const newest = tags.sort((a, b) => semver.rcompare(semver.coerce(a) ?? '0.0.0', semver.coerce(b) ?? '0.0.0') || (semver.valid(b) && semver.valid(a) ? semver.rcompare(a, b) : 0))[0];
-    if (!newest) throw new RenderError(`no tag of ${base.toString()} matches semver ${ref.semver}`);
-    return { ref: base.withTag(newest), how: `tag ${newest}, the newest matching ${ref.semver}` };
+    // The tag source-controller picks: the highest version in the range (Masterminds semantics),
+    // among the tags semverFilter lets through.
+    const picked = selectTag(await client.listTags(base, { signal }), ref.semver, typeof ref.semverFilter === 'string' ? ref.semverFilter : undefined);
+    if (!picked.valid) throw new RenderError(`semver ${ref.semver}${typeof ref.semverFilter === 'string' ? ` with semverFilter ${ref.semverFilter}` : ''} is not a valid range or filter`);
+    if (!picked.tag) throw new RenderError(`no tag of ${base.toString()} matches semver ${ref.semver}`);
+    return { ref: base.withTag(picked.tag), how: `tag ${picked.tag}, the newest matching ${ref.semver}` };
   }
   const tag = typeof ref.tag === 'string' ? ref.tag : 'latest';
   return { ref: base.withTag(tag), how: `tag ${tag}` };

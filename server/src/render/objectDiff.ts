@@ -60,7 +60,7 @@ export function diffObjects(before: readonly RenderedObject[], after: readonly R
   return out.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
-const shown = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v));
+const shown = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
 
 /** The changes as text: `~ Deployment.apps/prod/web` with `spec.replicas: 2 → 3` lines. */
 export function formatObjectChanges(changes: readonly ObjectChange[]): string {
