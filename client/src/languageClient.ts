@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind, State, RevealOutputChannelOn } from 'vscode-languageclient/node';
 import type { RequestType, NotificationType } from 'vscode-languageserver-protocol';
+import { RENDER_SCHEME } from '../../server/src/protocol';
 
 export class FluxLanguageClient {
   private client: LanguageClient | undefined;
@@ -46,7 +47,7 @@ export class FluxLanguageClient {
       debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }, { scheme: 'oci-artifact', language: 'yaml' }, { scheme: 'flux-render', language: 'yaml' }],
+      documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }, { scheme: 'oci-artifact', language: 'yaml' }, { scheme: RENDER_SCHEME, language: 'yaml' }],
       synchronize: {
         configurationSection: 'fluxOci',
         // YAML files, and the build files that say which folder an artifact is pushed from.

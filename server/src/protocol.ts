@@ -289,6 +289,11 @@ export interface PublishedArtifactStatus {
  */
 export const ArtifactStatusRequest = new RequestType<Record<string, never>, { artifacts: PublishedArtifactStatus[] }, void>('fluxOci/artifactStatus');
 
+/** The URI scheme of rendered documents, and the commands the render code lenses carry ([uri, documentIndex, name]). */
+export const RENDER_SCHEME = 'flux-render';
+export const SHOW_RENDERED_COMMAND = 'fluxOci.showRendered';
+export const COMPARE_RENDERED_COMMAND = 'fluxOci.compareRendered';
+
 /** What Flux applies for a Kustomization (the document `documentIndex` of `uri`), rendered offline. */
 export interface RenderKustomizationResult {
   /** The rendered objects as YAML, after comment lines saying where they came from. */

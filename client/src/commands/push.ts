@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressReport, type WorkDoneProgressEnd } from 'vscode-languageclient/node';
 import type { FluxLanguageClient } from '../languageClient';
-import {
+import { COMPARE_RENDERED_COMMAND,
   PreparePushRequest, PushRequest, PushRepositoriesRequest, PushTagSuggestionsRequest,
   type MappedArtifact, type PreparePushResult, type PushResultInfo,
 } from '../../../server/src/protocol';
@@ -229,7 +229,7 @@ export function registerPushCommand(context: vscode.ExtensionContext, languageCl
       }, 'Replace', ...(synced.length ? ['Show What Changes'] : []));
       if (answer === 'Show What Changes') {
         // The object diff of each Kustomization synced from this artifact; the push waits for the user to run it again.
-        for (const k of synced.slice(0, 3)) await vscode.commands.executeCommand('fluxOci.compareRendered', k.uri, k.documentIndex, k.name);
+        for (const k of synced.slice(0, 3)) await vscode.commands.executeCommand(COMPARE_RENDERED_COMMAND, k.uri, k.documentIndex, k.name);
         void vscode.window.showInformationMessage(`Not pushed yet: review what changes, then push ${vscode.workspace.asRelativePath(folder)} again.`);
         return;
       }

@@ -2,11 +2,7 @@
 // the server renders it (fluxOci/renderKustomization); it refreshes when a file is saved.
 import * as vscode from 'vscode';
 import type { FluxLanguageClient } from '../languageClient';
-import { RenderKustomizationRequest } from '../../../server/src/protocol';
-
-export const RENDER_SCHEME = 'flux-render';
-export const SHOW_RENDERED_COMMAND = 'fluxOci.showRendered';
-export const COMPARE_RENDERED_COMMAND = 'fluxOci.compareRendered';
+import { COMPARE_RENDERED_COMMAND, RENDER_SCHEME, RenderKustomizationRequest, SHOW_RENDERED_COMMAND } from '../../../server/src/protocol';
 
 interface RenderTarget {
   uri: string;

@@ -7,7 +7,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import type { CodeLens } from 'vscode-languageserver/node';
 import type { ServerContext } from './context';
 import { applyGraphOf } from '../language/applyGraph';
-import { RenderKustomizationRequest, type RenderKustomizationResult } from '../protocol';
+import { COMPARE_RENDERED_COMMAND, RenderKustomizationRequest, SHOW_RENDERED_COMMAND, type RenderKustomizationResult } from '../protocol';
 import { describeEngine, detectEngine, EngineMissingError, RenderError } from '../render/engine';
 import { renderKustomization, renderedYaml } from '../render/render';
 import { isRecord, renderSpecOf } from '../render/spec';
@@ -25,7 +25,6 @@ import type { PlacedDocument } from '../language/documents';
 import type { RenderSpec } from '../render/spec';
 import type { SourceLookup } from '../render/variables';
 
-export const SHOW_RENDERED_COMMAND = 'fluxOci.showRendered';
 export const isKustomization = (apiVersion: string | undefined, kind: string | undefined) => kind === 'Kustomization' && (apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
 
 /** The first line of a document that is neither blank nor a comment (0-based, in its file). */
@@ -75,8 +74,6 @@ export function renderInputOf(ctx: ServerContext, uri: string, doc: PlacedDocume
   const root = fileURLToPath(applier.root.uri);
   return { spec, parents, root, lookup: workspaceLookup(indexedObjects(ctx.index, ['ConfigMap', 'Secret'], root), shownFrom(root)) };
 }
-
-export const COMPARE_RENDERED_COMMAND = 'fluxOci.compareRendered';
 
 /** The OCIRepository a Kustomization syncs from, as the index knows it (FluxInstance-made ones too). */
 function ociSourceOf(index: WorkspaceIndex, applier: Applier): SourceFacts | undefined {

@@ -4,8 +4,8 @@
 import type { Diagnostic } from 'vscode-languageserver/node';
 import type { ServerContext } from './context';
 import { applyGraphOf } from '../language/applyGraph';
+import { RENDER_SCHEME } from '../protocol';
 
-export const RENDER_SCHEME = 'flux-render';
 
 /** The diagnostics with the source file of their object as related information. */
 export function pointToSources(text: string, diagnostics: readonly Diagnostic[], sourceRootUri: string): Diagnostic[] {

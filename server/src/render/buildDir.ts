@@ -25,8 +25,6 @@ export interface PreparedBuild {
   dir: string;
   /** True when the folder had no kustomization file and one was generated. */
   generated: boolean;
-  /** The kustomization file as written for the build (for tests and `--verbose`). */
-  kustomization: Record<string, unknown>;
   /**
    * We asked kustomize for `config.kubernetes.io/origin` annotations (which file each object came
    * from) and postBuild takes them off again; false when the folder's own kustomization asks for
@@ -80,7 +78,6 @@ export async function prepareBuild(root: string, folder: string, spec: RenderSpe
     return {
       dir: mirrorLevel,
       generated: !own,
-      kustomization: merged,
       originsAdded,
       toSourcePaths: (text) => text.split(mirrorRoot).join(root),
       cleanup,
