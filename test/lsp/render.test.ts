@@ -109,7 +109,7 @@ test('a ${VAR} with no value and no default is a warning on the Kustomization, n
   }
 });
 
-test('substituteFrom reads the workspace\'s ConfigMap as the editor holds it: a variable it gives is no warning, and the view says where it came from', { timeout: 180_000 }, async () => {
+test('substituteFrom reads the workspace\'s ConfigMap as the editor holds it: a variable it gives is no warning, and the view says where it came from; an edit under the source root alone renders again', { timeout: 180_000 }, async () => {
   const files: Record<string, string> = { ...fixtureFiles(), '.flux-oci.yaml': MAP };
   files['kubernetes/apps/podinfo/app/cm.yaml'] = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo\ndata:\n  owner: ${OWNER}\n';
   const parent = 'kubernetes/clusters/prod/apps.yaml';
@@ -121,14 +121,21 @@ test('substituteFrom reads the workspace\'s ConfigMap as the editor holds it: a 
     const warned = session.nextDiagnostics(parent, (d) => d.some((x) => x.code === 'flux/substitute-missing-variable'), 120_000);
     await session.open(parent, files[parent]);
     assert.match((await warned).find((d) => d.code === 'flux/substitute-missing-variable')!.message, /^\$\{OWNER\} has no value/);
-    // An edit of the ConfigMap in the editor, not saved: the variable is there now.
+    // An edit of the ConfigMap in the editor, not saved and with the Kustomization untouched:
+    // the variable is there now.
     const cleared = session.nextDiagnostics(parent, (d) => !d.some((x) => x.code === 'flux/substitute-missing-variable'), 120_000);
     await session.open(vars, varsText('OWNER: team-a'));
-    await session.change(parent, `${files[parent]}\n`);
     await cleared;
     const view = await session.conn.sendRequest(RenderKustomizationRequest.method, { uri: session.uri(parent), documentIndex: 0 }) as RenderKustomizationResult;
     assert.match(view.content ?? '', /^# substitution: ConfigMap\/cluster-vars read from \.\/clusters\/prod\/vars\.yaml:2$/m);
     assert.match(view.content ?? '', /owner: team-a/);
+    // An applied file saved with another ${VAR} in the same field (the watcher's notification;
+    // no name, kind or key changed, so only the source root's files tell): warned again.
+    const cm = 'kubernetes/apps/podinfo/app/cm.yaml';
+    const rewarned = session.nextDiagnostics(parent, (d) => d.some((x) => x.code === 'flux/substitute-missing-variable' && x.message.startsWith('${TEAM}')), 120_000);
+    session.write(cm, files[cm].replace('${OWNER}', '${TEAM}'));
+    session.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: session.uri(cm), type: 2 }] });
+    await rewarned;
   } finally {
     await session.close();
   }

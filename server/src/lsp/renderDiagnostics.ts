@@ -3,8 +3,9 @@
 // Renders run in the background, one at a time, for open files' Kustomizations with postBuild,
 // in a trusted workspace with a kustomize engine; the results are merged into the file's
 // diagnostics when they arrive (like the live registry checks) and kept until the Kustomization's
-// text or the workspace's structure changes.
-import { fileURLToPath } from 'node:url';
+// text, the workspace's structure, or any file under the source root it renders from changes
+// (an edited ConfigMap of substituteFrom, a `${VAR}` written in an applied file).
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import type { ServerContext } from './context';
 import type { YamlFile, PlacedDocument } from '../language/documents';
@@ -26,8 +27,23 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
   const queue: Array<{ uri: string; index: number; signature: string }> = [];
   const queued = new Set<string>();
   let running = false;
+  /** Per rendered Kustomization: the source root's URI prefix, and how often a file under it changed. */
+  const inputs = new Map<string, { uri: string; rootPrefix: string; changes: number }>();
 
-  const signatureOf = (doc: PlacedDocument) => `${applyGraphOf(ctx.index).version}|${ctx.index.structureVersion}|${doc.chunk.text}`;
+  const signatureOf = (uri: string, doc: PlacedDocument) =>
+    `${applyGraphOf(ctx.index).version}|${ctx.index.structureVersion}|${inputs.get(`${uri}#${doc.index}`)?.changes ?? 0}|${doc.chunk.text}`;
+
+  // A change under a rendered root makes that render stale: count it, and have the Kustomization's
+  // file judged again (its diagnostics call then queues a new render).
+  ctx.index.onDidChangeFile((changed) => {
+    const touched = new Set<string>();
+    for (const input of inputs.values()) {
+      if (changed === input.uri || !changed.startsWith(input.rootPrefix)) continue;
+      input.changes++;
+      touched.add(input.uri);
+    }
+    for (const uri of touched) republish(uri);
+  });
 
   const postBuildRange = (doc: PlacedDocument) => {
     const lines = doc.chunk.text.split('\n');
@@ -40,12 +56,15 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
   async function renderOne(uri: string, index: number, signature: string): Promise<Diagnostic[] | undefined> {
     const file = ctx.fileFor(uri);
     const doc = file?.documents[index];
-    if (!doc || signatureOf(doc) !== signature) return undefined;
+    if (!doc || signatureOf(uri, doc) !== signature) return undefined;
     const graph = applyGraphOf(ctx.index);
     const applier = graph.applierAt(uri, index);
     // Only where the folder is certainly the source's content is a failure Flux's too.
     if (!applier?.folder || applier.relation !== 'workspace' || !graph.hasFolder(applier.folder)) return [];
     const { spec, root, lookup } = renderInputOf(ctx, uri, doc, applier);
+    const key = `${uri}#${index}`;
+    const rootPrefix = `${pathToFileURL(root).href.replace(/\/$/, '')}/`;
+    if (inputs.get(key)?.rootPrefix !== rootPrefix) inputs.set(key, { uri, rootPrefix, changes: inputs.get(key)?.changes ?? 0 });
     if (!spec.postBuild) return [];
     let engine;
     try {
@@ -98,7 +117,7 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
         const id = doc.parsed.identity;
         if (!id || !isKustomization(id.apiVersion, id.kind)) continue;
         const key = `${uri}#${doc.index}`;
-        const signature = signatureOf(doc);
+        const signature = signatureOf(uri, doc);
         const known = results.get(key);
         if (known) out.push(...known.diagnostics);
         if (known?.signature !== signature && !queued.has(key)) {
