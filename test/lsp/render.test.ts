@@ -26,8 +26,8 @@ test('Show What Flux Applies: a lens per Kustomization, and the render of a mapp
     assert.deepEqual(lenses.map((l) => [l.range.start.line, l.command?.title, l.command?.command, ...(l.command?.arguments ?? []).slice(1)]), [
       [0, 'Show What Flux Applies', 'fluxOci.showRendered', 0, 'apps'],
       [0, 'Compare with Published', 'fluxOci.compareRendered', 0, 'apps'],
-      [27, 'Show What Flux Applies', 'fluxOci.showRendered', 1, 'infra'],
-      [27, 'Compare with Published', 'fluxOci.compareRendered', 1, 'infra'],
+      [28, 'Show What Flux Applies', 'fluxOci.showRendered', 1, 'infra'],
+      [28, 'Compare with Published', 'fluxOci.compareRendered', 1, 'infra'],
     ]);
 
     const result = await session.conn.sendRequest(RenderKustomizationRequest.method, { uri: session.uri(parent), documentIndex: 0 }) as RenderKustomizationResult;

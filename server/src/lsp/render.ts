@@ -28,7 +28,11 @@ import type { SourceLookup } from '../render/variables';
 export const isKustomization = (apiVersion: string | undefined, kind: string | undefined) => kind === 'Kustomization' && (apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
 
 /** The first line of a document that is neither blank nor a comment (0-based, in its file). */
-const contentLine = (doc: PlacedDocument) => doc.chunk.startLine + (doc.chunk.text.match(/^(?:\s*(?:#.*)?\n)*/)?.[0].split('\n').length ?? 1) - 1;
+/**
+ * The first line of a document that is neither its `---` marker, blank nor a comment: where its
+ * object starts (a document's chunk begins at the marker that opens it).
+ */
+export const contentLine = (doc: PlacedDocument) => doc.chunk.startLine + (doc.chunk.text.match(/^(?:---[ \t]*(?:#.*)?\n)?(?:[ \t]*(?:#.*)?\n)*/)?.[0].split('\n').length ?? 1) - 1;
 
 /** A path as a user reads it: `./apps/x.yaml` under `base`, else as it is. */
 const shownFrom = (base: string) => (path: string) => {
