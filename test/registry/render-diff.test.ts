@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { startRegistry, type RegistryRig } from './rig';
 import { runCli } from './pushHelpers';
 import { startServer } from '../lsp/lspClient';
@@ -148,6 +148,35 @@ describe('flux-oci diff kustomization: local render against the published artifa
     const run = await diff();
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stderr, /\(tag 1\.1\.0, the newest matching >=1\.0\.0, from /);
+  });
+
+  test('in the editor, a semver ref: Compare with Published renders the newest matching tag, and a digest ref that digest', async () => {
+    await writeFile(join(work, '.flux-oci.yaml'), `artifacts:\n  - url: ${url}\n    path: ./kubernetes\n`);
+    const file = join(work, 'kubernetes', 'clusters', 'prod', 'apps.yaml');
+    const session = await startServer({ root: work, env: { ...process.env, ...env() } });
+    try {
+      const published = async () => session.conn.sendRequest(RenderKustomizationRequest.method, { uri: pathToFileURL(file).href, documentIndex: 1, published: true }) as Promise<RenderKustomizationResult>;
+      const bySemver = await published();
+      assert.equal(bySemver.error, undefined);
+      assert.match(bySemver.content ?? '', /^# What Flux applies for Kustomization flux-system\/apps: \.\/apps of the published oci:\/\/.*@(sha256:[0-9a-f]{64}) \(tag 1\.1\.0, the newest matching >=1\.0\.0\)$/m);
+      // Version 2: no ConfigMap, the new image.
+      assert.doesNotMatch(bySemver.content ?? '', /name: settings/);
+      assert.match(bySemver.content ?? '', /image: nginx:1\.27/);
+      // Pinned to version 1's digest: the one the tag main resolves to.
+      const rel = relative(work, file);
+      await session.open(rel, appsYaml(url, 'tag: main'));
+      const digest = /@(sha256:[0-9a-f]{64}) \(tag main\)$/m.exec((await published()).content ?? '')?.[1];
+      assert.ok(digest);
+      assert.notEqual(digest, /@(sha256:[0-9a-f]{64})/.exec(bySemver.content ?? '')?.[1]);
+      await session.change(rel, appsYaml(url, `digest: ${digest}`));
+      const byDigest = await published();
+      assert.equal(byDigest.error, undefined);
+      assert.match(byDigest.content ?? '', new RegExp(`@${digest} \\(digest ${digest}\\)$`, 'm'));
+      assert.match(byDigest.content ?? '', /name: settings/);
+    } finally {
+      await session.close();
+      await rm(join(work, '.flux-oci.yaml'), { force: true });
+    }
   });
 
   test('a registry that does not have the tag is an error (exit 2), not a difference', async () => {

@@ -8,7 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import { UsageError, flagSet, flagValue, flagValues, parseArgs, type FlagSpec } from './args';
 import { COMMON_FLAGS, COMMON_USAGE, OUTPUT_FLAG, timeoutSignal, withClient } from './registryCommon';
 import { BUILD_FLAGS, planBuild } from './buildKustomization';
-import { selectTag } from '../registry/semver';
+import { resolveOciRef } from '../registry/ociRef';
 import { parseReference, type Reference } from '../oci/reference';
 import { pullArtifact } from '../oci/artifact/push';
 import { detectEngine, RenderError } from '../render/engine';
@@ -62,21 +62,6 @@ function syncedArtifact(kustomization: Record<string, unknown>, namespace: strin
   throw new RenderError(`OCIRepository ${sourceNamespace}/${name} is not in the workspace: its URL and ref are needed to find what is published`);
 }
 
-/** The reference the OCIRepository's ref points at now, resolved as source-controller does. */
-async function resolveRef(client: RegistryClient, base: Reference, ref: Record<string, unknown>, signal: AbortSignal): Promise<{ ref: Reference; how: string }> {
-  if (typeof ref.digest === 'string') return { ref: base.withDigest(ref.digest), how: `digest ${ref.digest}` };
-  if (typeof ref.semver === 'string') {
-    // The tag source-controller picks: the highest version in the range (Masterminds semantics),
-    // among the tags semverFilter lets through.
-    const picked = selectTag(await client.listTags(base, { signal }), ref.semver, typeof ref.semverFilter === 'string' ? ref.semverFilter : undefined);
-    if (!picked.valid) throw new RenderError(`semver ${ref.semver}${typeof ref.semverFilter === 'string' ? ` with semverFilter ${ref.semverFilter}` : ''} is not a valid range or filter`);
-    if (!picked.tag) throw new RenderError(`no tag of ${base.toString()} matches semver ${ref.semver}`);
-    return { ref: base.withTag(picked.tag), how: `tag ${picked.tag}, the newest matching ${ref.semver}` };
-  }
-  const tag = typeof ref.tag === 'string' ? ref.tag : 'latest';
-  return { ref: base.withTag(tag), how: `tag ${tag}` };
-}
-
 export async function runDiffKustomization(args: string[], io: Io, signal: AbortSignal): Promise<number> {
   try {
     return await diffKustomization(args, io, signal);
@@ -118,7 +103,7 @@ async function diffKustomization(args: string[], io: Io, signal: AbortSignal): P
   try {
     const published = await withClient(parsed, base, async (client) => {
       const ops = timeoutSignal(parsed, signal);
-      const resolved = await resolveRef(client, base, artifact.ref, ops);
+      const resolved = await resolveOciRef(client, base, artifact.ref, ops);
       const result = await pullArtifact(client, resolved.ref, pulled, { signal: ops });
       io.stderr(`published: ${resolved.ref.repositoryReference.toString()}@${result.digest} (${resolved.how}, from ${shown(artifact.from.file)}:${artifact.from.line})\n`);
       return result;

@@ -19,6 +19,7 @@ import { TransportError } from '../oci/transport';
 import { documentGraphFacts, type SourceFacts } from '../language/applyFacts';
 import { normalizeSourcePath, type Applier } from '../language/applyGraph';
 import { parseReference } from '../oci/reference';
+import { resolveOciRef } from '../registry/ociRef';
 import { signalOf } from './explorer';
 import type { WorkspaceIndex } from '../language/workspaceIndex';
 import type { PlacedDocument } from '../language/documents';
@@ -79,15 +80,21 @@ export function renderInputOf(ctx: ServerContext, uri: string, doc: PlacedDocume
   return { spec, parents, root, lookup: workspaceLookup(indexedObjects(ctx.index, ['ConfigMap', 'Secret'], root), shownFrom(root)) };
 }
 
-/** The OCIRepository a Kustomization syncs from, as the index knows it (FluxInstance-made ones too). */
-function ociSourceOf(index: WorkspaceIndex, applier: Applier): SourceFacts | undefined {
+/** The OCIRepository a Kustomization syncs from, as the index knows it (FluxInstance-made ones too), with its `spec.ref` as written. */
+function ociSourceOf(index: WorkspaceIndex, applier: Applier): { source: SourceFacts; ref: Record<string, unknown> } | undefined {
   const ref = applier.facts.sourceRef;
   if (ref?.kind !== 'OCIRepository') return undefined;
   const namespace = ref.namespace ?? applier.facts.namespace ?? 'flux-system';
   for (const object of index.objectsOfKind('OCIRepository')) {
     const doc = index.documentOf(object);
     const source = doc ? documentGraphFacts(doc.parsed).source : undefined;
-    if (source?.name === ref.name && (source.namespace ?? namespace) === namespace && source.url) return source;
+    if (source?.name === ref.name && (source.namespace ?? namespace) === namespace && source.url) {
+      const plain: unknown = doc?.parsed.yaml.toJS();
+      const spec = isRecord(plain) && isRecord(plain.spec) ? plain.spec : {};
+      // A FluxInstance's sync has a plain `ref` string: a tag, or a digest or range (anyTag).
+      const written = isRecord(spec.ref) ? spec.ref : source.tag ? { tag: source.tag } : {};
+      return { source, ref: written };
+    }
   }
   return undefined;
 }
@@ -141,13 +148,16 @@ export function registerRender(ctx: ServerContext): void {
       let built = { root, folder: fileURLToPath(applier.folder), what: graph.describeFolder(applier.folder) + (applier.artifactNote ? ` of ${applier.artifactNote}` : '') };
       if (published) {
         // What the cluster syncs now: the OCIRepository's tag, resolved and unpacked in this session.
-        const source = ociSourceOf(ctx.index, applier);
-        if (!source?.url) return { error: 'Compare with Published needs the OCIRepository this Kustomization syncs, and it is not in this workspace.' };
-        if (source.anyTag) return { error: `${source.name} selects its artifact by digest or semver range: use flux-oci diff kustomization in a terminal, which resolves those.` };
-        const reference = parseReference(`${source.url.replace(/^oci:\/\//, '')}:${source.tag ?? 'latest'}`);
-        const artifact = await store.open(reference, signalOf(token));
+        const synced = ociSourceOf(ctx.index, applier);
+        if (!synced?.source.url) return { error: 'Compare with Published needs the OCIRepository this Kustomization syncs, and it is not in this workspace.' };
+        if (synced.source.anyTag && typeof synced.ref.digest !== 'string' && typeof synced.ref.semver !== 'string') {
+          return { error: `${synced.source.name} selects its artifact by a ref this view cannot resolve: use flux-oci diff kustomization in a terminal.` };
+        }
+        const base = parseReference(synced.source.url.replace(/^oci:\/\//, ''));
+        const resolved = await resolveOciRef(ctx.registry.clientFor(base.registry), base, synced.ref, signalOf(token));
+        const artifact = await store.open(resolved.ref, signalOf(token));
         const path = normalizeSourcePath(applier.facts.path);
-        built = { root: artifact.dir, folder: path ? join(artifact.dir, path) : artifact.dir, what: `${applier.facts.path || './'} of the published ${ociUrl(artifact.reference)} (tag ${reference.tag})` };
+        built = { root: artifact.dir, folder: path ? join(artifact.dir, path) : artifact.dir, what: `${applier.facts.path || './'} of the published ${ociUrl(artifact.reference)} (${resolved.how})` };
       }
       const result = await renderKustomization({
         spec,
