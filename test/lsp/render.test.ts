@@ -60,6 +60,29 @@ test('Show What Flux Applies: a lens per Kustomization, and the render of a mapp
   }
 });
 
+test('Show What Flux Applies on a FluxInstance: the Kustomization the Operator makes from its sync, rendered from the sync path of the mapped artifact', { timeout: 180_000 }, async () => {
+  const files: Record<string, string> = { ...fixtureFiles(), '.flux-oci.yaml': MAP };
+  const session = await startServer({ files });
+  try {
+    const instance = 'bootstrap/flux-instance.yaml';
+    await session.open(instance, files[instance]);
+    const lenses = await session.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: session.uri(instance) } });
+    assert.deepEqual(lenses.map((l) => [l.range.start.line, l.command?.title, ...(l.command?.arguments ?? []).slice(1)]), [
+      [1, 'Show What Flux Applies', 0, 'flux-system'],
+      [1, 'Compare with Published', 0, 'flux-system'],
+    ]);
+    const result = await session.conn.sendRequest(RenderKustomizationRequest.method, { uri: session.uri(instance), documentIndex: 0 }) as RenderKustomizationResult;
+    assert.equal(result.error, undefined);
+    assert.match(result.content ?? '', /^# What Flux applies for Kustomization flux-system\/flux-system: \.\/kubernetes\/clusters\/prod of oci:\/\/ghcr\.io\/example-org\/manifests\/fleet/);
+    assert.match(result.content ?? '', /^# the Kustomization the Flux Operator makes from this FluxInstance's spec\.sync$/m);
+    const objects = parseAllDocuments(result.content ?? '').map((d) => d.toJS() as { kind: string; metadata: { name: string; labels?: Record<string, string> } }).filter(Boolean);
+    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(), ['Kustomization/apps', 'Kustomization/infra']);
+    for (const o of objects) assert.equal(o.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'], 'flux-system');
+  } finally {
+    await session.close();
+  }
+});
+
 test('Show What Flux Applies: nothing is run in an untrusted workspace, and a Kustomization whose source is only assumed claims no failure', { timeout: 120_000 }, async () => {
   const files = {
     'ks.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: elsewhere, namespace: flux-system}\nspec:\n  interval: 1h\n  path: ./deploy\n  prune: true\n  sourceRef: {kind: GitRepository, name: other-repo}\n',

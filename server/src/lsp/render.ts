@@ -28,7 +28,6 @@ import type { SourceLookup } from '../render/variables';
 
 export const isKustomization = (apiVersion: string | undefined, kind: string | undefined) => kind === 'Kustomization' && (apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/');
 
-/** The first line of a document that is neither blank nor a comment (0-based, in its file). */
 /**
  * The first line of a document that is neither its `---` marker, blank nor a comment: where its
  * object starts (a document's chunk begins at the marker that opens it).
@@ -74,6 +73,13 @@ export interface RenderInput {
 
 /** What the view and the background check both render from, for one Kustomization document. */
 export function renderInputOf(ctx: ServerContext, uri: string, doc: PlacedDocument, applier: Applier): RenderInput {
+  if (applier.facts.madeBy) {
+    // The Operator's Kustomization exists in the cluster only: its name, namespace and the sync
+    // path, with no patches or substitution of its own (as `flux bootstrap` writes it).
+    const root = fileURLToPath(applier.root.uri);
+    const spec = renderSpecOf({ metadata: { name: applier.facts.name, namespace: applier.facts.namespace }, spec: { path: applier.facts.path } });
+    return { spec, parents: [], root, lookup: workspaceLookup([], shownFrom(root)) };
+  }
   const parents = applyGraphOf(ctx.index).patchesFor(uri, doc);
   const spec = renderSpecOf(applyParentPatches(doc.parsed.yaml.toJS(), parents.map((p) => p.patch.body)));
   const root = fileURLToPath(applier.root.uri);
@@ -99,6 +105,18 @@ function ociSourceOf(index: WorkspaceIndex, applier: Applier): { source: SourceF
   return undefined;
 }
 
+/**
+ * The Kustomization a document stands for, if any: a Flux Kustomization, or the one the Flux
+ * Operator makes from a FluxInstance's sync (or the flux-instance chart's values).
+ */
+export function renderTargetAt(graph: ReturnType<typeof applyGraphOf>, uri: string, doc: PlacedDocument): { name: string; applier?: Applier } | undefined {
+  const id = doc.parsed.identity;
+  if (!id) return undefined;
+  const applier = graph.applierAt(uri, doc.index);
+  if (isKustomization(id.apiVersion, id.kind)) return id.name ? { name: id.name, applier } : undefined;
+  return applier?.facts.madeBy && applier.facts.name ? { name: applier.facts.name, applier } : undefined;
+}
+
 export function registerRender(ctx: ServerContext): void {
   const store = new ArtifactStore(ctx.registry);
   ctx.registry.onDidChange(() => void store.clear());
@@ -108,15 +126,15 @@ export function registerRender(ctx: ServerContext): void {
     const file = ctx.fileFor(textDocument.uri);
     if (!file) return [];
     const lenses: CodeLens[] = [];
+    const graph = applyGraphOf(ctx.index);
     for (const doc of file.documents) {
-      const id = doc.parsed.identity;
-      if (!id || !isKustomization(id.apiVersion, id.kind) || !id.name) continue;
+      const target = renderTargetAt(graph, textDocument.uri, doc);
+      if (!target) continue;
       const line = contentLine(doc);
       const range = { start: { line, character: 0 }, end: { line, character: 0 } };
-      lenses.push({ range, command: { title: 'Show What Flux Applies', command: SHOW_RENDERED_COMMAND, arguments: [textDocument.uri, doc.index, id.name] } });
-      const applier = applyGraphOf(ctx.index).applierAt(textDocument.uri, doc.index);
-      if (applier?.folder && applier.facts.sourceRef?.kind === 'OCIRepository') {
-        lenses.push({ range, command: { title: 'Compare with Published', command: COMPARE_RENDERED_COMMAND, arguments: [textDocument.uri, doc.index, id.name] } });
+      lenses.push({ range, command: { title: 'Show What Flux Applies', command: SHOW_RENDERED_COMMAND, arguments: [textDocument.uri, doc.index, target.name] } });
+      if (target.applier?.folder && target.applier.facts.sourceRef?.kind === 'OCIRepository') {
+        lenses.push({ range, command: { title: 'Compare with Published', command: COMPARE_RENDERED_COMMAND, arguments: [textDocument.uri, doc.index, target.name] } });
       }
     }
     return lenses;
@@ -127,12 +145,12 @@ export function registerRender(ctx: ServerContext): void {
     await ctx.workspaceIndexed();
     const file = ctx.fileFor(uri);
     const doc = file?.documents[documentIndex];
-    const id = doc?.parsed.identity;
-    if (!doc || !id || !isKustomization(id.apiVersion, id.kind)) return { error: 'No Flux Kustomization there any more.' };
     const graph = applyGraphOf(ctx.index);
-    const applier = graph.applierAt(uri, documentIndex);
+    const target = doc && renderTargetAt(graph, uri, doc);
+    if (!doc || !target) return { error: 'No Flux Kustomization there any more.' };
+    const applier = target.applier;
     if (!applier?.folder) {
-      return { error: `The source of ${id.name ?? 'this Kustomization'} is not in this workspace (${applier?.sourceNote ?? 'its source is not known'}), so there is nothing here to render.` };
+      return { error: `The source of ${target.name} is not in this workspace (${applier?.sourceNote ?? 'its source is not known'}), so there is nothing here to render.` };
     }
     if (!graph.hasFolder(applier.folder)) {
       // Only a source known to be this workspace makes the missing folder certain.
@@ -172,6 +190,7 @@ export function registerRender(ctx: ServerContext): void {
       const header = [
         `# What Flux applies for Kustomization ${spec.namespace}/${spec.name}: ${built.what}`,
         `# rendered with ${await describeEngine(engine)}${result.generated ? '; no kustomization.yaml there, so one was generated as Flux does' : ''}`,
+        ...(applier.facts.madeBy ? [`# the Kustomization the Flux Operator makes from this ${applier.facts.madeBy === 'FluxInstance' ? 'FluxInstance\'s spec.sync' : 'flux-instance chart\'s instance.sync values'}`] : []),
         ...(parents.length ? [`# with ${parents.length === 1 ? 'the patch' : `${parents.length} patches`} of ${[...new Set(parents.map((p) => `Kustomization ${p.by.facts.name ?? '?'}`))].join(', ')} applied to this Kustomization first`] : []),
         ...result.notes.map((n) => `# substitution: ${n}`),
         ...[...result.missing].map(([name, where]) => `# warning: \${${name}} has no value and no default (in ${where.join(', ')}): Flux substitutes an empty string`),
