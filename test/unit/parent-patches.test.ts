@@ -29,3 +29,34 @@ test('parent patches: JSON 6902 add, replace and remove, with intermediate maps 
   assert.deepEqual(out.spec.commonMetadata, { labels: { team: 'blue' } });
   assert.deepEqual(out.metadata.labels, {});
 });
+
+test('parent patches: JSON 6902 move, copy and test; a patch whose operation cannot apply is not applied at all', () => {
+  type Out = typeof child & { spec: Record<string, unknown> };
+  const moved = applyParentPatches(child, [[
+    { op: 'test', path: '/spec/path', value: './app' },
+    { op: 'copy', from: '/spec/postBuild/substitute', path: '/spec/postBuild/substituteCopy' },
+    { op: 'move', from: '/spec/path', path: '/spec/renamed' },
+  ]]) as Out;
+  assert.equal(moved.spec.path, undefined);
+  assert.equal(moved.spec.renamed, './app');
+  assert.deepEqual(moved.spec.postBuild, { substitute: { X: 'own' }, substituteCopy: { X: 'own' } });
+  // A failed test, a replace or remove of a missing path, an unknown op: the whole patch is skipped.
+  for (const failing of [
+    { op: 'test', path: '/spec/path', value: './other' },
+    { op: 'replace', path: '/spec/missing', value: 1 },
+    { op: 'remove', path: '/spec/missing' },
+    { op: 'move', from: '/spec/missing', path: '/spec/x' },
+    { op: 'frobnicate', path: '/spec/path' },
+  ]) {
+    const out = applyParentPatches(child, [[{ op: 'add', path: '/spec/targetNamespace', value: 'prod' }, failing]]) as Out;
+    assert.equal(out.spec.targetNamespace, undefined, JSON.stringify(failing));
+    assert.deepEqual(out, child);
+  }
+  // List indexes: insert before, replace at, append with '-'.
+  const listed = applyParentPatches({ spec: { components: ['a', 'b'] } }, [[
+    { op: 'add', path: '/spec/components/0', value: 'first' },
+    { op: 'replace', path: '/spec/components/1', value: 'A' },
+    { op: 'add', path: '/spec/components/-', value: 'last' },
+  ]]) as { spec: { components: string[] } };
+  assert.deepEqual(listed.spec.components, ['first', 'A', 'b', 'last']);
+});

@@ -2,8 +2,8 @@
 // (fleets give every child its interval, prune, postBuild and targetNamespace so): the render of a
 // child must use the patched object, or its variables and namespace would be the wrong ones.
 // A strategic-merge body is merged map by map (a list or a scalar replaces; null removes); a JSON
-// 6902 body's add, replace and remove operations are applied. Kustomizations are plain maps, so
-// no list needs a merge key here.
+// 6902 body is applied whole or not at all. Kustomizations are plain maps, so no list needs a
+// merge key here.
 import { isRecord } from './spec';
 
 function mergeInto(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
@@ -18,28 +18,98 @@ function mergeInto(target: Record<string, unknown>, patch: Record<string, unknow
 
 const unescape = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
 
-function applyOperation(root: Record<string, unknown>, op: Record<string, unknown>): Record<string, unknown> {
-  if (typeof op.path !== 'string' || !op.path.startsWith('/')) return root;
-  const path = op.path.split('/').slice(1).map(unescape);
-  const out = structuredClone(root);
-  let at: unknown = out;
-  for (let i = 0; i < path.length - 1; i++) {
-    const key = path[i];
+/** A JSON pointer's tokens, or undefined when it is not one. */
+function pointer(path: unknown): string[] | undefined {
+  if (path === '') return [];
+  return typeof path === 'string' && path.startsWith('/') ? path.split('/').slice(1).map(unescape) : undefined;
+}
+
+/**
+ * The container holding the pointer's last token, and that token. With `create`, maps missing on
+ * the way are made: kustomize would fail the parent's build there instead (its own render says
+ * so), and the child is shown as the patch means it.
+ */
+function parentOf(root: unknown, tokens: readonly string[], create: boolean): { at: unknown; last: string } | undefined {
+  let at = root;
+  for (let i = 0; i < tokens.length - 1; i++) {
+    const key = tokens[i];
     if (Array.isArray(at)) at = at[Number(key)];
     else if (isRecord(at)) {
-      if (at[key] === undefined && op.op !== 'remove') at[key] = {};
+      if (at[key] === undefined && create) at[key] = {};
       at = at[key];
-    } else return root;
+    } else return undefined;
   }
-  const last = path[path.length - 1];
-  if (Array.isArray(at)) {
-    const index = last === '-' ? at.length : Number(last);
-    if (op.op === 'remove') at.splice(index, 1);
-    else if (op.op === 'add') at.splice(index, 0, structuredClone(op.value));
-    else if (op.op === 'replace') at[index] = structuredClone(op.value);
-  } else if (isRecord(at)) {
-    if (op.op === 'remove') delete at[last];
-    else if (op.op === 'add' || op.op === 'replace') at[last] = structuredClone(op.value);
+  return tokens.length ? { at, last: tokens[tokens.length - 1] } : undefined;
+}
+
+function valueAt(root: unknown, tokens: readonly string[]): { found: boolean; value?: unknown } {
+  let at = root;
+  for (const key of tokens) {
+    if (Array.isArray(at) && /^\d+$/.test(key) && Number(key) < at.length) at = at[Number(key)];
+    else if (isRecord(at) && Object.hasOwn(at, key)) at = at[key];
+    else return { found: false };
+  }
+  return { found: true, value: at };
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+function removeAt(root: unknown, tokens: readonly string[]): boolean {
+  const parent = parentOf(root, tokens, false);
+  if (!parent) return false;
+  if (Array.isArray(parent.at)) {
+    const index = Number(parent.last);
+    if (!/^\d+$/.test(parent.last) || index >= parent.at.length) return false;
+    parent.at.splice(index, 1);
+    return true;
+  }
+  if (!isRecord(parent.at) || !Object.hasOwn(parent.at, parent.last)) return false;
+  delete parent.at[parent.last];
+  return true;
+}
+
+function putAt(root: unknown, tokens: readonly string[], value: unknown, insert: boolean): boolean {
+  const parent = parentOf(root, tokens, true);
+  if (!parent) return false;
+  if (Array.isArray(parent.at)) {
+    const index = parent.last === '-' ? parent.at.length : Number(parent.last);
+    if (!Number.isInteger(index) || index < 0 || index > parent.at.length - (insert ? 0 : 1)) return false;
+    if (insert) parent.at.splice(index, 0, value);
+    else parent.at[index] = value;
+    return true;
+  }
+  if (!isRecord(parent.at)) return false;
+  parent.at[parent.last] = value;
+  return true;
+}
+
+/**
+ * A JSON 6902 patch (RFC 6902: add, remove, replace, move, copy, test) applied to a copy of the
+ * object; undefined when an operation cannot apply (a failed test, a missing path), since
+ * kustomize then applies none of it and the parent's build fails.
+ */
+function applyJsonPatch(root: Record<string, unknown>, operations: readonly unknown[]): Record<string, unknown> | undefined {
+  const out = structuredClone(root);
+  for (const op of operations) {
+    if (!isRecord(op)) return undefined;
+    const path = pointer(op.path);
+    if (!path?.length) return undefined;
+    let done: boolean;
+    switch (op.op) {
+      case 'add': done = putAt(out, path, structuredClone(op.value), true); break;
+      case 'replace': done = valueAt(out, path).found && putAt(out, path, structuredClone(op.value), false); break;
+      case 'remove': done = removeAt(out, path); break;
+      case 'test': done = sameJson(valueAt(out, path).value, op.value) && valueAt(out, path).found; break;
+      case 'move':
+      case 'copy': {
+        const from = pointer(op.from);
+        const source = from?.length ? valueAt(out, from) : { found: false };
+        done = source.found && (op.op === 'copy' || removeAt(out, from!)) && putAt(out, path, structuredClone(source.value), true);
+        break;
+      }
+      default: done = false;
+    }
+    if (!done) return undefined;
   }
   return out;
 }
@@ -49,7 +119,7 @@ export function applyParentPatches(object: unknown, bodies: readonly unknown[]):
   if (!isRecord(object)) return object;
   let out = object;
   for (const body of bodies) {
-    if (Array.isArray(body)) for (const op of body) out = isRecord(op) ? applyOperation(out, op) : out;
+    if (Array.isArray(body)) out = applyJsonPatch(out, body) ?? out;
     else if (isRecord(body)) {
       // A strategic-merge patch names its target (kind, name, namespace): those are not written.
       const { apiVersion, kind, metadata, ...rest } = body;
