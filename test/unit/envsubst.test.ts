@@ -37,6 +37,11 @@ test('envsubst: string functions', () => {
   assert.equal(sub('${S/abc/xyz}|${S//abc/xyz}|${S/#abc/XYZ}|${S/%abc/XYZ}', o), 'xyzABC123ABCabc|xyzABC123ABCxyz|XYZABC123ABCabc|abcABC123ABCXYZ');
   assert.equal(sub('${D/\\//-}|${D//\\//-}', { D: 'a/b/c' }), 'a-b/c|a-b-c');
   assert.equal(sub('${D/./}', { D: 'foo.bar' }), 'foobar');
+  assert.equal(sub('${F#[a-c]*.}|${F%[!x]xt}', o), 'string.txt|bash.string.');
+  // Many stars on a long value with no match: linear matching, so this ends (a backtracking
+  // engine takes about n^7 steps per prefix tried here).
+  const long = 'a'.repeat(3000);
+  assert.equal(sub('${V#*a*a*a*a*a*a*b}', { V: long }), long);
 });
 
 test('envsubst: a variable with no value and no default is empty and reported; strict mode fails instead', () => {

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectImageTag, expandTemplate } from '../../server/src/registry/imagePolicySelect';
+import { goPatternMatcher } from '../../server/src/language/rules/re2';
 
 const TAGS = ['1.0.0', '1.4.2', '1.4.10-rc.1', '1.5.0', '2.0.0', 'latest', 'v1.4.3', 'main-a1b2c3-100', 'main-ff0011-99', 'main-0c0c0c-1000'];
 
@@ -51,6 +52,15 @@ test('no match: nothing passes the filter, nothing in range, an empty repository
 });
 
 test('expandTemplate follows Go: $$ is a dollar, unknown groups are empty, $1x names group "1x"', () => {
-  const m = /(?<a>x)(y)/.exec('xy')!;
-  assert.equal(expandTemplate('$a-$2-$$-${a}b-$1x-$nope', m), 'x-y-$-xb--');
+  const m = goPatternMatcher('(?P<a>x)(y)')!('xy')!;
+  assert.equal(expandTemplate('$a-$2-$$-${a}b-$1x-$nope-$9', m), 'x-y-$-xb---');
+});
+
+test('filterTags.pattern runs on RE2\'s linear engine: a pattern that backtracks for ever in JavaScript ends, and Go-only syntax extracts', () => {
+  // `^(a+)+$` on 40 a's and a b is 2^40 steps for a backtracking engine: this test would hang.
+  const evil = selectImageTag([`${'a'.repeat(40)}b`, 'aaa'], { pattern: '^(a+)+$', choice: { kind: 'alphabetical' } });
+  assert.deepEqual(evil, { state: 'selected', tag: 'aaa', value: 'aaa', total: 2, matched: 1 });
+  const goOnly = selectImageTag(['main-12-abc', 'MAIN-7-def', 'dev-99-x'], { pattern: '(?i)^main-(?P<n>[[:digit:]]+)-[a-z]+\\z', extract: '$n', choice: { kind: 'numerical', order: 'desc' } });
+  // desc picks the lowest: the upper-case tag, matched only through (?i).
+  assert.deepEqual(goOnly, { state: 'selected', tag: 'MAIN-7-def', value: '7', total: 3, matched: 2 });
 });

@@ -3,7 +3,7 @@
 // `filterTags.extract` expands to (Go Regexp.Expand; the tag itself when there is no extract),
 // then choose among the values by the policy and answer the tag the winning value came from.
 // Pure: no registry, no LSP; the live hover feeds it the cached tag list.
-import { re2RegExp } from '../language/rules/re2';
+import { goPatternMatcher, type GoMatchGroups } from '../language/rules/re2';
 import { compareVersions, parseRange, parseVersion, rangeMatches, type Version } from './semver';
 
 export type ImagePolicyChoice =
@@ -23,7 +23,7 @@ export type ImagePolicySelection =
   | { state: 'invalid'; reason: string };
 
 /** Go's Regexp.Expand for one match: `$1`, `$name`, `${name}`, `$$`; unknown groups expand to nothing. */
-export function expandTemplate(template: string, match: RegExpExecArray): string {
+export function expandTemplate(template: string, group: GoMatchGroups): string {
   let out = '';
   for (let i = 0; i < template.length; i++) {
     const c = template[i];
@@ -43,8 +43,7 @@ export function expandTemplate(template: string, match: RegExpExecArray): string
     }
     i += ref[0].length - 1;
     const name = ref[1];
-    const group = /^[0-9]+$/.test(name) ? match[Number(name)] : match.groups?.[name];
-    out += group ?? '';
+    out += group(name) ?? '';
   }
   return out;
 }
@@ -59,19 +58,19 @@ const isDesc = (order: string | undefined) => (order ?? 'asc').toLowerCase() ===
 
 /** The tag the policy selects among `tags`, with how many tags there were and how many passed the filter. */
 export function selectImageTag(tags: readonly string[], spec: ImagePolicySpec): ImagePolicySelection {
-  let re: RegExp | undefined;
+  let match: ((text: string) => GoMatchGroups | undefined) | undefined;
   if (spec.pattern) {
-    re = re2RegExp(spec.pattern);
-    if (!re) return { state: 'invalid', reason: `filterTags.pattern \`${spec.pattern}\` is not a valid Go regular expression` };
+    match = goPatternMatcher(spec.pattern);
+    if (!match) return { state: 'invalid', reason: `filterTags.pattern \`${spec.pattern}\` is not a valid Go regular expression` };
   }
   // Extracted value → tag; a later tag with the same value replaces an earlier one (as Flux's map does).
   const values = new Map<string, string>();
   for (const tag of tags) {
-    if (!re) {
+    if (!match) {
       values.set(tag, tag);
       continue;
     }
-    const m = re.exec(tag);
+    const m = match(tag);
     if (!m) continue;
     values.set(spec.extract ? expandTemplate(spec.extract, m) : tag, tag);
   }

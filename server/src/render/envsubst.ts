@@ -5,6 +5,7 @@
 //
 // Our own implementation, written from the documented behaviour: a small recursive-descent
 // parser over the text, then evaluation against the variables.
+import { RE2JS } from 're2js';
 
 export class SubstitutionError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -272,8 +273,12 @@ function replaceLiteral(value: string, pattern: string, replacement: string, all
   return all ? value.split(pattern).join(replacement) : value.replace(pattern, () => replacement);
 }
 
-/** A shell glob (`*`, `?`, `[…]`) as an anchored regular expression; `*` also matches `/`. */
-function globToRegExp(glob: string): RegExp {
+/**
+ * A shell glob (`*`, `?`, `[…]`) as an anchored pattern; `*` also matches `/`. RE2's engine runs
+ * it: a backtracking one takes polynomial time in the number of `*`s, and the trims below try
+ * every prefix or suffix.
+ */
+function globToRegExp(glob: string): { test(text: string): boolean } {
   let source = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
@@ -289,7 +294,7 @@ function globToRegExp(glob: string): RegExp {
       }
     } else source += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  return new RegExp(`^(?:${source})$`);
+  return RE2JS.compile(`^(?:${source})$`, RE2JS.DOTALL);
 }
 
 function trimPrefix(value: string, glob: string, longest: boolean): string {

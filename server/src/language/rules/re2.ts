@@ -77,17 +77,32 @@ export function goPatternTest(pattern: string): ((text: string) => boolean) | un
   return (text) => re.matcher(text).find();
 }
 
-/** A JavaScript RegExp that matches what the Go pattern matches; undefined when RE2 would refuse it. */
-export function re2RegExp(pattern: string): RegExp | undefined {
-  if (re2Problem(pattern) !== undefined) return undefined;
-  // Flags leading the whole pattern, such as `(?i)`, become JavaScript flags (U has no counterpart).
-  const lead = /^\(\?([imsU]+)\)/.exec(pattern);
-  const flags = lead ? [...new Set(lead[1].replace(/U/g, ''))].join('') : '';
+/** A match of a Go pattern: its groups by number or name (undefined when absent or unmatched). */
+export type GoMatchGroups = (ref: string) => string | undefined;
+
+/**
+ * The first match of the Go pattern in a text (unanchored, like Go's FindStringSubmatch), by
+ * RE2's linear-time engine, for extracting groups from registry tags; undefined when RE2
+ * refuses the pattern.
+ */
+export function goPatternMatcher(pattern: string): ((text: string) => GoMatchGroups | undefined) | undefined {
+  let re: RE2JS;
   try {
-    return new RegExp(toJavaScript(lead ? pattern.slice(lead[0].length) : pattern), flags);
+    re = RE2JS.compile(pattern);
   } catch {
     return undefined;
   }
+  return (text) => {
+    const m = re.matcher(text);
+    if (!m.find()) return undefined;
+    return (ref) => {
+      try {
+        return (/^[0-9]+$/.test(ref) ? m.group(Number(ref)) : m.group(ref)) ?? undefined;
+      } catch {
+        return undefined; // a group the pattern does not have: empty, as in Go's Expand
+      }
+    };
+  };
 }
 
 /** Why a pattern would not compile in Go's regexp package; undefined when it would. */
