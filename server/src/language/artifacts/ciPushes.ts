@@ -14,18 +14,18 @@
 // Pure: no file system, no LSP. Never throws, and the work is bounded by the input's size.
 
 import type { ArtifactMapEntry } from './types';
-import { type CiFileInput, kindOf } from './ci/ciFile';
-import { allLines, Session } from './ci/session';
-import { Shell } from './ci/shell';
-import { assemble } from './ci/assemble';
-import { parseYaml } from './ci/yamlNodes';
-import { githubPushes } from './ci/githubActions';
-import { gitlabPushes } from './ci/gitlabCi';
-import { taskPushes } from './ci/taskfile';
-import { makePushes } from './ci/makefile';
-import { lineScan } from './ci/lineScan';
+import { type CiFileInput, kindOf } from './ciFiles/ciFile';
+import { allLines, Session } from './ciFiles/session';
+import { Shell } from './ciFiles/shell';
+import { assemble } from './ciFiles/assemble';
+import { parseYaml } from './ciFiles/yamlNodes';
+import { githubPushes } from './ciFiles/githubActions';
+import { gitlabPushes } from './ciFiles/gitlabCi';
+import { taskPushes } from './ciFiles/taskfile';
+import { makePushes } from './ciFiles/makefile';
+import { lineScan } from './ciFiles/lineScan';
 
-export type { CiFileInput } from './ci/ciFile';
+export type { CiFileInput } from './ciFiles/ciFile';
 
 /** True for files this module reads: workflows, GitLab CI files, Makefiles, Taskfiles, shell scripts. */
 export function isCiFile(relativePath: string): boolean {
