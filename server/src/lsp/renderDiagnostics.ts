@@ -37,7 +37,13 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
   // file judged again (its diagnostics call then queues a new render).
   ctx.index.onDidChangeFile((changed) => {
     const touched = new Set<string>();
-    for (const input of inputs.values()) {
+    for (const [key, input] of inputs) {
+      if (!ctx.documents.get(input.uri)) {
+        // Closed since: its render is judged afresh when it opens again.
+        inputs.delete(key);
+        results.delete(key);
+        continue;
+      }
       if (changed === input.uri || !changed.startsWith(input.rootPrefix)) continue;
       input.changes++;
       touched.add(input.uri);
