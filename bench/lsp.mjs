@@ -188,9 +188,10 @@ const t = performance.now(); parseAllDocuments(text); console.log(performance.no
 }
 
 /** Both servers, configured to check the same schemas. */
+// BENCH_NORENDER=1 turns off the background render check, to measure what it costs an edit.
 export function benchServers(ylsSchema) {
   return [
-    { name: 'flux-oci', args: [join(repo, 'dist', 'server.js'), '--stdio'], settings: { fluxOci: { validate: { enable: true }, registry: { liveChecks: process.env.BENCH_LIVE === '1' } } } },
+    { name: 'flux-oci', args: [join(repo, 'dist', 'server.js'), '--stdio'], settings: { fluxOci: { validate: { enable: true }, registry: { liveChecks: process.env.BENCH_LIVE === '1' }, render: { checkVariables: process.env.BENCH_NORENDER !== '1' } } } },
     {
       name: 'yaml-language-server',
       args: [require.resolve('yaml-language-server/bin/yaml-language-server'), '--stdio'],

@@ -8,8 +8,8 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import type { ServerContext } from './context';
-import type { YamlFile, PlacedDocument } from '../language/documents';
-import { applyGraphOf } from '../language/applyGraph';
+import type { YamlFile, PlacedDocument, ParsedDocument } from '../language/documents';
+import { applyGraphOf, type Applier } from '../language/applyGraph';
 import { detectEngine, RenderError } from '../render/engine';
 import { renderKustomization } from '../render/render';
 import { isKustomization, renderInputOf } from './render';
@@ -17,21 +17,58 @@ import { isKustomization, renderInputOf } from './render';
 export const MISSING_VARIABLE = 'flux/substitute-missing-variable';
 export const RENDER_FAILED = 'flux/render-failed';
 
+/** What a render was made from: the document's parse, the graph and structure versions, and the changes under its root. */
+interface Signature {
+  parsed: ParsedDocument;
+  graph: number;
+  structure: number;
+  changes: number;
+}
+
 interface Entry {
-  signature: string;
+  signature: Signature;
   diagnostics: Diagnostic[];
 }
 
+const sameSignature = (a: Signature | undefined, b: Signature) =>
+  a !== undefined && a.parsed === b.parsed && a.graph === b.graph && a.structure === b.structure && a.changes === b.changes;
+
 export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: string) => void): { diagnostics(uri: string, file: YamlFile): Diagnostic[] } {
   const results = new Map<string, Entry>();
-  const queue: Array<{ uri: string; index: number; signature: string }> = [];
+  const queue: Array<{ uri: string; index: number; signature: Signature }> = [];
   const queued = new Set<string>();
   let running = false;
   /** Per rendered Kustomization: the source root's URI prefix, and how often a file under it changed. */
   const inputs = new Map<string, { uri: string; rootPrefix: string; changes: number }>();
+  /** A file's appliers by document index, per graph build (a file may hold thousands of Kustomizations). */
+  const appliersByIndex = new WeakMap<readonly Applier[], Map<number, Applier>>();
 
-  const signatureOf = (uri: string, doc: PlacedDocument) =>
-    `${applyGraphOf(ctx.index).version}|${ctx.index.structureVersion}|${inputs.get(`${uri}#${doc.index}`)?.changes ?? 0}|${doc.chunk.text}`;
+  // Compared by identity and numbers, never by text: this runs for every Kustomization of an open
+  // file on every publish.
+  const signatureOf = (uri: string, doc: PlacedDocument): Signature => ({
+    parsed: doc.parsed,
+    graph: applyGraphOf(ctx.index).version,
+    structure: ctx.index.structureVersion,
+    changes: inputs.get(`${uri}#${doc.index}`)?.changes ?? 0,
+  });
+
+  const appliersOf = (uri: string): Map<number, Applier> => {
+    const all = applyGraphOf(ctx.index).appliersIn(uri);
+    let byIndex = appliersByIndex.get(all);
+    if (!byIndex) {
+      byIndex = new Map(all.map((a) => [a.documentIndex, a]));
+      appliersByIndex.set(all, byIndex);
+    }
+    return byIndex;
+  };
+
+  /**
+   * Only a Kustomization that substitutes (its own postBuild or one its parents' patches give
+   * it; the applier's facts are patched) of a folder certainly in this workspace is rendered:
+   * a failure is then Flux's too, and without variables nothing can be missing.
+   */
+  const worthRendering = (applier: Applier | undefined): applier is Applier & { folder: string } =>
+    Boolean(applier?.facts.substitutes && applier.folder && applier.relation === 'workspace');
 
   // A change under a rendered root makes that render stale: count it, and have the Kustomization's
   // file judged again (its diagnostics call then queues a new render).
@@ -59,14 +96,13 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
     return { start: { line, character }, end: { line, character: character + (at >= 0 ? 'postBuild'.length : 0) } };
   };
 
-  async function renderOne(uri: string, index: number, signature: string): Promise<Diagnostic[] | undefined> {
+  async function renderOne(uri: string, index: number, signature: Signature): Promise<Diagnostic[] | undefined> {
     const file = ctx.fileFor(uri);
     const doc = file?.documents[index];
-    if (!doc || signatureOf(uri, doc) !== signature) return undefined;
+    if (!doc || !sameSignature(signatureOf(uri, doc), signature)) return undefined;
     const graph = applyGraphOf(ctx.index);
-    const applier = graph.applierAt(uri, index);
-    // Only where the folder is certainly the source's content is a failure Flux's too.
-    if (!applier?.folder || applier.relation !== 'workspace' || !graph.hasFolder(applier.folder)) return [];
+    const applier = appliersOf(uri).get(index);
+    if (!worthRendering(applier) || !graph.hasFolder(applier.folder)) return [];
     const { spec, root, lookup } = renderInputOf(ctx, uri, doc, applier);
     const key = `${uri}#${index}`;
     const rootPrefix = `${pathToFileURL(root).href.replace(/\/$/, '')}/`;
@@ -105,6 +141,8 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
         const key = `${next.uri}#${next.index}`;
         queued.delete(key);
         const diagnostics = await renderOne(next.uri, next.index, next.signature).catch(() => []);
+        // One render per turn of the event loop: requests come first.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (!diagnostics) continue;
         const before = results.get(key);
         results.set(key, { signature: next.signature, diagnostics });
@@ -119,14 +157,16 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
     diagnostics(uri, file) {
       if (!ctx.registry.trusted || !ctx.settings().render.checkVariables) return [];
       const out: Diagnostic[] = [];
+      let appliers: Map<number, Applier> | undefined;
       for (const doc of file.documents) {
         const id = doc.parsed.identity;
         if (!id || !isKustomization(id.apiVersion, id.kind)) continue;
         const key = `${uri}#${doc.index}`;
-        const signature = signatureOf(uri, doc);
         const known = results.get(key);
+        if (!known && !worthRendering((appliers ??= appliersOf(uri)).get(doc.index))) continue;
         if (known) out.push(...known.diagnostics);
-        if (known?.signature !== signature && !queued.has(key)) {
+        const signature = signatureOf(uri, doc);
+        if (!sameSignature(known?.signature, signature) && !queued.has(key)) {
           queued.add(key);
           queue.push({ uri, index: doc.index, signature });
           setImmediate(() => void drain());
