@@ -325,9 +325,23 @@ export class ApplyGraph {
 
   private appliersByFile: { from: readonly Applier[]; byFile: Map<string, Applier[]> } | undefined;
 
-  /** The applier of one Kustomization document of a file, if it is one. */
+  /** Per file's list of appliers (rebuilt with the graph), its appliers by document index. */
+  private readonly appliersByIndex = new WeakMap<readonly Applier[], Map<number, Applier>>();
+
+  /**
+   * The applier of one Kustomization document of a file, if it is one. Indexed once per rebuild:
+   * asked for each document of a file that holds thousands of Kustomizations (lenses, the render
+   * check on every publish), a scan each time was quadratic.
+   */
   applierAt(uri: string, documentIndex: number): Applier | undefined {
-    return this.appliersIn(uri).find((a) => a.documentIndex === documentIndex);
+    const inFile = this.appliersIn(uri);
+    if (inFile.length === 0) return undefined;
+    let byIndex = this.appliersByIndex.get(inFile);
+    if (!byIndex) {
+      byIndex = new Map(inFile.map((a) => [a.documentIndex, a]));
+      this.appliersByIndex.set(inFile, byIndex);
+    }
+    return byIndex.get(documentIndex);
   }
 
   /** The ways a file's documents are applied (empty when no Kustomization of the workspace applies it). */

@@ -40,8 +40,6 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
   let running = false;
   /** Per rendered Kustomization: the source root's URI prefix, and how often a file under it changed. */
   const inputs = new Map<string, { uri: string; rootPrefix: string; changes: number }>();
-  /** A file's appliers by document index, per graph build (a file may hold thousands of Kustomizations). */
-  const appliersByIndex = new WeakMap<readonly Applier[], Map<number, Applier>>();
 
   // Compared by identity and numbers, never by text: this runs for every Kustomization of an open
   // file on every publish.
@@ -51,16 +49,6 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
     structure: ctx.index.structureVersion,
     changes: inputs.get(`${uri}#${doc.index}`)?.changes ?? 0,
   });
-
-  const appliersOf = (uri: string): Map<number, Applier> => {
-    const all = applyGraphOf(ctx.index).appliersIn(uri);
-    let byIndex = appliersByIndex.get(all);
-    if (!byIndex) {
-      byIndex = new Map(all.map((a) => [a.documentIndex, a]));
-      appliersByIndex.set(all, byIndex);
-    }
-    return byIndex;
-  };
 
   /**
    * Only a Kustomization that substitutes (its own postBuild or one its parents' patches give
@@ -101,7 +89,7 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
     const doc = file?.documents[index];
     if (!doc || !sameSignature(signatureOf(uri, doc), signature)) return undefined;
     const graph = applyGraphOf(ctx.index);
-    const applier = appliersOf(uri).get(index);
+    const applier = graph.applierAt(uri, index);
     if (!worthRendering(applier) || !graph.hasFolder(applier.folder)) return [];
     const { spec, root, lookup } = renderInputOf(ctx, uri, doc, applier);
     const key = `${uri}#${index}`;
@@ -157,13 +145,13 @@ export function createRenderDiagnostics(ctx: ServerContext, republish: (uri: str
     diagnostics(uri, file) {
       if (!ctx.registry.trusted || !ctx.settings().render.checkVariables) return [];
       const out: Diagnostic[] = [];
-      let appliers: Map<number, Applier> | undefined;
+      const graph = applyGraphOf(ctx.index);
       for (const doc of file.documents) {
         const id = doc.parsed.identity;
         if (!id || !isKustomization(id.apiVersion, id.kind)) continue;
         const key = `${uri}#${doc.index}`;
         const known = results.get(key);
-        if (!known && !worthRendering((appliers ??= appliersOf(uri)).get(doc.index))) continue;
+        if (!known && !worthRendering(graph.applierAt(uri, doc.index))) continue;
         if (known) out.push(...known.diagnostics);
         const signature = signatureOf(uri, doc);
         if (!sameSignature(known?.signature, signature) && !queued.has(key)) {

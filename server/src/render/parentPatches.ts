@@ -99,7 +99,11 @@ function applyJsonPatch(root: Record<string, unknown>, operations: readonly unkn
       case 'add': done = putAt(out, path, structuredClone(op.value), true); break;
       case 'replace': done = valueAt(out, path).found && putAt(out, path, structuredClone(op.value), false); break;
       case 'remove': done = removeAt(out, path); break;
-      case 'test': done = sameJson(valueAt(out, path).value, op.value) && valueAt(out, path).found; break;
+      case 'test': {
+        const current = valueAt(out, path);
+        done = current.found && sameJson(current.value, op.value);
+        break;
+      }
       case 'move':
       case 'copy': {
         const from = pointer(op.from);
